@@ -1,0 +1,17 @@
+"""Tables in and out, column kinds, and the bundled datasets."""
+
+from synthlearn.data.datasets import DATASETS, load_dataset
+from synthlearn.data.io import atomic_write, read_table, table_format, write_table
+from synthlearn.data.schema import ColumnKind, Schema, infer_schema
+
+__all__ = [
+    "DATASETS",
+    "ColumnKind",
+    "Schema",
+    "atomic_write",
+    "infer_schema",
+    "load_dataset",
+    "read_table",
+    "table_format",
+    "write_table",
+]

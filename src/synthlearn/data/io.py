@@ -1,0 +1,167 @@
+"""Reading and writing tables: CSV and Parquet, chosen by file extension.
+
+Writes are atomic: the table goes to a temporary file beside the target and is
+renamed over it only once complete, so an interrupted run never leaves a
+half-written file. A write never replaces the file it was read from.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from synthlearn.errors import DataError, FileFormatError
+
+#: File extensions synthlearn reads and writes, mapped to their format.
+TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def table_format(path: str | os.PathLike) -> str:
+    """Return ``"csv"`` or ``"parquet"`` for ``path``, from its extension.
+
+    Raises
+    ------
+    FileFormatError
+        If the extension is not one of :data:`TABLE_FORMATS`.
+    """
+    suffix = Path(path).suffix.lower()
+    try:
+        return TABLE_FORMATS[suffix]
+    except KeyError:
+        raise FileFormatError(
+            f"unsupported table extension {suffix or '(none)'!r} in '{path}': "
+            f"use one of {', '.join(TABLE_FORMATS)}"
+        ) from None
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a CSV or Parquet table, refusing files synthlearn cannot use.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv``, ``.parquet`` or ``.pq`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    FileFormatError
+        Missing file, unsupported extension or unreadable content.
+    DataError
+        Empty file, header without rows, or duplicate column names.
+
+    Examples
+    --------
+    >>> from synthlearn.data import read_table  # doctest: +SKIP
+    >>> df = read_table("penguins.csv")         # doctest: +SKIP
+    """
+    path = Path(path)
+    fmt = table_format(path)
+    if not path.exists():
+        raise FileFormatError(f"file not found: '{path}'; check the path")
+    if path.is_dir():
+        raise FileFormatError(f"'{path}' is a folder; give a {fmt} file")
+    if path.stat().st_size == 0:
+        raise DataError(f"file '{path}' is empty; give a table with a header and rows")
+    try:
+        if fmt == "csv":
+            _check_csv_header(path)
+            df = pd.read_csv(path)
+        else:
+            df = pd.read_parquet(path)
+    except (DataError, FileFormatError):
+        raise
+    except Exception as exc:  # parser errors differ between engines
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FileFormatError(f"cannot read '{path}' as {fmt}: {first}") from None
+    dupes = [name for name, count in Counter(map(str, df.columns)).items() if count > 1]
+    if dupes:
+        raise DataError(f"duplicate column names in '{path}': {dupes}; rename them so each is unique")
+    if df.shape[1] == 0:
+        raise DataError(f"file '{path}' has no columns; give a table with a header and rows")
+    if len(df) == 0:
+        raise DataError(f"file '{path}' has a header but no rows; give at least one data row")
+    return df
+
+
+def _check_csv_header(path: Path) -> None:
+    """Reject duplicate header names, which pandas would silently rename."""
+    with open(path, newline="", encoding="utf-8", errors="replace") as fh:
+        header = next(csv.reader(fh), [])
+    if not any(cell.strip() for cell in header):
+        raise DataError(f"file '{path}' has no header row; the first line must name the columns")
+    dupes = [name for name, count in Counter(header).items() if count > 1]
+    if dupes:
+        raise DataError(f"duplicate column names in '{path}': {dupes}; rename them so each is unique")
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike, *, source: str | os.PathLike | None = None) -> Path:
+    """Write ``df`` to ``path`` atomically, as CSV or Parquet by extension.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to write.
+    path : str or path-like
+        Destination; its extension picks the format.
+    source : str or path-like, optional
+        The file ``df`` was read from. Writing over it is refused.
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+    """
+    path = Path(path)
+    fmt = table_format(path)
+    if source is not None and _same_file(path, source):
+        raise FileFormatError(f"refusing to overwrite the input file '{source}'; choose another output path")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise FileFormatError(f"output folder '{parent}' does not exist; create it or choose another path")
+
+    def _write(tmp: Path) -> None:
+        if fmt == "csv":
+            df.to_csv(tmp, index=False)
+        else:
+            df.to_parquet(tmp, index=False)
+
+    atomic_write(path, _write)
+    return path
+
+
+def atomic_write(path: str | os.PathLike, writer) -> None:
+    """Call ``writer(tmp_path)`` and rename the result onto ``path``.
+
+    The temporary file sits in the same folder (so the rename is atomic) and
+    is removed if ``writer`` fails.
+    """
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise FileFormatError(f"cannot write to '{parent}': {exc.strerror}; choose a writable --out") from None
+    os.close(fd)
+    try:
+        writer(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    a, b = Path(a), Path(b)
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()

@@ -1,0 +1,273 @@
+"""Column kinds: what each column of a table is, inferred once and shared.
+
+Every synthlearn component reads the :class:`Schema`; none re-guesses types.
+Inference is a starting point that users override from Python
+(``infer_schema(df, overrides={"year": "categorical"})``) or the CLI
+(``--categorical year``, ``--schema schema.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from synthlearn.errors import ColumnError, DataError, SchemaError
+
+
+class ColumnKind(str, Enum):
+    """The kinds of column synthlearn models."""
+
+    NUMERIC = "numeric"  #: real-valued
+    INTEGER = "integer"  #: whole numbers (kept whole when synthesized)
+    BOOLEAN = "boolean"  #: two values, True / False
+    CATEGORICAL = "categorical"  #: a finite set of labels
+    DATETIME = "datetime"  #: timestamps
+    IDENTIFIER = "identifier"  #: unique keys: not modelled, regenerated as new unique values
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_numeric(self) -> bool:
+        """True for kinds modelled on a number line (numeric, integer, datetime)."""
+        return self in (ColumnKind.NUMERIC, ColumnKind.INTEGER, ColumnKind.DATETIME)
+
+    @property
+    def is_discrete(self) -> bool:
+        """True for kinds modelled as a set of labels (categorical, boolean)."""
+        return self in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+
+
+KIND_NAMES = [k.value for k in ColumnKind]
+_ID_NAME = re.compile(r"(^|[_\W])(id|key|uuid|guid)$|^id[_\W]", re.IGNORECASE)
+_DATE_LIKE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def as_kind(value: str | ColumnKind, *, column: str | None = None) -> ColumnKind:
+    """Convert ``value`` to a :class:`ColumnKind`, naming the column on error."""
+    if isinstance(value, ColumnKind):
+        return value
+    try:
+        return ColumnKind(str(value).lower())
+    except ValueError:
+        where = f" for column '{column}'" if column is not None else ""
+        raise SchemaError(f"unknown column kind {value!r}{where}; use one of {', '.join(KIND_NAMES)}") from None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The kind of every column of a table, in column order.
+
+    Parameters
+    ----------
+    kinds : mapping of str to ColumnKind or str
+        Column name to kind.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from synthlearn.data import infer_schema
+    >>> schema = infer_schema(pd.DataFrame({"a": [1.5, 2.0], "b": ["x", "y"]}))
+    >>> schema["a"], schema["b"]
+    (<ColumnKind.NUMERIC: 'numeric'>, <ColumnKind.CATEGORICAL: 'categorical'>)
+    """
+
+    kinds: Mapping[str, ColumnKind] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kinds", {str(c): as_kind(k, column=c) for c, k in dict(self.kinds).items()})
+
+    def __getitem__(self, column: str) -> ColumnKind:
+        try:
+            return self.kinds[column]
+        except KeyError:
+            raise ColumnError(f"column '{column}' is not in the schema; known columns: {list(self.kinds)}") from None
+
+    def __contains__(self, column: object) -> bool:
+        return column in self.kinds
+
+    def __iter__(self):
+        return iter(self.kinds)
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names in order."""
+        return list(self.kinds)
+
+    def columns_of(self, *kinds: str | ColumnKind) -> list[str]:
+        """Names of the columns whose kind is one of ``kinds``."""
+        wanted = {as_kind(k) for k in kinds}
+        return [c for c, k in self.kinds.items() if k in wanted]
+
+    @property
+    def modelled(self) -> list[str]:
+        """Columns a model learns from (all but identifiers)."""
+        return [c for c, k in self.kinds.items() if k is not ColumnKind.IDENTIFIER]
+
+    def override(self, overrides: Mapping[str, str | ColumnKind] | None) -> Schema:
+        """Return a copy with some columns' kinds replaced."""
+        if not overrides:
+            return self
+        kinds = dict(self.kinds)
+        for column, kind in overrides.items():
+            if column not in kinds:
+                raise ColumnError(
+                    f"schema override names unknown column '{column}'; known columns: {list(kinds)}"
+                )
+            kinds[column] = as_kind(kind, column=column)
+        return Schema(kinds)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict: ``{"columns": {name: kind}}``."""
+        return {"columns": {c: k.value for c, k in self.kinds.items()}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Schema:
+        """Build a schema from :meth:`to_dict` output."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("columns"), Mapping):
+            raise SchemaError('a schema must be an object {"columns": {"name": "kind", ...}}')
+        return cls(dict(data["columns"]))
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the schema as JSON."""
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Schema:
+        """Read a schema written by :meth:`save` (or by hand)."""
+        path = Path(path)
+        if not path.is_file():
+            raise SchemaError(f"schema file not found: '{path}'; check the path")
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise SchemaError(f"schema file '{path}' is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        return cls.from_dict(data)
+
+    def validate(self, df: pd.DataFrame) -> None:
+        """Check that ``df`` has exactly the schema's columns and values that fit their kinds."""
+        missing = [c for c in self.kinds if c not in df.columns]
+        if missing:
+            raise ColumnError(f"table lacks schema column(s) {missing}; give a table with the same columns")
+        extra = [c for c in df.columns if c not in self.kinds]
+        if extra:
+            raise ColumnError(f"table has column(s) {extra} not in the schema; drop them or add them to the schema")
+        for column, kind in self.kinds.items():
+            check_column(df[column], kind, column)
+
+
+def check_column(values: pd.Series, kind: ColumnKind, column: str) -> None:
+    """Raise if ``values`` cannot be read as ``kind``."""
+    nonnull = values.dropna()
+    if len(nonnull) == 0:
+        raise DataError(f"column '{column}' is entirely missing; drop it or fill it before synthesizing")
+    if kind in (ColumnKind.NUMERIC, ColumnKind.INTEGER):
+        if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
+            converted = pd.to_numeric(nonnull, errors="coerce")
+            bad = nonnull[converted.isna()]
+            if len(bad):
+                raise SchemaError(
+                    f"column '{column}' is declared {kind} but holds {bad.iloc[0]!r}; "
+                    f"declare it categorical or fix the values"
+                )
+    elif kind is ColumnKind.DATETIME:
+        if not pd.api.types.is_datetime64_any_dtype(values):
+            try:
+                pd.to_datetime(nonnull, format="mixed")
+            except (ValueError, TypeError):
+                raise SchemaError(
+                    f"column '{column}' is declared datetime but holds values that are not dates "
+                    f"(e.g. {nonnull.iloc[0]!r}); declare it categorical or fix the values"
+                ) from None
+
+
+def infer_schema(
+    df: pd.DataFrame,
+    overrides: Mapping[str, str | ColumnKind] | None = None,
+    *,
+    categorical: Iterable[str] = (),
+) -> Schema:
+    """Infer every column's kind from its values.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    overrides : mapping, optional
+        Column name to kind, replacing what inference would choose.
+    categorical : iterable of str, default=()
+        Shorthand: columns to treat as categorical.
+
+    Returns
+    -------
+    Schema
+
+    Notes
+    -----
+    Rules, in order: an all-missing column is an error; ``bool`` dtypes are
+    boolean; datetime dtypes and ISO-date strings are datetime; numbers are
+    integer when every value is whole, else numeric; unique whole numbers or
+    strings under an id-like name (``id``, ``user_id``, ``key``) are
+    identifiers, and so are strings that are unique in tables of 20+ rows;
+    other strings and ``category`` dtypes are categorical.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise SchemaError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    dupes = df.columns[df.columns.duplicated()].tolist()
+    if dupes:
+        raise DataError(f"duplicate column names {dupes}; rename them so each is unique")
+    kinds = {}
+    for column in df.columns:
+        kinds[str(column)] = _infer_kind(df[column], str(column))
+    merged = dict(overrides or {})
+    for column in categorical:
+        merged[column] = ColumnKind.CATEGORICAL
+    schema = Schema(kinds).override(merged)
+    for column, kind in schema.kinds.items():
+        check_column(df[column], kind, column)
+    return schema
+
+
+def _infer_kind(values: pd.Series, column: str) -> ColumnKind:
+    nonnull = values.dropna()
+    if len(nonnull) == 0:
+        raise DataError(f"column '{column}' is entirely missing; drop it or fill it before synthesizing")
+    unique_all = nonnull.is_unique and len(values) >= 20 and nonnull.size == values.size
+    id_name = bool(_ID_NAME.search(column))
+    if pd.api.types.is_bool_dtype(values):
+        return ColumnKind.BOOLEAN
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return ColumnKind.DATETIME
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return ColumnKind.CATEGORICAL
+    if pd.api.types.is_numeric_dtype(values):
+        arr = nonnull.to_numpy(dtype=float)
+        whole = bool(np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))
+        if whole and unique_all and id_name:
+            return ColumnKind.IDENTIFIER
+        return ColumnKind.INTEGER if whole else ColumnKind.NUMERIC
+    # object / string columns
+    if nonnull.map(type).isin([bool, np.bool_]).all():
+        return ColumnKind.BOOLEAN
+    as_text = nonnull.astype(str)
+    sample = as_text.iloc[:200]
+    if sample.str.match(_DATE_LIKE).all():
+        try:
+            pd.to_datetime(as_text, format="mixed")
+            return ColumnKind.DATETIME
+        except (ValueError, TypeError):
+            pass
+    if unique_all:
+        return ColumnKind.IDENTIFIER
+    return ColumnKind.CATEGORICAL

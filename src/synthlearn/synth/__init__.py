@@ -1,0 +1,11 @@
+"""Learned synthesizers: fit a real table, sample new rows like it."""
+
+from synthlearn.synth.base import Synthesizer
+from synthlearn.synth.cart import CARTSynthesizer
+from synthlearn.synth.copula import GaussianCopulaSynthesizer
+from synthlearn.synth.transform import ModelColumn, TableEncoder
+
+#: Name used on the command line → synthesizer class.
+METHODS = {"cart": CARTSynthesizer, "copula": GaussianCopulaSynthesizer}
+
+__all__ = ["METHODS", "CARTSynthesizer", "GaussianCopulaSynthesizer", "ModelColumn", "Synthesizer", "TableEncoder"]

@@ -1,0 +1,260 @@
+"""The base class every synthesizer shares.
+
+Template method: :meth:`Synthesizer.fit` validates the table, infers or checks
+the schema and encodes it once (:class:`~synthlearn.synth.TableEncoder`);
+:meth:`Synthesizer.sample` validates ``n``, draws encoded rows from the
+subclass and decodes them back to the input's columns, dtypes and categories.
+Subclasses implement only ``_fit(X)`` and ``_sample(n, rng)`` on the encoded
+float matrix, plus ``_get_state`` / ``_set_state`` for saving.
+
+A saved synthesizer is a folder: ``synthesizer.json`` (class, parameters,
+schema, encoding, versions), ``arrays.npz`` (numbers, loaded with
+``allow_pickle=False``) and whatever files the subclass adds (for example
+fitted scikit-learn trees in skops format). Nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from synthlearn.data.schema import Schema, infer_schema
+from synthlearn.errors import DataError, InvalidParameterError, ModelFileError, NotFittedError, SchemaError
+from synthlearn.synth.transform import TableEncoder
+
+FORMAT = "synthlearn-synthesizer"
+FORMAT_VERSION = 1
+_REGISTRY: dict[str, type[Synthesizer]] = {}
+
+
+def check_n_rows(n, name: str = "n") -> int:
+    """Validate a requested row count."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise InvalidParameterError(f"{name} must be a positive integer, got {n!r}")
+    if n <= 0:
+        raise InvalidParameterError(f"{name} must be a positive integer, got {n}; ask for at least 1 row")
+    return int(n)
+
+
+class Synthesizer(BaseEstimator):
+    """Base class of the synthesizers: fit a table, sample new rows like it.
+
+    Subclasses set their hyperparameters as keyword constructor arguments and
+    implement ``_fit``, ``_sample``, ``_get_state`` and ``_set_state``.
+
+    Attributes
+    ----------
+    schema_ : Schema
+        Column kinds used for fitting.
+    encoder_ : TableEncoder
+        The fitted reversible encoding.
+    n_rows_ : int
+        Number of rows seen in ``fit``.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _REGISTRY[cls.__name__] = cls
+
+    # ------------------------------------------------------------ public API
+    def fit(self, df: pd.DataFrame, schema: Schema | None = None) -> Synthesizer:
+        """Learn the table ``df``.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            The real table; at least 2 rows.
+        schema : Schema, optional
+            Column kinds; inferred with :func:`~synthlearn.data.infer_schema`
+            when omitted.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        if not isinstance(df, pd.DataFrame):
+            raise DataError(f"fit expects a pandas DataFrame, got {type(df).__name__}")
+        if len(df) < 2:
+            raise DataError(f"the table has {len(df)} row(s); synthesizers need at least 2")
+        if schema is None:
+            schema = infer_schema(df)
+        elif not isinstance(schema, Schema):
+            raise SchemaError(f"schema must be a synthlearn Schema, got {type(schema).__name__}")
+        schema.validate(df)
+        self.schema_ = schema
+        self.encoder_ = TableEncoder().fit(df, schema)
+        self.n_rows_ = len(df)
+        X = self.encoder_.transform(df)
+        self._rng_ = np.random.default_rng(self.random_state)
+        self._fit(X, self._rng_)
+        self._n_sampled_ = 0
+        return self
+
+    def sample(self, n: int, *, conditions=None, random_state=None) -> pd.DataFrame:
+        """Draw ``n`` synthetic rows.
+
+        Parameters
+        ----------
+        n : int
+            Number of rows, at least 1.
+        conditions : None
+            Reserved for conditional sampling (not available yet).
+        random_state : int, numpy Generator or None, default=None
+            Seed for this call. ``None`` continues the synthesizer's own
+            stream, seeded by its ``random_state`` at fit time, so repeated
+            calls give new rows and a fixed ``random_state`` makes the whole
+            sequence reproducible.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Same columns, dtypes and categories as the fitted table.
+        """
+        self._check_fitted()
+        n = check_n_rows(n)
+        if conditions is not None:
+            raise InvalidParameterError(
+                f"conditions are not supported by {type(self).__name__} yet; sample without conditions"
+            )
+        rng = self._rng_ if random_state is None else np.random.default_rng(random_state)
+        X = self._sample(n, rng)
+        df = self.encoder_.inverse_transform(X, id_offset=self._n_sampled_)
+        self._n_sampled_ += n
+        return df
+
+    # ---------------------------------------------------------- persistence
+    def save(self, path: str | os.PathLike) -> Path:
+        """Save the fitted synthesizer to the folder ``path`` (replaced atomically)."""
+        self._check_fitted()
+        path = Path(path)
+        parent = path.parent if str(path.parent) else Path(".")
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=parent))
+        try:
+            state, arrays = self._get_state(tmp)
+            meta = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "class": type(self).__name__,
+                "params": _json_params(self.get_params()),
+                "n_rows": self.n_rows_,
+                "encoder": self.encoder_.get_state(),
+                "state": state,
+                "versions": _versions(),
+            }
+            (tmp / "synthesizer.json").write_text(json.dumps(meta, indent=1) + "\n")
+            np.savez(tmp / "arrays.npz", **arrays)
+            if path.exists():
+                old = path.with_name(f".{path.name}.old")
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(path, old)
+                os.replace(tmp, path)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+
+    @staticmethod
+    def load(path: str | os.PathLike) -> Synthesizer:
+        """Load a synthesizer saved with :meth:`save`; the class is read from the folder."""
+        path = Path(path)
+        if not path.is_dir():
+            raise ModelFileError(f"model folder not found: '{path}'; give the folder written by `synthesize` or save()")
+        meta_file = path / "synthesizer.json"
+        if not meta_file.is_file():
+            raise ModelFileError(f"'{path}' is not a synthlearn model: missing synthesizer.json")
+        try:
+            meta = json.loads(meta_file.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ModelFileError(f"'{meta_file}' is corrupt ({exc}); save the model again") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ModelFileError(f"'{meta_file}' is not a synthlearn synthesizer file")
+        if meta.get("format_version", 0) > FORMAT_VERSION:
+            raise ModelFileError(
+                f"'{path}' was saved by a newer synthlearn (format {meta['format_version']}); upgrade synthlearn"
+            )
+        cls = _REGISTRY.get(meta.get("class"))
+        if cls is None:
+            raise ModelFileError(f"'{meta_file}' names unknown synthesizer class {meta.get('class')!r}")
+        arrays_file = path / "arrays.npz"
+        if not arrays_file.is_file():
+            raise ModelFileError(f"'{path}' is missing arrays.npz; save the model again")
+        try:
+            with np.load(arrays_file, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+        except Exception as exc:
+            raise ModelFileError(f"'{arrays_file}' is corrupt ({type(exc).__name__}); save the model again") from None
+        try:
+            obj = cls(**meta["params"])
+            obj.encoder_ = TableEncoder.from_state(meta["encoder"])
+            obj.schema_ = obj.encoder_.schema_
+            obj.n_rows_ = int(meta["n_rows"])
+            obj._set_state(meta["state"], arrays, path)
+        except ModelFileError:
+            raise
+        except Exception as exc:
+            raise ModelFileError(f"'{path}' is corrupt or incomplete ({type(exc).__name__}: {exc}); save it again") from None
+        obj._rng_ = np.random.default_rng(obj.random_state)
+        obj._n_sampled_ = 0
+        return obj
+
+    # ------------------------------------------------------------- internals
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "encoder_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(df) first")
+
+    def _validate_params(self) -> None:
+        """Check constructor parameters; subclasses extend with their own table."""
+        rs = self.random_state
+        if rs is not None and not isinstance(rs, (numbers.Integral, np.random.Generator)):
+            raise InvalidParameterError(f"random_state must be an int, a numpy Generator or None, got {rs!r}")
+
+    def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _get_state(self, folder: Path) -> tuple[dict, dict[str, np.ndarray]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _set_state(self, state: dict, arrays: dict[str, np.ndarray], folder: Path) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+
+def _json_params(params: dict) -> dict:
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        if isinstance(v, np.random.Generator):
+            v = None
+        out[k] = v
+    return out
+
+
+def _versions() -> dict:
+    import sklearn
+
+    from synthlearn import __version__
+
+    return {
+        "synthlearn": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scikit-learn": sklearn.__version__,
+    }

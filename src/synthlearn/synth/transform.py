@@ -1,0 +1,293 @@
+"""The reversible column encoding every synthesizer shares.
+
+A table becomes a float matrix of *model columns*, described by
+:class:`ModelColumn`:
+
+- numeric, integer and datetime columns give one ``continuous`` column
+  (datetimes as seconds since the epoch), preceded by a ``discrete``
+  ``<name>#missing`` indicator (0/1) when the column has missing values; the
+  continuous column is NaN where the value is missing;
+- categorical and boolean columns give one ``discrete`` column of category
+  codes 0..K-1, missing values being a category of their own (the last code);
+  every category is kept, however rare;
+- identifier columns give nothing: they are regenerated as new unique values.
+
+Decoding reverses this: integers are rounded, values are clipped to the
+training range, categories and dtypes are restored exactly, and missing values
+reappear where the indicator says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from synthlearn.data.schema import ColumnKind, Schema
+from synthlearn.errors import DataError, ModelFileError
+
+MISSING_SUFFIX = "#missing"
+
+
+@dataclass(frozen=True)
+class ModelColumn:
+    """One column of the encoded matrix.
+
+    Attributes
+    ----------
+    name : str
+        ``source`` itself, or ``source + "#missing"`` for a missing indicator.
+    source : str
+        The table column it encodes.
+    discrete : bool
+        True when the values are category codes ``0..n_categories-1``.
+    n_categories : int
+        Number of codes (discrete columns only; 0 otherwise).
+    n_unique : int
+        Distinct non-missing values seen in training.
+    """
+
+    name: str
+    source: str
+    discrete: bool
+    n_categories: int = 0
+    n_unique: int = 0
+
+    @property
+    def is_indicator(self) -> bool:
+        return self.name.endswith(MISSING_SUFFIX) and self.name != self.source
+
+
+def _to_python(values) -> list:
+    """Categories as JSON-ready Python scalars."""
+    out = []
+    for v in values:
+        if isinstance(v, np.generic):
+            v = v.item()
+        elif isinstance(v, pd.Timestamp):
+            v = v.isoformat()
+        out.append(v)
+    return out
+
+
+class TableEncoder:
+    """Encode a table into model columns and decode model columns back.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from synthlearn.data import infer_schema
+    >>> from synthlearn.synth import TableEncoder
+    >>> df = pd.DataFrame({"a": [1.0, None, 3.0], "b": ["x", "y", "x"]})
+    >>> enc = TableEncoder().fit(df, infer_schema(df))
+    >>> [c.name for c in enc.columns_]
+    ['a#missing', 'a', 'b']
+    >>> enc.inverse_transform(enc.transform(df)).equals(df)
+    True
+    """
+
+    def fit(self, df: pd.DataFrame, schema: Schema) -> TableEncoder:
+        self.schema_ = schema
+        self.column_order_ = list(df.columns)
+        self.specs_ = {}
+        for column in df.columns:
+            self.specs_[column] = self._fit_column(df[column], schema[column])
+        self.columns_ = self._model_columns()
+        return self
+
+    # ------------------------------------------------------------------ fit
+    @staticmethod
+    def _fit_column(values: pd.Series, kind: ColumnKind) -> dict:
+        spec: dict = {"kind": kind.value, "dtype": str(values.dtype), "has_missing": bool(values.isna().any())}
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            spec["dtype"] = "category"
+            spec["dtype_categories"] = _to_python(values.cat.categories)
+            spec["ordered"] = bool(values.cat.ordered)
+        if kind.is_numeric:
+            nums = _numbers(values, kind)
+            finite = nums[~np.isnan(nums)]
+            spec.update(min=float(finite.min()), max=float(finite.max()), n_unique=int(np.unique(finite).size))
+            if kind is ColumnKind.DATETIME:
+                spec["tz"] = str(values.dt.tz) if pd.api.types.is_datetime64_any_dtype(values) and values.dt.tz else None
+                parsed = _as_datetime(values)
+                spec["date_only"] = bool((parsed.dropna() == parsed.dropna().dt.normalize()).all())
+        elif kind.is_discrete:
+            nonnull = values.dropna()
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                present = set(nonnull.unique().tolist())
+                cats = [c for c in values.cat.categories if c in present]
+            else:
+                try:
+                    cats = sorted(nonnull.unique().tolist())
+                except TypeError:  # mixed types: order of first appearance
+                    cats = list(pd.unique(nonnull))
+            spec["categories"] = _to_python(cats)
+        else:  # identifier
+            spec["integer"] = bool(pd.api.types.is_integer_dtype(values) or pd.api.types.is_float_dtype(values))
+            spec["max"] = float(pd.to_numeric(values, errors="coerce").max()) if spec["integer"] else None
+            spec["n_rows"] = int(len(values))
+        return spec
+
+    def _model_columns(self) -> list[ModelColumn]:
+        cols = []
+        for column in self.column_order_:
+            spec = self.specs_[column]
+            kind = ColumnKind(spec["kind"])
+            if kind.is_numeric:
+                if spec["has_missing"]:
+                    cols.append(ModelColumn(column + MISSING_SUFFIX, column, True, 2, 2))
+                cols.append(ModelColumn(column, column, False, 0, spec["n_unique"]))
+            elif kind.is_discrete:
+                k = len(spec["categories"]) + int(spec["has_missing"])
+                cols.append(ModelColumn(column, column, True, k, k))
+        return cols
+
+    # ------------------------------------------------------------ transform
+    def transform(self, df: pd.DataFrame) -> np.ndarray:
+        """Encode ``df`` (same columns as in ``fit``) to a float matrix."""
+        blocks = []
+        for column in self.column_order_:
+            spec = self.specs_[column]
+            kind = ColumnKind(spec["kind"])
+            values = df[column]
+            if kind.is_numeric:
+                nums = _numbers(values, kind)
+                if spec["has_missing"]:
+                    blocks.append(np.isnan(nums).astype(float))
+                blocks.append(nums)
+            elif kind.is_discrete:
+                cats = spec["categories"]
+                codes = pd.Categorical(values, categories=cats).codes.astype(float)
+                unknown = (codes < 0) & values.notna().to_numpy()
+                if unknown.any():
+                    bad = values[unknown].iloc[0]
+                    raise DataError(f"column '{column}' has category {bad!r} not seen in training; known: {cats[:10]}")
+                codes[codes < 0] = len(cats)  # missing is its own category
+                blocks.append(codes)
+        if not blocks:
+            return np.empty((len(df), 0))
+        return np.column_stack(blocks)
+
+    # ---------------------------------------------------- inverse_transform
+    def inverse_transform(self, X: np.ndarray, *, id_offset: int = 0) -> pd.DataFrame:
+        """Decode a float matrix of model columns back to a table."""
+        position = {c.name: i for i, c in enumerate(self.columns_)}
+        n = X.shape[0]
+        out = {}
+        for column in self.column_order_:
+            spec = self.specs_[column]
+            kind = ColumnKind(spec["kind"])
+            if kind.is_numeric:
+                vals = X[:, position[column]].astype(float, copy=True)
+                if spec["has_missing"]:
+                    vals[X[:, position[column + MISSING_SUFFIX]] >= 0.5] = np.nan
+                np.clip(vals, spec["min"], spec["max"], out=vals)
+                if kind in (ColumnKind.INTEGER, ColumnKind.DATETIME):
+                    vals = np.round(vals)
+                out[column] = _restore_numeric(vals, spec)
+            elif kind.is_discrete:
+                codes = np.rint(X[:, position[column]]).astype(np.int64)
+                cats = spec["categories"]
+                codes = np.clip(codes, 0, len(cats) - 1 + int(spec["has_missing"]))
+                codes[codes >= len(cats)] = -1
+                out[column] = _restore_discrete(codes, spec)
+            else:
+                out[column] = _new_identifiers(n, spec, id_offset)
+        return pd.DataFrame(out, columns=self.column_order_)
+
+    # ----------------------------------------------------------- persistence
+    def get_state(self) -> dict:
+        return {"column_order": self.column_order_, "specs": self.specs_, "schema": self.schema_.to_dict()}
+
+    @classmethod
+    def from_state(cls, state: dict) -> TableEncoder:
+        try:
+            enc = cls()
+            enc.column_order_ = list(state["column_order"])
+            enc.specs_ = {k: dict(v) for k, v in state["specs"].items()}
+            enc.schema_ = Schema.from_dict(state["schema"])
+            enc.columns_ = enc._model_columns()
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise ModelFileError(f"the saved column encoding is corrupt ({exc!r}); save the model again") from None
+        return enc
+
+    def describe(self) -> list[dict]:
+        return [asdict(c) for c in self.columns_]
+
+
+def _as_datetime(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    return pd.to_datetime(values, format="mixed")
+
+
+def _numbers(values: pd.Series, kind: ColumnKind) -> np.ndarray:
+    """Non-datetime columns as float; datetimes as float seconds since the epoch (UTC)."""
+    if kind is ColumnKind.DATETIME:
+        dt = _as_datetime(values)
+        if dt.dt.tz is not None:
+            dt = dt.dt.tz_convert("UTC").dt.tz_localize(None)
+        ns = dt.astype("datetime64[ns]").to_numpy().astype("int64").astype(float)
+        ns[dt.isna().to_numpy()] = np.nan
+        return ns / 1e9
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _restore_numeric(vals: np.ndarray, spec: dict) -> pd.Series:
+    dtype = spec["dtype"]
+    if spec["kind"] == ColumnKind.DATETIME.value:
+        ts = pd.Series(pd.to_datetime(vals * 1e9, unit="ns"))
+        if spec.get("tz"):
+            ts = ts.dt.tz_localize("UTC").dt.tz_convert(spec["tz"])
+        if dtype.startswith("datetime64"):
+            return ts.astype(dtype) if spec.get("tz") is None else ts
+        fmt = "%Y-%m-%d" if spec.get("date_only") else "%Y-%m-%dT%H:%M:%S"
+        text = ts.dt.strftime(fmt)
+        return text.astype(dtype) if dtype in ("str", "string", "object") else text
+    series = pd.Series(vals)
+    if dtype in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64") and not np.isnan(vals).any():
+        return series.astype(dtype)
+    if dtype == "bool":
+        return series.astype(bool)
+    if dtype in ("category", "object", "str", "string") or dtype.startswith("int") or dtype.startswith("uint"):
+        return series if dtype in ("category", "object", "str", "string") else series.astype("Int64")
+    try:
+        return series.astype(dtype)
+    except (TypeError, ValueError):
+        return series
+
+
+def _restore_discrete(codes: np.ndarray, spec: dict) -> pd.Series:
+    cats = spec["categories"]
+    dtype = spec["dtype"]
+    if dtype == "category":
+        values = pd.Categorical.from_codes(codes, categories=cats)
+        full = pd.CategoricalDtype(spec["dtype_categories"], ordered=spec.get("ordered", False))
+        return pd.Series(values).astype(full)
+    lookup = np.array(cats + [None], dtype=object)
+    values = pd.Series(lookup[codes])  # code -1 picks the trailing None
+    if dtype == "bool":
+        return values.astype(bool) if not (codes < 0).any() else values.astype("boolean")
+    if dtype in ("str", "string"):
+        return values.astype(dtype)
+    if dtype != "object":
+        try:
+            target = dtype
+            if (codes < 0).any() and (dtype.startswith("int") or dtype.startswith("uint")):
+                target = "float64"
+            return values.astype(target)
+        except (TypeError, ValueError):
+            return values
+    return values
+
+
+def _new_identifiers(n: int, spec: dict, offset: int) -> pd.Series:
+    if spec["integer"]:
+        start = int(spec["max"] if spec["max"] is not None and np.isfinite(spec["max"]) else 0) + 1 + offset
+        ids = pd.Series(np.arange(start, start + n, dtype=np.int64))
+        dtype = spec["dtype"]
+        return ids.astype(dtype) if dtype.startswith("int") or dtype.startswith("float") else ids
+    width = max(6, len(str(offset + n)))
+    ids = pd.Series([f"syn-{i:0{width}d}" for i in range(offset + 1, offset + n + 1)])
+    return ids.astype(spec["dtype"]) if spec["dtype"] in ("str", "string") else ids
