@@ -71,7 +71,8 @@ def sdv_synthesize(
     generators: SDV seeds its own sampling state with a fixed constant (73251)
     on the first ``sample`` after ``fit``, so without intervention every seed
     would give the same copula sample. We therefore set the synthesizer's
-    sampling state to ``seed`` explicitly (private ``_set_random_state``).
+    sampling state to ``seed`` explicitly (private ``_set_random_state``);
+    ``seed=73251`` thus samples exactly like an untouched SDV synthesizer.
     """
     from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer, TVAESynthesizer
 
@@ -112,19 +113,27 @@ def sdmetrics_metadata(df: pd.DataFrame, categorical: list[str]) -> dict:
 def quality_score(real: pd.DataFrame, synthetic: pd.DataFrame, categorical: list[str]) -> float:
     """sdmetrics ``QualityReport`` overall score (mean of Column Shapes and Column Pair Trends).
 
-    Categorical columns are cast to ``str`` in both frames first, so that e.g. an
-    integer ``target`` column compares equal to its synthetic counterpart
-    whatever dtype either side came back with.
+    Uses sdmetrics' default thresholds (0.32: a column pair only counts when its
+    real correlation > 0.5 / association > 0.3). Categorical columns are cast
+    to ``str`` in both frames first, so e.g. an integer ``target`` compares
+    equal to its synthetic counterpart whatever dtype either side came back with.
     """
-    from sdmetrics.reports.single_table import QualityReport
-
     real = real.reset_index(drop=True).copy()
     synthetic = synthetic[list(real.columns)].reset_index(drop=True).copy()
     for c in categorical:
         real[c] = real[c].astype(str)
         synthetic[c] = synthetic[c].astype(str)
-    report = QualityReport()
+    metadata = sdmetrics_metadata(real, categorical)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report.generate(real, synthetic, sdmetrics_metadata(real, categorical), verbose=False)
+        try:  # sdmetrics >= 0.32: unified report, takes {table: df}
+            from sdmetrics.reports import QualityReport
+
+            report = QualityReport()
+            report.generate({TABLE: real}, {TABLE: synthetic}, {"tables": {TABLE: metadata}}, verbose=False)
+        except (ImportError, ValueError):  # older sdmetrics: single-table report
+            from sdmetrics.reports.single_table import QualityReport
+
+            report = QualityReport()
+            report.generate(real, synthetic, metadata, verbose=False)
     return float(report.get_score())

@@ -1,0 +1,191 @@
+"""One call that checks a synthetic table against the real one: :func:`evaluate`.
+
+Every figure is computed for the synthetic table and for two reference
+tables made from the same real data, so a score can be read against a
+ceiling and a floor:
+
+- ``holdout``: the real holdout rows themselves (what fresh real data scores);
+- ``independent``: each training column resampled on its own, which keeps
+  every column's shape and destroys every relationship between columns.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from synthlearn.data.schema import Schema, infer_schema
+from synthlearn.errors import ColumnError, DataError
+from synthlearn.evaluate.fidelity import association_matrix, column_pairs, column_shapes, detection_auc
+from synthlearn.evaluate.privacy import distance_to_closest_record, privacy_summary
+from synthlearn.evaluate.utility import task_of, utility
+
+REPORT_VERSION = 1
+TABLES = ("synthetic", "holdout", "independent")
+
+
+@dataclass
+class QualityReport:
+    """Everything :func:`evaluate` measured. ``to_dict()`` is the ``report.json`` content."""
+
+    target: str | None
+    task: str | None
+    rows: dict
+    scores: pd.DataFrame  # index: TABLES; columns: column_shapes, column_pairs, overall, detection_auc
+    columns: dict[str, pd.DataFrame]  # per table: column_shapes frame
+    pairs: dict[str, pd.DataFrame]  # per table: column_pairs frame
+    associations: dict[str, pd.DataFrame]  # "real" and "synthetic" matrices
+    utility: pd.DataFrame | None
+    privacy: pd.DataFrame  # index: TABLES
+    dcr: dict[str, np.ndarray]
+    meta: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        def clean(v):
+            if isinstance(v, (np.floating, float)):
+                return None if math.isnan(float(v)) else float(v)
+            if isinstance(v, np.integer):
+                return int(v)
+            return v
+
+        def records(df):
+            return [{k: clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+        cols = self.columns["synthetic"][["column", "kind", "metric", "missing_real"]].copy()
+        for name in TABLES:
+            cols[name] = self.columns[name]["score"].to_numpy()
+        cols["missing_synthetic"] = self.columns["synthetic"]["missing_synthetic"].to_numpy()
+        util = None
+        if self.utility is not None:
+            util = {"task": self.task, "target": self.target, "rows": records(self.utility)}
+        return {
+            "report_version": REPORT_VERSION,
+            "meta": self.meta,
+            "target": self.target,
+            "task": self.task,
+            "rows": self.rows,
+            "scores": {name: {k: clean(v) for k, v in self.scores.loc[name].items()} for name in TABLES},
+            "columns": records(cols),
+            "pairs": records(self.pairs["synthetic"]),
+            "associations": {
+                "columns": list(self.associations["real"].columns),
+                "real": self.associations["real"].round(6).to_numpy().tolist(),
+                "synthetic": self.associations["synthetic"].round(6).to_numpy().tolist(),
+            },
+            "utility": util,
+            "privacy": {name: {k: clean(v) for k, v in self.privacy.loc[name].items()} for name in TABLES},
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def summary(self) -> pd.DataFrame:
+        """A compact table: one row per table, the headline figures."""
+        out = self.scores[["overall", "column_shapes", "column_pairs", "detection_auc"]].copy()
+        out["dcr_median"] = self.privacy["dcr_median"]
+        out["exact_copy_rate"] = self.privacy["exact_copy_rate"]
+        if self.utility is not None:
+            metric = "accuracy" if self.task == "classification" else "r2"
+            util = self.utility.reindex(columns=["trained_on", "model", metric])
+            rf = util[util["model"] == "random_forest"].set_index("trained_on")[metric]
+            out[f"rf_{metric}"] = [rf.get("real" if name == "holdout" else name, np.nan) for name in out.index]
+        return out
+
+
+def independent_columns(train: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Each column of ``train`` resampled independently (the floor reference)."""
+    return pd.DataFrame({c: train[c].iloc[rng.integers(0, len(train), n)].reset_index(drop=True) for c in train.columns})
+
+
+def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, *, schema: Schema | None = None,
+             target: str | None = None, random_state=0, max_rows: int = 20_000, progress=None) -> QualityReport:
+    """Check ``synthetic`` against the real ``train`` rows it imitates and an unseen real ``holdout``.
+
+    Parameters
+    ----------
+    train : DataFrame
+        The real rows the synthesizer was fitted on.
+    holdout : DataFrame
+        Real rows the synthesizer never saw.
+    synthetic : DataFrame
+        The synthetic rows, with the same columns.
+    schema : Schema, optional
+        Column kinds (inferred from ``train`` when omitted).
+    target : str, optional
+        Column to predict in the utility check; no utility check without it.
+    random_state : int, default=0
+    max_rows : int, default=20000
+        Larger tables are subsampled (seeded) for the checks.
+    progress : callable, optional
+        Called with a short description before each step.
+
+    Returns
+    -------
+    QualityReport
+    """
+    schema = schema or infer_schema(train)
+    for name, df in (("holdout", holdout), ("synthetic", synthetic)):
+        missing = [c for c in schema.columns if c not in df.columns]
+        if missing:
+            raise ColumnError(f"the {name} table lacks column(s) {missing}; give a table with the real table's columns")
+        if len(df) == 0:
+            raise DataError(f"the {name} table has no rows")
+    if target is not None and target not in schema:
+        raise ColumnError(f"--target '{target}' is not a column; choose one of {schema.columns}")
+    step = progress or (lambda _msg: None)
+    rng = np.random.default_rng(random_state)
+
+    def cap(df):
+        return df.iloc[np.sort(rng.choice(len(df), max_rows, replace=False))].reset_index(drop=True) if len(df) > max_rows else df.reset_index(drop=True)
+
+    train, holdout, synthetic = cap(train), cap(holdout), cap(synthetic)
+    tables = {
+        "synthetic": synthetic,
+        "holdout": holdout,
+        "independent": independent_columns(train[schema.columns], len(synthetic), rng),
+    }
+    scores, columns, pairs, dcr = {}, {}, {}, {}
+    for name, table in tables.items():
+        step(f"fidelity: {name}")
+        columns[name] = column_shapes(train, table, schema)
+        pairs[name] = column_pairs(train, table, schema)
+        shape = float(columns[name]["score"].mean())
+        pair = float(pairs[name]["score"].mean()) if len(pairs[name]) else float("nan")
+        step(f"detection: {name}")
+        auc = detection_auc(train, table, schema, random_state=random_state)
+        scores[name] = {"overall": float(np.nanmean([shape, pair])), "column_shapes": shape, "column_pairs": pair,
+                        "detection_auc": auc}
+        step(f"privacy: {name}")
+        dcr[name] = distance_to_closest_record(train, table, schema)
+    privacy = pd.DataFrame({name: privacy_summary(d) for name, d in dcr.items()}).T.loc[list(TABLES)]
+    base = privacy.loc["holdout", "dcr_median"]
+    privacy["dcr_ratio_to_holdout"] = privacy["dcr_median"] / base if base > 0 else np.nan
+    task, util = None, None
+    if target is not None:
+        step("utility")
+        task = task_of(train, schema, target)
+        util = utility(train, holdout, {"real": train, "synthetic": synthetic, "independent": tables["independent"]},
+                       schema, target, random_state=random_state)
+    step("associations")
+    associations = {"real": association_matrix(train, schema), "synthetic": association_matrix(synthetic, schema)}
+    from synthlearn import __version__
+
+    return QualityReport(
+        target=target,
+        task=task,
+        rows={"train": len(train), "holdout": len(holdout), "synthetic": len(synthetic)},
+        scores=pd.DataFrame(scores).T.loc[list(TABLES)],
+        columns=columns,
+        pairs=pairs,
+        associations=associations,
+        utility=util,
+        privacy=privacy,
+        dcr=dcr,
+        meta={"synthlearn_version": __version__, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "random_state": random_state if isinstance(random_state, int) else None},
+    )
