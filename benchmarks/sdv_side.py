@@ -131,7 +131,7 @@ def quality_score(real: pd.DataFrame, synthetic: pd.DataFrame, categorical: list
 
             report = QualityReport()
             report.generate({TABLE: real}, {TABLE: synthetic}, {"tables": {TABLE: metadata}}, verbose=False)
-        except (ImportError, ValueError):  # older sdmetrics: single-table report
+        except ImportError:  # sdmetrics < 0.32: single-table report only
             from sdmetrics.reports.single_table import QualityReport
 
             report = QualityReport()

@@ -153,6 +153,9 @@ def atomic_write(path: str | os.PathLike, writer) -> None:
     os.close(fd)
     try:
         writer(Path(tmp))
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -8,6 +8,7 @@ from synthlearn.evaluate.fidelity import (
     cramers_v,
     detection_auc,
 )
+from synthlearn.evaluate.html import render_html, write_report
 from synthlearn.evaluate.privacy import distance_to_closest_record, privacy_summary
 from synthlearn.evaluate.report import QualityReport, evaluate
 from synthlearn.evaluate.utility import task_of, utility
@@ -23,6 +24,8 @@ __all__ = [
     "distance_to_closest_record",
     "evaluate",
     "privacy_summary",
+    "render_html",
     "task_of",
     "utility",
+    "write_report",
 ]

@@ -9,8 +9,8 @@ float matrix, plus ``_get_state`` / ``_set_state`` for saving.
 
 A saved synthesizer is a folder: ``synthesizer.json`` (class, parameters,
 schema, encoding, versions), ``arrays.npz`` (numbers, loaded with
-``allow_pickle=False``) and whatever files the subclass adds (for example
-fitted scikit-learn trees in skops format). Nothing is unpickled.
+``allow_pickle=False``; fitted trees are stored as their node arrays).
+Nothing is unpickled.
 """
 
 from __future__ import annotations
@@ -140,6 +140,7 @@ class Synthesizer(BaseEstimator):
         parent = path.parent if str(path.parent) else Path(".")
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=parent))
+        os.chmod(tmp, 0o777 & ~_umask())
         try:
             state, arrays = self._get_state(tmp)
             meta = {
@@ -233,6 +234,12 @@ class Synthesizer(BaseEstimator):
 
     def _set_state(self, state: dict, arrays: dict[str, np.ndarray], folder: Path) -> None:  # pragma: no cover
         raise NotImplementedError
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _json_params(params: dict) -> dict:

@@ -1,0 +1,66 @@
+"""``synthlearn evaluate``: check any synthetic table against the real one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from synthlearn.cli.console import Progress, user_errors
+
+
+@user_errors
+def evaluate(
+    real: Path = typer.Argument(..., help="Real table (.csv or .parquet)."),
+    synthetic: Path = typer.Argument(..., help="Synthetic table with the same columns."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Column to predict in the utility check."),
+    out: Path = typer.Option(Path("report"), "--out", "-o", help="Folder for report.html and report.json."),
+    holdout_file: Optional[Path] = typer.Option(None, "--holdout", help="Real rows the synthesizer never saw. "
+                                                "Default: rebuild the split `synthesize` makes with the same --seed."),
+    holdout: float = typer.Option(0.3, "--holdout-fraction", help="Holdout fraction when splitting REAL."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the split and the checks."),
+    categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help="Treat this column as categorical (repeatable)."),
+    schema_file: Optional[Path] = typer.Option(None, "--schema", help="Schema JSON overriding inferred kinds."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+) -> None:
+    """Check a synthetic table against the real one and write an HTML + JSON report.
+
+    Example: synthlearn evaluate real.csv out/synthetic.parquet --target species --out report
+    """
+    from synthlearn.cli.console import print_summary
+    from synthlearn.cli.options import build_schema, check_target, writable_folder
+    from synthlearn.data import holdout_split, read_table
+    from synthlearn.evaluate import evaluate as run_evaluate
+    from synthlearn.evaluate import write_report
+
+    out = writable_folder(out)
+    with Progress(quiet) as progress:
+        progress.step("reading tables")
+        real_df = read_table(real)
+        synth_df = read_table(synthetic)
+        schema = build_schema(real_df, schema_file, categorical)
+        check_target(real_df, schema, target)
+        if holdout_file is not None:
+            train, hold = real_df, read_table(holdout_file)
+        else:
+            train, hold = holdout_split(real_df, schema=schema, target=target, holdout=holdout, random_state=seed)
+        synth_df = _align(synth_df, real_df)
+        report = run_evaluate(train, hold, synth_df, schema=schema, target=target, random_state=seed,
+                              progress=progress.step)
+        report.meta.update(source=str(real), synthetic=str(synthetic), seed=seed)
+        progress.step("writing the report")
+        write_report(report, out, train, synth_df, schema, title=f"Synthetic data quality — {real.name}")
+    if not quiet:
+        progress.done(f"wrote {out}/report.html and report.json")
+    print_summary(report, title="quality summary")
+
+
+def _align(synth, real):
+    """The synthetic table with the real table's columns, in order; missing columns are an error."""
+    from synthlearn.errors import ColumnError
+
+    missing = [c for c in real.columns if c not in synth.columns]
+    if missing:
+        raise ColumnError(f"the synthetic table lacks column(s) {missing}; it must have the real table's columns")
+    return synth[list(real.columns)]

@@ -1,0 +1,45 @@
+"""Entry point of the ``synthlearn`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from synthlearn.cli import evaluate as evaluate_cmd
+from synthlearn.cli import synth as synth_cmd
+
+app = typer.Typer(
+    name="synthlearn",
+    help="Make synthetic data, prove it is good, and learn from it.\n\n"
+    "Example: synthlearn synthesize --out out   (bundled penguins table → out/report.html)",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from synthlearn import __version__
+
+        typer.echo(f"synthlearn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Make synthetic data, prove it is good, and learn from it."""
+
+
+app.command("synthesize")(synth_cmd.synthesize)
+app.command("sample")(synth_cmd.sample)
+app.command("evaluate")(evaluate_cmd.evaluate)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Checks and helpers the commands share: output folders, schemas, targets."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from synthlearn.data import Schema, infer_schema
+from synthlearn.errors import ColumnError, DataError, FileFormatError
+
+
+def writable_folder(path: Path) -> Path:
+    """Create ``path`` if needed and prove it is writable, before any work is done."""
+    if path.exists() and not path.is_dir():
+        raise FileFormatError(f"--out '{path}' is a file; give a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise FileFormatError(f"cannot write to --out '{path}' ({exc.strerror}); choose a writable folder") from None
+    return path
+
+
+def writable_file(path: Path) -> Path:
+    """Check that a file can be created at ``path`` (its folder exists and is writable)."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise FileFormatError(f"--out '{path}' is a folder; give a file name such as synthetic.parquet")
+    if not parent.is_dir():
+        raise FileFormatError(f"folder '{parent}' of --out does not exist; create it or choose another path")
+    if not os.access(parent, os.W_OK):
+        raise FileFormatError(f"cannot write to '{parent}'; choose a writable --out")
+    return path
+
+
+def build_schema(df: pd.DataFrame, schema_file: Path | None, categorical: list[str] | None) -> Schema:
+    """Infer the schema, then apply ``--schema`` (whole or partial) and ``--categorical`` overrides."""
+    overrides = {}
+    if schema_file is not None:
+        overrides.update(Schema.load(schema_file).kinds)
+    for column in categorical or []:
+        if column not in df.columns:
+            raise ColumnError(f"--categorical names unknown column '{column}'; columns are {list(df.columns)}")
+        overrides[column] = "categorical"
+    unknown = [c for c in overrides if c not in df.columns]
+    if unknown:
+        raise ColumnError(f"--schema names unknown column(s) {unknown}; columns are {list(df.columns)}")
+    return infer_schema(df, overrides)
+
+
+def check_target(df: pd.DataFrame, schema: Schema, target: str | None) -> None:
+    """The target must be a modelled column with at least two values."""
+    if target is None:
+        return
+    if target not in df.columns:
+        raise ColumnError(f"--target '{target}' is not a column; choose one of {list(df.columns)}")
+    if schema[target].value == "identifier":
+        raise ColumnError(f"--target '{target}' is an identifier (unique per row); choose a column to predict")
+    n = df[target].nunique(dropna=True)
+    if n < 2:
+        raise DataError(f"--target '{target}' has a single value ({df[target].dropna().iloc[0]!r}); "
+                        f"a target needs at least two classes or values")

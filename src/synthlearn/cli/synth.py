@@ -1,0 +1,111 @@
+"""``synthlearn synthesize`` (the main job) and ``synthlearn sample``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from synthlearn.cli.console import Progress, user_errors
+
+METHOD_NAMES = ("cart", "copula")
+
+
+@user_errors
+def synthesize(
+    data: Optional[Path] = typer.Argument(None, help="Real table (.csv or .parquet). Default: the bundled penguins table."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Column to predict in the utility check "
+                                         "(default for the bundled table: species)."),
+    method: str = typer.Option("cart", "--method", "-m", help="Synthesizer: cart (sequential trees) or copula."),
+    rows: Optional[int] = typer.Option(None, "--rows", "-n", help="Synthetic rows to make (default: as many as the real table)."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for synthetic.parquet, report.html, report.json, model/."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same split, model and rows."),
+    holdout: float = typer.Option(0.3, "--holdout", help="Fraction of real rows kept aside for the checks."),
+    categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help="Treat this column as categorical (repeatable)."),
+    schema_file: Optional[Path] = typer.Option(None, "--schema", help='JSON {"columns": {"name": "kind"}} overriding inferred kinds.'),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+) -> None:
+    """Learn a real table, sample a synthetic one, and check it.
+
+    Writes OUT/synthetic.parquet, OUT/report.html, OUT/report.json, OUT/schema.json
+    and OUT/model/ (reload it with `synthlearn sample`).
+
+    Example: synthlearn synthesize data.csv --target label --method cart --out out
+    """
+    from synthlearn.cli.console import print_summary
+    from synthlearn.cli.options import build_schema, check_target, writable_folder
+    from synthlearn.data import DATASETS, atomic_write, holdout_split, load_dataset, read_table, write_table
+    from synthlearn.errors import InvalidParameterError
+    from synthlearn.synth import METHODS
+    from synthlearn.synth.base import check_n_rows
+
+    if method not in METHODS:
+        raise InvalidParameterError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    if rows is not None:
+        check_n_rows(rows, "--rows")
+    out = writable_folder(out)
+    with Progress(quiet) as progress:
+        if data is None:
+            progress.step("loading the bundled penguins table")
+            df = load_dataset("penguins")
+            target = target if target is not None else DATASETS["penguins"]
+            source = "penguins (bundled)"
+        else:
+            progress.step(f"reading {data}")
+            df = read_table(data)
+            source = str(data)
+        schema = build_schema(df, schema_file, categorical)
+        check_target(df, schema, target)
+        train, hold = holdout_split(df, schema=schema, target=target, holdout=holdout, random_state=seed)
+        n = rows if rows is not None else len(df)
+        progress.step(f"fitting {method} on {len(train):,} rows")
+        synth = METHODS[method](random_state=seed).fit(train, schema)
+        progress.step(f"sampling {n:,} rows")
+        synthetic = synth.sample(n)
+        from synthlearn.evaluate import evaluate, write_report
+
+        report = evaluate(train, hold, synthetic, schema=schema, target=target, random_state=seed,
+                          progress=progress.step)
+        report.meta.update(method=method, source=source, seed=seed)
+        progress.step("writing the report")
+        write_report(report, out, train, synthetic, schema, title=f"Synthetic data quality — {Path(source).name}")
+        write_table(synthetic, out / "synthetic.parquet", source=data)
+        text = __import__("json").dumps(schema.to_dict(), indent=2) + "\n"
+        atomic_write(out / "schema.json", lambda tmp: tmp.write_text(text))
+        synth.save(out / "model")
+    if not quiet:
+        progress.done(f"wrote {out}/synthetic.parquet ({n:,} rows), report.html, report.json, schema.json, model/")
+    print_summary(report, title=f"{method} on {source}: quality summary")
+
+
+@user_errors
+def sample(
+    model: Path = typer.Argument(..., help="Model folder written by `synthlearn synthesize` (OUT/model)."),
+    rows: Optional[int] = typer.Option(None, "--rows", "-n", help="Rows to sample (default: as many as the model was fitted on)."),
+    out: Path = typer.Option(Path("synthetic.parquet"), "--out", "-o", help="Output table (.csv or .parquet)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default: the model's own seed)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+) -> None:
+    """Sample rows from a saved synthesizer.
+
+    Example: synthlearn sample out/model --rows 10000 --out more.parquet
+    """
+    from synthlearn.cli.options import writable_file
+    from synthlearn.data import table_format, write_table
+    from synthlearn.synth import Synthesizer
+    from synthlearn.synth.base import check_n_rows
+
+    if rows is not None:
+        check_n_rows(rows, "--rows")
+    table_format(out)
+    writable_file(out)
+    with Progress(quiet) as progress:
+        progress.step(f"loading {model}")
+        synth = Synthesizer.load(model)
+        n = rows if rows is not None else synth.n_rows_
+        progress.step(f"sampling {n:,} rows")
+        df = synth.sample(n, random_state=seed)
+        write_table(df, out)
+    if not quiet:
+        progress.done(f"wrote {out} ({n:,} rows)")

@@ -1,0 +1,47 @@
+"""Splitting a real table into the rows a synthesizer learns from and a holdout it never sees."""
+
+from __future__ import annotations
+
+import numbers
+
+import pandas as pd
+
+from synthlearn.data.schema import ColumnKind, Schema
+from synthlearn.errors import ColumnError, DataError, InvalidParameterError
+
+
+def holdout_split(df: pd.DataFrame, *, schema: Schema, target: str | None = None, holdout: float = 0.3,
+                  random_state=0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split ``df`` into (train, holdout), stratified on a discrete ``target``.
+
+    The same ``df``, ``target``, ``holdout`` and ``random_state`` always give
+    the same split, so ``synthlearn evaluate`` can rebuild the holdout that
+    ``synthlearn synthesize`` kept aside.
+
+    Parameters
+    ----------
+    df : DataFrame
+    schema : Schema
+    target : str, optional
+        Stratify on this column when it is categorical or boolean and every
+        class has at least 2 rows.
+    holdout : float, default=0.3
+        Fraction of rows held out, in (0, 1).
+    random_state : int, default=0
+    """
+    from sklearn.model_selection import train_test_split
+
+    if not isinstance(holdout, numbers.Real) or not 0 < holdout < 1:
+        raise InvalidParameterError(f"holdout fraction must be between 0 and 1 (exclusive), got {holdout!r}")
+    if len(df) < 4:
+        raise DataError(f"the table has {len(df)} rows; at least 4 are needed to keep a holdout")
+    stratify = None
+    if target is not None:
+        if target not in df.columns:
+            raise ColumnError(f"target '{target}' is not a column; choose one of {list(df.columns)}")
+        if schema[target] in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN):
+            labels = df[target].astype(object).where(df[target].notna(), "(missing)")
+            if labels.value_counts().min() >= 2:
+                stratify = labels
+    train, rest = train_test_split(df, test_size=holdout, random_state=random_state, stratify=stratify)
+    return train.reset_index(drop=True), rest.reset_index(drop=True)

@@ -1,0 +1,233 @@
+"""The self-contained HTML quality report: figures embedded, no network needed."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import numpy as np
+import pandas as pd
+
+from synthlearn.data.schema import Schema
+from synthlearn.evaluate.report import TABLES, QualityReport
+from synthlearn.learn.preprocessing import prepare_frame
+
+REAL, SYNTH, OTHER = "#4C72B0", "#DD8452", "#8C8C8C"
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
+header{background:#1d2330;color:#fff;padding:20px 32px}header h1{margin:0;font-size:22px}
+header p{margin:4px 0 0;color:#b8c0cc;font-size:13px}main{padding:16px 32px;max-width:1200px}
+h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d9dde3;padding-bottom:4px}
+.cards{display:flex;flex-wrap:wrap;gap:12px}.card{background:#fff;border-radius:8px;padding:12px 16px;
+min-width:150px;box-shadow:0 1px 2px rgba(0,0,0,.08)}.card .v{font-size:26px;font-weight:600}
+.card .l{font-size:12px;color:#5b6473}.card .r{font-size:11px;color:#8a93a3}
+.good{color:#2e7d32}.warn{color:#b26a00}.bad{color:#c62828}
+table{border-collapse:collapse;background:#fff;font-size:13px;margin:6px 0}
+th,td{padding:5px 10px;border-bottom:1px solid #e6e8eb;text-align:right}th{background:#eef0f3}
+td:first-child,th:first-child{text-align:left}.grid{display:flex;flex-wrap:wrap;gap:8px}
+.grid img{background:#fff;border-radius:6px}.note{font-size:13px;color:#5b6473;max-width:900px}
+img.wide{max-width:100%;background:#fff;border-radius:6px}
+"""
+
+
+def _png(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _fmt(v, digits=3) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "–"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.{digits}f}"
+    return html.escape(str(v))
+
+
+def _table(df: pd.DataFrame, digits: int = 3) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [df.index.name or ""] + list(df.columns))
+    body = "".join(
+        "<tr>" + f"<td>{html.escape(str(i))}</td>" + "".join(f"<td>{_fmt(v, digits)}</td>" for v in row) + "</tr>"
+        for i, row in zip(df.index, df.itertuples(index=False))
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _grade(value: float, good: float, warn: float, higher_is_better: bool = True) -> str:
+    if value is None or np.isnan(value):
+        return ""
+    if not higher_is_better:
+        value, good, warn = -value, -good, -warn
+    return "good" if value >= good else "warn" if value >= warn else "bad"
+
+
+def _column_plot(column: str, kind, real: pd.Series, synth: pd.Series, score: float) -> str:
+    import matplotlib.pyplot as plt
+
+    kinds = {column: kind.value}
+    r = prepare_frame(real.to_frame(), kinds)[column]
+    s = prepare_frame(synth.to_frame(), kinds)[column]
+    fig, ax = plt.subplots(figsize=(3.6, 2.5))
+    if kind.is_numeric:
+        r, s = r.dropna().to_numpy(float), s.dropna().to_numpy(float)
+        both = np.concatenate([r, s])
+        bins = np.histogram_bin_edges(both, bins=min(30, max(5, int(np.sqrt(both.size)))))
+        ax.hist(r, bins=bins, density=True, alpha=0.55, color=REAL, label="real")
+        ax.hist(s, bins=bins, density=True, alpha=0.55, color=SYNTH, label="synthetic")
+    else:
+        pr, ps = r.value_counts(normalize=True), s.value_counts(normalize=True)
+        labels = list(pr.index[:12]) + [x for x in ps.index if x not in pr.index][: max(0, 12 - len(pr))]
+        x = np.arange(len(labels))
+        ax.bar(x - 0.2, [pr.get(lab, 0) for lab in labels], 0.4, color=REAL, label="real")
+        ax.bar(x + 0.2, [ps.get(lab, 0) for lab in labels], 0.4, color=SYNTH, label="synthetic")
+        ax.set_xticks(x, [str(lab)[:12] for lab in labels], rotation=30, ha="right", fontsize=7)
+    ax.set_title(f"{column[:30]}  (score {score:.3f})", fontsize=9)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _png(fig)
+
+
+def _heatmaps(report: QualityReport) -> str:
+    import matplotlib.pyplot as plt
+
+    real, synth = report.associations["real"], report.associations["synthetic"]
+    n = len(real)
+    size = min(4.5, 1.2 + 0.22 * n)
+    fig, axes = plt.subplots(1, 3, figsize=(3 * size + 1.5, size))
+    panels = [("real", real.to_numpy(), "RdBu_r", (-1, 1)), ("synthetic", synth.to_numpy(), "RdBu_r", (-1, 1)),
+              ("|real − synthetic|", np.abs(real.to_numpy() - synth.to_numpy()), "Reds", (0, 1))]
+    for ax, (title, mat, cmap, (lo, hi)) in zip(axes, panels):
+        im = ax.imshow(mat, cmap=cmap, vmin=lo, vmax=hi)
+        ax.set_title(title, fontsize=10)
+        labels = [c[:14] for c in real.columns]
+        fs = 7 if n <= 15 else 5
+        ax.set_xticks(range(n), labels if n <= 40 else [""] * n, rotation=90, fontsize=fs)
+        ax.set_yticks(range(n), labels if n <= 40 else [""] * n, fontsize=fs)
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _dcr_plot(report: QualityReport) -> str:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 3))
+    allv = np.concatenate([report.dcr[t] for t in TABLES])
+    bins = np.linspace(0, np.percentile(allv, 99.5) if allv.size else 1, 40)
+    for name, color in zip(TABLES, (SYNTH, REAL, OTHER)):
+        ax.hist(report.dcr[name], bins=bins, density=True, histtype="step", lw=2, color=color,
+                label=f"{name} → train (median {np.median(report.dcr[name]):.3f})")
+    ax.set_xlabel("Gower distance to the closest training row")
+    ax.legend(fontsize=8, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _png(fig)
+
+
+def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema,
+                *, title: str = "Synthetic data quality report") -> str:
+    """The report as one HTML page with embedded PNG figures."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    sc = report.scores
+    pv = report.privacy
+    cards = [
+        ("overall quality", sc.loc["synthetic", "overall"], f"holdout {sc.loc['holdout', 'overall']:.3f} · "
+         f"independent {sc.loc['independent', 'overall']:.3f}", _grade(sc.loc["synthetic", "overall"], 0.9, 0.8)),
+        ("column shapes", sc.loc["synthetic", "column_shapes"], f"holdout {sc.loc['holdout', 'column_shapes']:.3f}",
+         _grade(sc.loc["synthetic", "column_shapes"], 0.9, 0.8)),
+        ("column pairs", sc.loc["synthetic", "column_pairs"], f"holdout {sc.loc['holdout', 'column_pairs']:.3f}",
+         _grade(sc.loc["synthetic", "column_pairs"], 0.9, 0.8)),
+        ("detection AUC", sc.loc["synthetic", "detection_auc"], "0.5 = indistinguishable",
+         _grade(sc.loc["synthetic", "detection_auc"], 0.65, 0.8, higher_is_better=False)),
+        ("DCR vs holdout", pv.loc["synthetic", "dcr_ratio_to_holdout"], "≥ 0.9: no closer than fresh real rows",
+         _grade(pv.loc["synthetic", "dcr_ratio_to_holdout"], 0.9, 0.7)),
+        ("exact copies", pv.loc["synthetic", "exact_copy_rate"] * 100, "% of synthetic rows",
+         _grade(pv.loc["synthetic", "exact_copy_rate"], 0.005, 0.02, higher_is_better=False)),
+    ]
+    summary = report.summary()
+    if report.utility is not None:
+        metric = "accuracy" if report.task == "classification" else "r2"
+        col = f"rf_{metric}"
+        cards.insert(4, (f"utility (RF {metric})", summary.loc["synthetic", col],
+                         f"real-trained {summary.loc['holdout', col]:.3f}",
+                         _grade(summary.loc["synthetic", col] - summary.loc["holdout", col], -0.03, -0.1)))
+    card_html = "".join(
+        f'<div class="card"><div class="l">{html.escape(lbl)}</div><div class="v {g}">{_fmt(v, 1 if "copies" in lbl else 3)}</div>'
+        f'<div class="r">{html.escape(ref)}</div></div>'
+        for lbl, v, ref, g in cards
+    )
+    summary.index.name = "table"
+    colplots = "".join(
+        f'<img src="{_column_plot(row.column, schema[row.column], train[row.column], synthetic[row.column], row.score)}" '
+        f'alt="{html.escape(row.column)}">'
+        for row in report.columns["synthetic"].itertuples()
+    )
+    percol = report.columns["synthetic"].set_index("column")[["kind", "metric", "score", "missing_real", "missing_synthetic"]]
+    percol.insert(3, "holdout", report.columns["holdout"]["score"].to_numpy())
+    percol.insert(4, "independent", report.columns["independent"]["score"].to_numpy())
+    util_html = "<p class='note'>No target column was given, so no utility check was run.</p>"
+    if report.utility is not None:
+        u = report.utility.set_index(["trained_on", "model"])
+        u.index = [f"{a} · {b}" for a, b in u.index]
+        u.index.name = "trained on · model"
+        util_html = (f"<p class='note'>Models trained on each table predict <b>{html.escape(str(report.target))}</b> "
+                     f"on the real holdout ({report.rows['holdout']} rows). <i>real</i> is the ceiling, "
+                     f"<i>independent</i> the floor.</p>" + _table(u))
+    priv = pv.copy()
+    priv.index.name = "table"
+    meta = report.meta
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>{html.escape(title)}</title>
+<style>{_CSS}</style></head><body>
+<header><h1>{html.escape(title)}</h1><p>synthlearn {html.escape(str(meta.get('synthlearn_version')))} ·
+{html.escape(str(meta.get('created')))} · train {report.rows['train']:,} rows · holdout {report.rows['holdout']:,} rows ·
+synthetic {report.rows['synthetic']:,} rows{' · method ' + html.escape(str(meta['method'])) if meta.get('method') else ''}</p></header>
+<main>
+<div class="cards">{card_html}</div>
+<h2>Summary</h2>
+<p class="note">Every figure is also computed for two reference tables: <b>holdout</b>, the real rows the synthesizer
+never saw (what fresh real data scores), and <b>independent</b>, each column resampled on its own (shapes kept,
+relationships destroyed).</p>
+{_table(summary)}
+<h2>Columns: real vs synthetic</h2>
+<div class="grid">{colplots}</div>
+{_table(percol)}
+<h2>Associations between columns</h2>
+<p class="note">Pearson correlation (numeric pairs), Cramér's V (categorical pairs) and the correlation ratio
+(mixed pairs), on the real training rows and on the synthetic rows; the right panel is their absolute difference.</p>
+<img class="wide" src="{_heatmaps(report)}" alt="association heatmaps">
+<h2>Utility: train on synthetic, test on real</h2>
+{util_html}
+<h2>Privacy: distance to the closest training row</h2>
+<p class="note">Synthetic rows should be no closer to the training rows than real holdout rows are; a spike at zero
+would mean copied rows.</p>
+<img class="wide" src="{_dcr_plot(report)}" alt="distance to closest record histogram">
+{_table(priv)}
+</main></body></html>
+"""
+
+
+def write_report(report: QualityReport, folder, train: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema,
+                 **kwargs) -> dict:
+    """Write ``report.html`` and ``report.json`` into ``folder``, each atomically."""
+    from pathlib import Path
+
+    from synthlearn.data.io import atomic_write
+
+    folder = Path(folder)
+    page = render_html(report, train, synthetic, schema, **kwargs)
+    text = report.to_json()
+    atomic_write(folder / "report.html", lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    atomic_write(folder / "report.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return {"html": folder / "report.html", "json": folder / "report.json"}
