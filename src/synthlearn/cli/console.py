@@ -94,7 +94,7 @@ def print_table(df, title: str | None = None, digits: int = 3) -> None:
     Console(highlight=False).print(table)
 
 
-SHORT_NAMES = {"overall": "quality", "column_shapes": "shapes", "column_pairs": "pairs", "detection_auc": "detect AUC",
+SHORT_NAMES = {"overall": "quality", "column_shapes": "shapes", "column_pairs": "pairs", "detection_auc": "detect",
                "dcr_median": "DCR med", "exact_copy_rate": "copies", "rf_accuracy": "RF acc", "rf_r2": "RF R²"}
 
 

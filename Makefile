@@ -1,0 +1,48 @@
+# synthlearn: `make run` (main job on the bundled table) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BENCH_VENV ?= .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
+# CPU build of PyTorch, installed before the package so pip never pulls a multi-GB CUDA build.
+TORCH ?= torch==2.13.0
+
+.PHONY: run test bench install clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet "$(TORCH)"
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+## run: synthesize the bundled penguins table into out/ (synthetic.parquet, report.html, report.json, model/)
+run: $(VENV)/.installed
+	$(VENV)/bin/synthlearn synthesize --out out
+
+## test: install with dev extras and run the test suite
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest
+
+# The benchmark environment adds SDV and sdmetrics (Business Source licensed dependencies):
+# they are only ever installed here, never a dependency of synthlearn.
+$(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements-sdv.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet "$(TORCH)"
+	$(BENCH_PY) -m pip install --quiet -r benchmarks/requirements-sdv.txt
+	$(BENCH_PY) -m pip install --quiet -e .
+	touch $@
+
+## bench: quality and speed against SDV, one table per script, in one process each
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_PY) benchmarks/synth_quality.py
+
+clean:
+	rm -rf out .pytest_cache .hypothesis
