@@ -57,8 +57,9 @@ class GaussianCopulaSynthesizer(Synthesizer):
     (5, 8)
     """
 
-    def __init__(self, *, marginals: str = "empirical", random_state=None):
+    def __init__(self, *, marginals: str = "empirical", jitter: bool = False, random_state=None):
         self.marginals = marginals
+        self.jitter = jitter
         self.random_state = random_state
 
     def _validate_params(self) -> None:
@@ -71,25 +72,38 @@ class GaussianCopulaSynthesizer(Synthesizer):
     # ------------------------------------------------------------------ fit
     def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:
         n, m = X.shape
+        columns = self.encoder_.columns_
         Z = np.zeros((n, m))
-        self.marginals_ = []
-        self._quantiles = []
-        for j, col in enumerate(self.encoder_.columns_):
-            x = X[:, j]
+        self.marginals_ = [None] * m
+        self._quantiles = [None] * m
+        for j, col in enumerate(columns):
             if col.discrete:
-                counts = np.bincount(x.astype(np.int64), minlength=col.n_categories).astype(float)
-                edges = np.concatenate([[0.0], np.cumsum(counts) / counts.sum()])
-                u = edges[x.astype(np.int64)] + rng.random(n) * (counts / counts.sum())[x.astype(np.int64)]
-                self.marginals_.append({"type": "categorical", "edges": edges})
-                self._quantiles.append(None)
-            else:
-                observed = ~np.isnan(x)
-                values = np.sort(x[observed])
-                u = np.full(n, 0.5)
-                marginal = self._fit_marginal(values)
-                u[observed] = self._cdf(marginal, values, x[observed])
-                self.marginals_.append(marginal)
-                self._quantiles.append(values)
+                continue
+            x = X[:, j]
+            observed = ~np.isnan(x)
+            values = np.sort(x[observed])
+            u = np.full(n, 0.5)
+            marginal = self._fit_marginal(values)
+            u[observed] = self._cdf(marginal, values, x[observed])
+            self.marginals_[j] = marginal
+            self._quantiles[j] = values
+            Z[:, j] = ndtri(np.clip(u, _EPS, 1 - _EPS))
+        axis = _principal_axis(Z[:, [j for j, c in enumerate(columns) if not c.discrete]])
+        for j, col in enumerate(columns):
+            if not col.discrete:
+                continue
+            codes = X[:, j].astype(np.int64)
+            counts = np.bincount(codes, minlength=col.n_categories).astype(float)
+            # Categories sit on [0, 1] in the order of their mean score on the
+            # numeric columns' main axis, so a linear copula can carry as much of
+            # their relation to the numeric columns as possible.
+            order = _category_order(codes, counts, axis)
+            position = np.empty_like(order)
+            position[order] = np.arange(order.size)
+            edges = np.concatenate([[0.0], np.cumsum(counts[order]) / counts.sum()])
+            width = counts / counts.sum()
+            u = edges[position[codes]] + (rng.random(n) if self.jitter else 0.5) * width[codes]
+            self.marginals_[j] = {"type": "categorical", "edges": edges, "order": order}
             Z[:, j] = ndtri(np.clip(u, _EPS, 1 - _EPS))
         self.correlation_ = _nearest_correlation(Z)
         self._cholesky = np.linalg.cholesky(self.correlation_)
@@ -118,25 +132,26 @@ class GaussianCopulaSynthesizer(Synthesizer):
 
     # --------------------------------------------------------------- sample
     def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        # Each inverse CDF is applied directly to the normal score: thresholds and
+        # quantile grids are mapped to z-space once, so no CDF is evaluated per row.
         m = self.correlation_.shape[0]
-        Z = rng.standard_normal((n, m)) @ self._cholesky.T
-        U = ndtr(Z)
+        Z = rng.standard_normal((n, m), dtype=np.float32) @ self._cholesky.T.astype(np.float32)
         out = np.empty((n, m))
         for j, marginal in enumerate(self.marginals_):
-            u = U[:, j]
+            z = Z[:, j]
             if marginal["type"] == "categorical":
-                edges = marginal["edges"]
-                out[:, j] = np.clip(np.searchsorted(edges, u, side="right") - 1, 0, edges.size - 2)
+                cuts = ndtri(marginal["edges"][1:-1])
+                out[:, j] = marginal["order"][np.searchsorted(cuts, z, side="right")]
             elif marginal["type"] == "empirical":
                 values = self._quantiles[j]
                 k = values.size
                 if marginal["step"]:
-                    out[:, j] = values[np.minimum((u * k).astype(np.int64), k - 1)]
+                    out[:, j] = values[np.searchsorted(ndtri(np.arange(1, k) / k), z, side="right")]
                 else:
-                    out[:, j] = np.interp(u * k - 0.5, np.arange(k), values)
+                    out[:, j] = np.interp(z, ndtri((np.arange(k) + 0.5) / k), values)
             else:
                 dist = getattr(stats, marginal["type"])
-                out[:, j] = dist.ppf(np.clip(u, _EPS, 1 - _EPS), *marginal["params"])
+                out[:, j] = dist.ppf(np.clip(ndtr(z.astype(float)), _EPS, 1 - _EPS), *marginal["params"])
         return out
 
     # ---------------------------------------------------------- persistence
@@ -144,9 +159,10 @@ class GaussianCopulaSynthesizer(Synthesizer):
         arrays = {"correlation": self.correlation_}
         marginals = []
         for j, marginal in enumerate(self.marginals_):
-            entry = {k: v for k, v in marginal.items() if k != "edges"}
+            entry = {k: v for k, v in marginal.items() if k not in ("edges", "order")}
             if marginal["type"] == "categorical":
                 arrays[f"edges_{j}"] = marginal["edges"]
+                arrays[f"order_{j}"] = marginal["order"]
             if self._quantiles[j] is not None:
                 arrays[f"quantiles_{j}"] = self._quantiles[j]
             marginals.append(entry)
@@ -159,9 +175,29 @@ class GaussianCopulaSynthesizer(Synthesizer):
             marginal = dict(entry)
             if marginal["type"] == "categorical":
                 marginal["edges"] = arrays[f"edges_{j}"]
+                marginal["order"] = np.asarray(arrays[f"order_{j}"], dtype=np.int64)
             self.marginals_.append(marginal)
             self._quantiles.append(arrays.get(f"quantiles_{j}"))
         self._cholesky = np.linalg.cholesky(self.correlation_)
+
+
+def _principal_axis(Z: np.ndarray) -> np.ndarray | None:
+    """Scores of the rows on the first principal component of ``Z`` (None without columns)."""
+    if Z.shape[1] == 0:
+        return None
+    if Z.shape[1] == 1:
+        return Z[:, 0]
+    _, _, vt = np.linalg.svd(Z - Z.mean(axis=0), full_matrices=False)
+    return Z @ vt[0]
+
+
+def _category_order(codes: np.ndarray, counts: np.ndarray, axis: np.ndarray | None) -> np.ndarray:
+    """Category codes sorted by their mean on ``axis`` (by frequency when there is none)."""
+    if axis is None:
+        return np.argsort(-counts, kind="stable")
+    sums = np.bincount(codes, weights=axis, minlength=counts.size)
+    means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+    return np.argsort(means, kind="stable")
 
 
 def _fit_family(family: str, values: np.ndarray):
