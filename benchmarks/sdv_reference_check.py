@@ -50,7 +50,14 @@ def main(argv: list[str] | None = None) -> None:
     # 73251 is SDV's own fixed sampling seed, so the default reproduces plain SDV sampling.
     ap.add_argument("--seed", type=int, default=73251)
     ap.add_argument("--throughput-rows", type=int, default=100_000)
+    ap.add_argument(
+        "--torch-threads", type=int, default=1,
+        help="torch intra-op threads; 1 is far faster for these tiny nets on a shared 2-core box",
+    )
     args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.torch_threads)
     methods = [m for m in args.methods.split(",") if m]
     tables = load_tables()
 

@@ -93,7 +93,10 @@ def penguins_small(penguins) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def evaluated(penguins_small):
-    """One evaluate() run on small penguins data: (report, train, holdout, synthetic, schema)."""
+    """One evaluate() run on small penguins data, as a namespace:
+    report, train, holdout, synthetic, schema and steps (the progress messages)."""
+    from types import SimpleNamespace
+
     from synthlearn.data import holdout_split, infer_schema
     from synthlearn.evaluate import evaluate
     from synthlearn.synth import CARTSynthesizer
@@ -101,5 +104,8 @@ def evaluated(penguins_small):
     schema = infer_schema(penguins_small)
     train, holdout = holdout_split(penguins_small, schema=schema, target="species", random_state=0)
     synthetic = CARTSynthesizer(random_state=0).fit(train, schema).sample(len(train))
-    report = evaluate(train, holdout, synthetic, schema=schema, target="species", random_state=0)
-    return report, train, holdout, synthetic, schema
+    steps: list[str] = []
+    report = evaluate(train, holdout, synthetic, schema=schema, target="species", random_state=0,
+                      progress=steps.append)
+    return SimpleNamespace(report=report, train=train, holdout=holdout, synthetic=synthetic, schema=schema,
+                           steps=steps)

@@ -60,7 +60,10 @@ def synthesize(
         train, hold = holdout_split(df, schema=schema, target=target, holdout=holdout, random_state=seed)
         n = rows if rows is not None else len(df)
         progress.step(f"fitting {method} on {len(train):,} rows")
-        synth = METHODS[method](random_state=seed).fit(train, schema)
+        params = {"random_state": seed}
+        if method == "cart" and target is not None:
+            params["visit_order"] = [target]  # every other column is then drawn given the target
+        synth = METHODS[method](**params).fit(train, schema)
         progress.step(f"sampling {n:,} rows")
         synthetic = synth.sample(n)
         from synthlearn.evaluate import evaluate, write_report

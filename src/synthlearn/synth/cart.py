@@ -31,12 +31,14 @@ class CARTSynthesizer(Synthesizer):
 
     Parameters
     ----------
-    min_samples_leaf : int, default=5
+    min_samples_leaf : int, default=10
         Smallest leaf (synthpop's ``minbucket``). Larger leaves mix more
-        training rows into each draw: more privacy, less detail.
+        training rows into each draw: more privacy, less detail. 10 keeps
+        synthetic rows as far from the training rows as unseen real rows are
+        on the benchmark tables (see ``benchmarks/RESULTS.md``).
     max_depth : int or None, default=None
         Depth limit of every tree.
-    smoothing : {"density", "none"}, default="density"
+    smoothing : {"none", "density"}, default="none"
         Gaussian kernel smoothing of numeric donor values (columns with at
         least 20 distinct values), with bandwidth from Silverman's rule in
         the leaf, times ``bandwidth``.
@@ -68,9 +70,9 @@ class CARTSynthesizer(Synthesizer):
     def __init__(
         self,
         *,
-        min_samples_leaf: int = 5,
+        min_samples_leaf: int = 10,
         max_depth: int | None = None,
-        smoothing: str = "density",
+        smoothing: str = "none",
         bandwidth: float = 1.0,
         visit_order: list[str] | None = None,
         random_state=None,

@@ -1,0 +1,226 @@
+"""infer_schema, Schema (overrides, JSON) and holdout_split."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import MIXED_KINDS
+from synthlearn.data import ColumnKind, Schema, holdout_split, infer_schema
+from synthlearn.errors import ColumnError, DataError, InvalidParameterError, SchemaError
+
+
+def kinds(df, **kwargs) -> dict[str, str]:
+    return {c: k.value for c, k in infer_schema(df, **kwargs).kinds.items()}
+
+
+# -------------------------------------------------------------------- inference
+def test_mixed_frame_kinds(mixed_frame):
+    assert kinds(mixed_frame) == MIXED_KINDS
+    assert infer_schema(mixed_frame).columns == list(mixed_frame.columns)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([0.5, 1.25, 2.0, 3.75], "numeric"),
+        ([1.0, 2.0, np.nan, 4.0], "integer"),  # whole floats with NaN
+        ([3, 1, 2, 2], "integer"),
+        (["x", "y", "x", None], "categorical"),
+        ([True, False, True, False], "boolean"),
+        (pd.array([True, None, False, True], dtype="boolean"), "boolean"),
+        ([True, None, False, True], "boolean"),  # object bools with a missing value
+        (["2021-01-05", "2021-02-10", None, "2022-12-31"], "datetime"),
+        (["2021-01-05T10:00:00", "2021-01-05 11:30", "2021-02-01T00:00:00", "2021-03-01"], "datetime"),
+        (pd.to_datetime(["2021-01-05", "2021-02-10", None, "2022-12-31"]), "datetime"),
+        (pd.Categorical(["lo", "hi", "lo", "hi"]), "categorical"),
+    ],
+)
+def test_kind_of_each_dtype(values, expected):
+    df = pd.DataFrame({"v": values})
+    assert kinds(df) == {"v": expected}
+
+
+def test_non_iso_dates_stay_categorical():
+    df = pd.DataFrame({"v": ["03/04/2020", "05/06/2021", "03/04/2020"]})
+    assert kinds(df) == {"v": "categorical"}
+
+
+def test_unique_strings_are_identifiers_from_20_rows():
+    assert kinds(pd.DataFrame({"code": [f"c{i}" for i in range(20)]})) == {"code": "identifier"}
+    assert kinds(pd.DataFrame({"code": [f"c{i}" for i in range(19)]})) == {"code": "categorical"}
+
+
+def test_unique_strings_with_missing_are_not_identifiers():
+    values = [f"c{i}" for i in range(30)] + [None]
+    assert kinds(pd.DataFrame({"code": values})) == {"code": "categorical"}
+
+
+@pytest.mark.parametrize("name", ["user_id", "id", "ID", "order-key", "uuid", "id_customer"])
+def test_unique_ints_under_id_like_name_are_identifiers(name):
+    df = pd.DataFrame({name: np.arange(100, 130)})
+    assert kinds(df) == {name: "identifier"}
+
+
+@pytest.mark.parametrize("name", ["width", "paid", "idle", "valid"])
+def test_unique_ints_under_other_names_are_integers(name):
+    assert kinds(pd.DataFrame({name: np.arange(100, 130)})) == {name: "integer"}
+
+
+def test_repeated_ints_under_id_name_are_integers():
+    assert kinds(pd.DataFrame({"user_id": [1, 2, 3] * 10})) == {"user_id": "integer"}
+
+
+def test_all_missing_column_names_the_column():
+    df = pd.DataFrame({"ok": [1.0, 2.0, 3.0], "blank": [np.nan, np.nan, np.nan]})
+    with pytest.raises(DataError, match="'blank'") as info:
+        infer_schema(df)
+    assert "entirely missing" in str(info.value) and "drop it" in str(info.value)
+
+
+def test_duplicate_columns_rejected():
+    df = pd.DataFrame([[1, 2], [3, 4]], columns=["a", "a"])
+    with pytest.raises(DataError, match="duplicate"):
+        infer_schema(df)
+
+
+def test_not_a_dataframe():
+    with pytest.raises(SchemaError, match="DataFrame"):
+        infer_schema({"a": [1, 2]})
+
+
+# -------------------------------------------------------------------- overrides
+def test_overrides_and_categorical_shorthand(mixed_frame):
+    schema = infer_schema(mixed_frame, {"amount": "integer", "flag": ColumnKind.CATEGORICAL}, categorical=["count"])
+    assert schema["amount"] is ColumnKind.INTEGER
+    assert schema["flag"] is ColumnKind.CATEGORICAL
+    assert schema["count"] is ColumnKind.CATEGORICAL
+    assert schema["color"] is ColumnKind.CATEGORICAL  # untouched
+    assert schema.columns_of("categorical") == ["count", "color", "flag"]
+    assert "user_id" not in schema.modelled and len(schema.modelled) == len(mixed_frame.columns) - 1
+
+
+def test_override_kind_is_case_insensitive(mixed_frame):
+    assert infer_schema(mixed_frame, {"count": "NUMERIC"})["count"] is ColumnKind.NUMERIC
+
+
+def test_unknown_kind_lists_the_known_ones(mixed_frame):
+    with pytest.raises(SchemaError, match="unknown column kind 'decimal'") as info:
+        infer_schema(mixed_frame, {"amount": "decimal"})
+    message = str(info.value)
+    assert "'amount'" in message
+    assert all(k in message for k in ("numeric", "integer", "boolean", "categorical", "datetime", "identifier"))
+
+
+def test_unknown_override_column(mixed_frame):
+    with pytest.raises(ColumnError, match="'nosuch'") as info:
+        infer_schema(mixed_frame, {"nosuch": "numeric"})
+    assert "amount" in str(info.value)  # lists the known columns
+    with pytest.raises(ColumnError, match="'other'"):
+        infer_schema(mixed_frame, categorical=["other"])
+
+
+def test_declared_numeric_with_text(mixed_frame):
+    with pytest.raises(SchemaError, match="'color'") as info:
+        infer_schema(mixed_frame, {"color": "numeric"})
+    message = str(info.value)
+    assert "numeric" in message and "categorical" in message  # the kind and the fix
+
+
+def test_declared_datetime_with_text(mixed_frame):
+    with pytest.raises(SchemaError, match="'color' is declared datetime"):
+        infer_schema(mixed_frame, {"color": "datetime"})
+
+
+def test_schema_getitem_unknown_column(mixed_frame):
+    with pytest.raises(ColumnError, match="'zzz'"):
+        infer_schema(mixed_frame)["zzz"]
+
+
+# ----------------------------------------------------------------- schema files
+def test_schema_json_round_trip(tmp_path, mixed_frame):
+    schema = infer_schema(mixed_frame, categorical=["count"])
+    path = tmp_path / "schema.json"
+    schema.save(path)
+    data = json.loads(path.read_text())
+    assert data == {"columns": {c: k.value for c, k in schema.kinds.items()}}
+    loaded = Schema.load(path)
+    assert loaded == schema
+    assert loaded.columns == schema.columns
+
+
+def test_schema_validate(mixed_frame):
+    schema = infer_schema(mixed_frame)
+    schema.validate(mixed_frame)
+    with pytest.raises(ColumnError, match="lacks"):
+        schema.validate(mixed_frame.drop(columns="amount"))
+    with pytest.raises(ColumnError, match="not in the schema"):
+        schema.validate(mixed_frame.assign(extra=1))
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [("{not json", "not valid JSON"), ('["a"]', "must be an object"), ('{"columns": {"a": "weird"}}', "unknown column kind")],
+)
+def test_bad_schema_files(tmp_path, text, match):
+    path = tmp_path / "s.json"
+    path.write_text(text)
+    with pytest.raises(SchemaError, match=match):
+        Schema.load(path)
+
+
+def test_missing_schema_file(tmp_path):
+    with pytest.raises(SchemaError, match="not found"):
+        Schema.load(tmp_path / "nope.json")
+
+
+# ---------------------------------------------------------------- holdout split
+@pytest.fixture
+def labelled() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 100
+    label = np.array(["a"] * 60 + ["b"] * 30 + ["c"] * 10, dtype=object)
+    return pd.DataFrame({"x": rng.normal(size=n), "label": label, "row": np.arange(n)})
+
+
+def test_holdout_split_is_deterministic(labelled):
+    schema = infer_schema(labelled)
+    t1, h1 = holdout_split(labelled, schema=schema, target="label", random_state=5)
+    t2, h2 = holdout_split(labelled, schema=schema, target="label", random_state=5)
+    pd.testing.assert_frame_equal(t1, t2)
+    pd.testing.assert_frame_equal(h1, h2)
+    _, h3 = holdout_split(labelled, schema=schema, target="label", random_state=6)
+    assert set(h3["row"]) != set(h1["row"])
+
+
+def test_holdout_split_partitions_rows(labelled):
+    schema = infer_schema(labelled)
+    train, hold = holdout_split(labelled, schema=schema, holdout=0.25)
+    assert len(hold) == 25 and len(train) == 75
+    assert sorted(np.r_[train["row"], hold["row"]]) == list(range(100))
+    assert list(train.index) == list(range(75))  # fresh index
+
+
+def test_holdout_split_is_stratified(labelled):
+    schema = infer_schema(labelled)
+    for seed in range(3):
+        train, hold = holdout_split(labelled, schema=schema, target="label", holdout=0.3, random_state=seed)
+        assert hold["label"].value_counts().to_dict() == {"a": 18, "b": 9, "c": 3}
+        assert train["label"].value_counts().to_dict() == {"a": 42, "b": 21, "c": 7}
+
+
+@pytest.mark.parametrize("fraction", [0, 1, 0.0, 1.0, -0.1, 1.5, "0.3", None])
+def test_holdout_fraction_out_of_range(labelled, fraction):
+    with pytest.raises(InvalidParameterError, match="holdout fraction"):
+        holdout_split(labelled, schema=infer_schema(labelled), holdout=fraction)
+
+
+def test_holdout_split_errors(labelled):
+    schema = infer_schema(labelled)
+    with pytest.raises(ColumnError, match="'nope'"):
+        holdout_split(labelled, schema=schema, target="nope")
+    with pytest.raises(DataError, match="at least 4"):
+        holdout_split(labelled.head(3), schema=schema)
