@@ -13,15 +13,31 @@ from synthlearn.errors import ColumnError, DataError, FileFormatError
 
 
 def writable_folder(path: Path) -> Path:
-    """Create ``path`` if needed and prove it is writable, before any work is done."""
-    if path.exists() and not path.is_dir():
-        raise FileFormatError(f"--out '{path}' is a file; give a folder")
+    """Check, before any work is done, that the folder ``path`` can be written (it is not created yet)."""
+    if path.exists():
+        if not path.is_dir():
+            raise FileFormatError(f"--out '{path}' is a file; give a folder")
+        try:
+            with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+                pass
+        except OSError as exc:
+            raise FileFormatError(f"cannot write to --out '{path}' ({exc.strerror}); choose a writable folder") from None
+        return path
+    ancestor = path.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+        raise FileFormatError(f"cannot create --out '{path}': '{ancestor}' is not a writable folder; "
+                              f"choose a writable location")
+    return path
+
+
+def create_folder(path: Path) -> Path:
+    """Create ``path`` (checked earlier by :func:`writable_folder`)."""
     try:
         path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
-            pass
     except OSError as exc:
-        raise FileFormatError(f"cannot write to --out '{path}' ({exc.strerror}); choose a writable folder") from None
+        raise FileFormatError(f"cannot create --out '{path}' ({exc.strerror}); choose a writable folder") from None
     return path
 
 

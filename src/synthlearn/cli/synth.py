@@ -34,7 +34,7 @@ def synthesize(
     Example: synthlearn synthesize data.csv --target label --method cart --out out
     """
     from synthlearn.cli.console import print_summary
-    from synthlearn.cli.options import build_schema, check_target, writable_folder
+    from synthlearn.cli.options import build_schema, check_target, create_folder, writable_folder
     from synthlearn.data import DATASETS, atomic_write, holdout_split, load_dataset, read_table, write_table
     from synthlearn.errors import InvalidParameterError
     from synthlearn.synth import METHODS
@@ -72,6 +72,7 @@ def synthesize(
                           progress=progress.step)
         report.meta.update(method=method, source=source, seed=seed)
         progress.step("writing the report")
+        create_folder(out)
         write_report(report, out, train, synthetic, schema, title=f"Synthetic data quality — {Path(source).name}")
         write_table(synthetic, out / "synthetic.parquet", source=data)
         text = __import__("json").dumps(schema.to_dict(), indent=2) + "\n"

@@ -103,8 +103,9 @@ def _heatmaps(report: QualityReport) -> str:
     n = len(real)
     size = min(4.5, 1.2 + 0.22 * n)
     fig, axes = plt.subplots(1, 3, figsize=(3 * size + 1.5, size))
+    diff = np.abs(real.to_numpy() - synth.to_numpy())
     panels = [("real", real.to_numpy(), "RdBu_r", (-1, 1)), ("synthetic", synth.to_numpy(), "RdBu_r", (-1, 1)),
-              ("|real − synthetic|", np.abs(real.to_numpy() - synth.to_numpy()), "Reds", (0, 1))]
+              ("|real − synthetic|", diff, "Reds", (0, max(0.25, float(diff.max()))))]
     for ax, (title, mat, cmap, (lo, hi)) in zip(axes, panels):
         im = ax.imshow(mat, cmap=cmap, vmin=lo, vmax=hi)
         ax.set_title(title, fontsize=10)
