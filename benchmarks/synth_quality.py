@@ -146,7 +146,7 @@ def main(argv=None):
                 # TVAE/CTGAN train for minutes: one seed.
                 for seed in range(args.seeds if method == "copula" else 1):
                     timings = {}
-                    big = sdv_synthesize(method, train, N_BIG, seed, cats, epochs=args.sdv_epochs, timings=timings)
+                    big = sdv_synthesize(method, _plain(train), N_BIG, seed, cats, epochs=args.sdv_epochs, timings=timings)
                     big = _sdv_dtypes(big, train)
                     per_seed.append(measure(name, f"SDV {method}", big, train, holdout, schema, target, cats,
                                             quality_score, dcr_holdout, timings["fit_s"]))
@@ -174,7 +174,7 @@ def main(argv=None):
         from sdv_side import TABLE, sdv_metadata
 
         sdv = SDVCopula(sdv_metadata(train, schema.columns_of("categorical")))
-        sdv.fit({TABLE: train})
+        sdv.fit({TABLE: _plain(train)})
         speed["SDV copula"] = rows_per_second(lambda n: sdv.sample(n), 100_000)
     help_s = []
     for _ in range(3):
@@ -224,6 +224,11 @@ def _mean(records: list[dict]) -> dict:
     """Average the numeric fields of per-seed records."""
     return {k: float(np.mean([r[k] for r in records])) if isinstance(records[0][k], float) else records[0][k]
             for k in records[0]}
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Category columns as plain objects: SDV's CTGAN refuses pandas' category dtype."""
+    return df.assign(**{c: df[c].astype(object) for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)})
 
 
 def _sdv_dtypes(synth: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:

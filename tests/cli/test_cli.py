@@ -234,8 +234,6 @@ def test_synthesize_unwritable_out(tmp_path, how):
     assert blocker.read_text() == "a regular file"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: synthesize checks that it would overwrite its input only when writing "
-                   "synthetic.parquet, after report.html/report.json were already written into --out")
 def test_synthesize_refuses_to_overwrite_its_input_before_writing_anything(tmp_path):
     out = tmp_path / "out"
     out.mkdir()

@@ -209,8 +209,6 @@ def test_dcr_matches_gower_reference():
                                gower_reference(train, others, ["x"]))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: in GowerSpace a missing number sits at 0 plus an indicator, so a "
-                   "missing-vs-present mismatch costs 1 + scaled value (up to 2), not the documented 1")
 def test_dcr_counts_a_missing_vs_present_mismatch_as_one():
     train = pd.DataFrame({"x": [0.0, 10.0], "c": ["p", "q"]})
     others = pd.DataFrame({"x": [np.nan], "c": ["q"]})

@@ -46,8 +46,6 @@ def test_string_identifiers_are_new_and_unique():
     assert out.dtype == df["code"].dtype
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: string identifiers are always 'syn-000001'...; a table whose ids "
-                   "already look like that (e.g. a synthetic table fitted again) gets colliding ids")
 def test_string_identifiers_never_collide_with_the_originals():
     df = pd.DataFrame({"code": [f"syn-{i:06d}" for i in range(1, 26)], "v": np.arange(25) % 3})
     enc = fit_encoder(df)
@@ -139,16 +137,12 @@ def test_integer_and_nullable_dtypes_round_trip():
     pd.testing.assert_frame_equal(enc.inverse_transform(enc.transform(df)), df)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: object-dtype string columns come back as pandas 3 'str' dtype "
-                   "(_restore_discrete builds pd.Series from an object array without dtype=object)")
 def test_object_dtype_strings_round_trip():
     df = pd.DataFrame({"obj": pd.Series(["x", "y", None, "x"], dtype=object), "v": [1.0, 2.0, 3.0, 4.0]})
     enc = fit_encoder(df)
     pd.testing.assert_frame_equal(enc.inverse_transform(enc.transform(df)), df)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: tz-aware datetime columns come back as datetime64[ns, tz] "
-                   "instead of the input's unit (datetime64[us, tz]); _restore_numeric skips astype for tz")
 def test_timezone_aware_datetimes_round_trip():
     df = pd.DataFrame({"t": pd.Series(pd.date_range("2020-01-01", periods=6, freq="h", tz="Europe/Paris")),
                        "v": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
@@ -156,9 +150,6 @@ def test_timezone_aware_datetimes_round_trip():
     pd.testing.assert_frame_equal(enc.inverse_transform(enc.transform(df)), df)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (pandas 4 forward-compat): transform() calls pd.Categorical(values, "
-                   "categories=cats), deprecated (Pandas4Warning, will raise) for values outside cats: a category "
-                   "dtype with unused categories, or an unseen category, which must stay a DataError")
 def test_transform_uses_no_deprecated_pandas_behaviour(mixed_frame):
     import warnings
 
@@ -189,8 +180,6 @@ def test_corrupt_state_is_a_model_file_error():
         TableEncoder.from_state({"column_order": ["a"]})
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: inverse_transform rounds datetimes to whole seconds, so sub-second "
-                   "timestamps do not round-trip and can fall below the training minimum (rounding after clipping)")
 def test_subsecond_datetimes_round_trip_and_stay_in_range():
     df = pd.DataFrame({"t": pd.Series(pd.to_datetime(["2021-01-01 10:00:00.250", "2021-01-01 10:00:01.500",
                                                       "2021-01-02 00:00:00.750"])),

@@ -36,7 +36,7 @@ def synthesize(
     from synthlearn.cli.console import print_summary
     from synthlearn.cli.options import build_schema, check_target, create_folder, writable_folder
     from synthlearn.data import DATASETS, atomic_write, holdout_split, load_dataset, read_table, write_table
-    from synthlearn.errors import InvalidParameterError
+    from synthlearn.errors import FileFormatError, InvalidParameterError
     from synthlearn.synth import METHODS
     from synthlearn.synth.base import check_n_rows
 
@@ -45,6 +45,8 @@ def synthesize(
     if rows is not None:
         check_n_rows(rows, "--rows")
     out = writable_folder(out)
+    if data is not None and (out / "synthetic.parquet").resolve() == data.resolve():
+        raise FileFormatError(f"refusing to overwrite the input file '{data}'; choose another --out")
     with Progress(quiet) as progress:
         if data is None:
             progress.step("loading the bundled penguins table")

@@ -39,10 +39,11 @@ class GowerSpace:
             x = (frame[c].to_numpy(dtype=float) - self.low[c]) / self.span[c]
             missing = np.isnan(x)
             # a missing value sits 1 away from every present value (via the indicator) and 0 from another missing
-            blocks.append(np.where(missing, 0.0, x))
-            blocks.append(missing.astype(float))
+            blocks.append(np.where(missing, 0.5, x / 2))  # present vs present: |x - y|;
+            blocks.append(np.where(missing, 0.0, x / 2))  # missing vs present in range: exactly 1
+            blocks.append(missing * 0.5)
         for c in self.discrete:
-            codes = pd.Categorical(frame[c], categories=self.levels[c]).codes
+            codes = pd.Index(self.levels[c], dtype=object).get_indexer(frame[c].astype(object))
             onehot = np.zeros((len(frame), len(self.levels[c]) + 1))
             onehot[np.arange(len(frame)), np.where(codes < 0, len(self.levels[c]), codes)] = 0.5
             blocks.append(onehot)

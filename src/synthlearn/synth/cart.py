@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from synthlearn.errors import ColumnError, InvalidParameterError, ModelFileError
+from synthlearn.errors import ColumnError, DataError, InvalidParameterError, ModelFileError
 from synthlearn.synth.base import Synthesizer
 
 _SMOOTH_MIN_UNIQUE = 20  # columns with fewer distinct values are never smoothed
@@ -111,6 +111,10 @@ class CARTSynthesizer(Synthesizer):
         return np.array(sorted(range(len(columns)), key=lambda j: rank[columns[j].source]), dtype=np.int64)
 
     def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:
+        too_big = np.nanmax(np.abs(X), axis=0, initial=0.0) > np.finfo(np.float32).max
+        if too_big.any():
+            name = self.encoder_.columns_[int(np.flatnonzero(too_big)[0])].source
+            raise DataError(f"column '{name}' has values beyond +-3.4e38, which CART trees cannot split; rescale it")
         self.order_ = self._visit_positions()
         columns = self.encoder_.columns_
         Xo = X[:, self.order_]
@@ -181,13 +185,15 @@ class CARTSynthesizer(Synthesizer):
         return out
 
     def _indicator_position(self, k: int):
-        """Visit position of the missing indicator of the value column at position ``k``."""
-        if not hasattr(self, "_indicator_of"):
-            columns = self.encoder_.columns_
-            name_at = {columns[j].name: pos for pos, j in enumerate(self.order_)}
-            self._indicator_of = [name_at.get(columns[j].name + "#missing") if not columns[j].discrete else None
-                                  for j in self.order_]
-        return self._indicator_of[k]
+        """Visit position of the missing indicator of the value column at position ``k`` (None if none)."""
+        columns = self.encoder_.columns_
+        col = columns[self.order_[k]]
+        if col.discrete:
+            return None
+        for pos, j in enumerate(self.order_[:k]):
+            if columns[j].name == col.name + "#missing":
+                return pos
+        return None
 
     # ---------------------------------------------------------- persistence
     def _get_state(self, folder):
@@ -248,6 +254,7 @@ class TreeArrays:
 
     def apply(self, X: np.ndarray) -> np.ndarray:
         """Index of the leaf each row of ``X`` falls into."""
+        X = np.asarray(X, dtype=np.float32)  # as sklearn does: thresholds split float32 values
         node = np.zeros(X.shape[0], dtype=np.int64)
         active = np.arange(X.shape[0]) if self.left[0] != -1 else np.empty(0, dtype=np.int64)
         while active.size:

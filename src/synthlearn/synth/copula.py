@@ -68,6 +68,8 @@ class GaussianCopulaSynthesizer(Synthesizer):
             raise InvalidParameterError(
                 f"marginals must be 'empirical' or 'parametric', got {self.marginals!r}"
             )
+        if not isinstance(self.jitter, (bool, np.bool_)):
+            raise InvalidParameterError(f"jitter must be True or False, got {self.jitter!r}")
 
     # ------------------------------------------------------------------ fit
     def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:

@@ -127,6 +127,10 @@ class TableEncoder:
             spec["integer"] = bool(pd.api.types.is_integer_dtype(values) or pd.api.types.is_float_dtype(values))
             spec["max"] = float(pd.to_numeric(values, errors="coerce").max()) if spec["integer"] else None
             spec["n_rows"] = int(len(values))
+            prefix, texts = "syn-", values.astype(str)
+            while texts.str.startswith(prefix).any():  # never collide with the real identifiers
+                prefix = "syn" + prefix
+            spec["prefix"] = prefix
         return spec
 
     def _model_columns(self) -> list[ModelColumn]:
@@ -158,7 +162,7 @@ class TableEncoder:
                 blocks.append(nums)
             elif kind.is_discrete:
                 cats = spec["categories"]
-                codes = pd.Categorical(values, categories=cats).codes.astype(float)
+                codes = pd.Index(cats, dtype=object).get_indexer(values.astype(object)).astype(float)
                 unknown = (codes < 0) & values.notna().to_numpy()
                 if unknown.any():
                     bad = values[unknown].iloc[0]
@@ -182,9 +186,11 @@ class TableEncoder:
                 vals = X[:, position[column]].astype(float, copy=True)
                 if spec["has_missing"]:
                     vals[X[:, position[column + MISSING_SUFFIX]] >= 0.5] = np.nan
-                np.clip(vals, spec["min"], spec["max"], out=vals)
-                if kind in (ColumnKind.INTEGER, ColumnKind.DATETIME):
+                if kind is ColumnKind.INTEGER:
                     vals = np.round(vals)
+                elif kind is ColumnKind.DATETIME:
+                    vals = np.round(vals, 6)  # whole microseconds
+                np.clip(vals, spec["min"], spec["max"], out=vals)
                 out[column] = _restore_numeric(vals, spec)
             elif kind.is_discrete:
                 codes = np.rint(X[:, position[column]]).astype(np.int64)
@@ -237,11 +243,11 @@ def _numbers(values: pd.Series, kind: ColumnKind) -> np.ndarray:
 def _restore_numeric(vals: np.ndarray, spec: dict) -> pd.Series:
     dtype = spec["dtype"]
     if spec["kind"] == ColumnKind.DATETIME.value:
-        ts = pd.Series(pd.to_datetime(vals * 1e9, unit="ns"))
+        ts = pd.Series(pd.to_datetime(np.round(vals * 1e6), unit="us"))
         if spec.get("tz"):
             ts = ts.dt.tz_localize("UTC").dt.tz_convert(spec["tz"])
         if dtype.startswith("datetime64"):
-            return ts.astype(dtype) if spec.get("tz") is None else ts
+            return ts.astype(dtype)
         fmt = "%Y-%m-%d" if spec.get("date_only") else "%Y-%m-%dT%H:%M:%S"
         text = ts.dt.strftime(fmt)
         return text.astype(dtype) if dtype in ("str", "string", "object") else text
@@ -266,7 +272,7 @@ def _restore_discrete(codes: np.ndarray, spec: dict) -> pd.Series:
         full = pd.CategoricalDtype(spec["dtype_categories"], ordered=spec.get("ordered", False))
         return pd.Series(values).astype(full)
     lookup = np.array(cats + [None], dtype=object)
-    values = pd.Series(lookup[codes])  # code -1 picks the trailing None
+    values = pd.Series(lookup[codes], dtype=object)  # code -1 picks the trailing None
     if dtype == "bool":
         return values.astype(bool) if not (codes < 0).any() else values.astype("boolean")
     if dtype in ("str", "string"):
@@ -289,5 +295,6 @@ def _new_identifiers(n: int, spec: dict, offset: int) -> pd.Series:
         dtype = spec["dtype"]
         return ids.astype(dtype) if dtype.startswith("int") or dtype.startswith("float") else ids
     width = max(6, len(str(offset + n)))
-    ids = pd.Series([f"syn-{i:0{width}d}" for i in range(offset + 1, offset + n + 1)])
+    prefix = spec.get("prefix", "syn-")
+    ids = pd.Series([f"{prefix}{i:0{width}d}" for i in range(offset + 1, offset + n + 1)])
     return ids.astype(spec["dtype"]) if spec["dtype"] in ("str", "string") else ids
