@@ -4,7 +4,9 @@ The result is an ordinary, inspectable scikit-learn ``Pipeline``: a first
 step that puts every column in the representation its kind calls for
 (categories as strings with missing as its own label, datetimes as seconds,
 identifiers dropped), then a ``ColumnTransformer`` that imputes and scales
-numbers and one-hot encodes categories.
+numbers and one-hot encodes categories. Options used by :mod:`synthlearn.learn`
+add ordinal codes for high-cardinality categories, calendar parts for
+datetimes, and an unimputed, unscaled layout for naive Bayes.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from synthlearn.data.schema import ColumnKind, Schema
 
@@ -49,7 +51,21 @@ def prepare_frame(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
-def make_preprocessor(schema: Schema, features: list[str] | None = None, *, scale: bool = True) -> Pipeline:
+def datetime_parts(seconds) -> np.ndarray:
+    """Seconds since the epoch → [seconds, year, month, day of week, hour] per column (NaN kept)."""
+    seconds = np.asarray(seconds, dtype=float)
+    parts = []
+    for j in range(seconds.shape[1]):
+        col = seconds[:, j]
+        stamp = pd.to_datetime(pd.Series(col * 1e9), unit="ns", errors="coerce")
+        parts += [col, stamp.dt.year.to_numpy(float), stamp.dt.month.to_numpy(float),
+                  stamp.dt.dayofweek.to_numpy(float), stamp.dt.hour.to_numpy(float)]
+    return np.column_stack(parts) if parts else np.empty((seconds.shape[0], 0))
+
+
+def make_preprocessor(schema: Schema, features: list[str] | None = None, *, scale: bool = True,
+                      ordinal: list[str] | None = None, expand_datetimes: bool = False,
+                      layout: str = "onehot", missing_indicators: bool = True) -> Pipeline:
     """A scikit-learn pipeline turning the schema's columns into a numeric matrix.
 
     Parameters
@@ -61,6 +77,23 @@ def make_preprocessor(schema: Schema, features: list[str] | None = None, *, scal
     scale : bool, default=True
         Standardise numeric columns (linear models, SVMs, KNN and MLPs need
         it; trees do not).
+    ordinal : list of str, optional
+        Categorical columns to encode as one integer code each instead of
+        one-hot (high-cardinality columns); a category unseen in training
+        gets code -1.
+    expand_datetimes : bool, default=False
+        Add year, month, day of week and hour next to the seconds of every
+        datetime column.
+    missing_indicators : bool, default=True
+        Add a 0/1 column per numeric column that had missing values in
+        training (clustering and PCA turn this off: a rare, scaled indicator
+        would dominate the distances).
+    layout : {"onehot", "naive_bayes"}, default="onehot"
+        ``"naive_bayes"``: numbers passed through with their missing values
+        (no imputation, no scaling) followed by every category as an ordinal
+        code (NaN for a category unseen in training), the layout
+        :class:`~synthlearn.learn.MixedNaiveBayes` reads; the categorical
+        columns are the last ``len(discrete)`` outputs.
 
     Returns
     -------
@@ -71,15 +104,32 @@ def make_preprocessor(schema: Schema, features: list[str] | None = None, *, scal
     kinds = {c: schema[c].value for c in features}
     numeric = [c for c in features if schema[c].is_numeric]
     discrete = [c for c in features if schema[c].is_discrete]
-    num_steps = [SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)]
-    if scale:
-        num_steps.append(StandardScaler())
-    encode = ColumnTransformer(
-        [
-            ("numeric", make_pipeline(*num_steps), numeric),
-            ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), discrete),
-        ],
-        remainder="drop",
-    )
     prepare = FunctionTransformer(prepare_frame, kw_args={"kinds": kinds})
+    if layout == "naive_bayes":
+        encode = ColumnTransformer(
+            [
+                ("numeric", "passthrough", numeric),
+                ("categorical", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan), discrete),
+            ],
+            remainder="drop",
+        )
+        return Pipeline([("prepare", prepare), ("encode", encode)])
+    ordinal = [c for c in (ordinal or []) if c in discrete]
+    onehot = [c for c in discrete if c not in ordinal]
+    dates = [c for c in numeric if schema[c] is ColumnKind.DATETIME] if expand_datetimes else []
+    numbers = [c for c in numeric if c not in dates]
+
+    def numeric_steps():
+        steps = [SimpleImputer(strategy="median", add_indicator=missing_indicators, keep_empty_features=True)]
+        if scale:
+            steps.append(StandardScaler())
+        return steps
+
+    parts = [("numeric", make_pipeline(*numeric_steps()), numbers)]
+    if dates:
+        parts.append(("datetime", make_pipeline(FunctionTransformer(datetime_parts), *numeric_steps()), dates))
+    parts.append(("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), onehot))
+    if ordinal:
+        parts.append(("ordinal", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), ordinal))
+    encode = ColumnTransformer(parts, remainder="drop")
     return Pipeline([("prepare", prepare), ("encode", encode)])

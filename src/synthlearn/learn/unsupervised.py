@@ -1,0 +1,232 @@
+"""Unsupervised learning on any table: k-means clusters with profiles, and PCA reductions.
+
+Both read the schema, so the same preprocessing (imputation, scaling, one-hot
+codes, identifiers dropped) puts every column on one footing first.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from synthlearn.data.schema import Schema, infer_schema
+from synthlearn.errors import DataError, InvalidParameterError
+
+
+@dataclass
+class ClusterResult:
+    """What :func:`cluster` found.
+
+    Attributes
+    ----------
+    labels : ndarray of shape (n_rows,)
+        Cluster of each row (0 .. k-1).
+    k : int
+    scores : DataFrame
+        One row per k tried: ``inertia``, ``silhouette`` (index ``k``).
+    profiles : DataFrame
+        One row per cluster: ``size``, ``share``, the mean of each numeric
+        column and the most common value of each categorical one.
+    pipeline : sklearn.pipeline.Pipeline
+        Preprocessing and the fitted ``KMeans``.
+    """
+
+    labels: np.ndarray
+    k: int
+    scores: pd.DataFrame
+    profiles: pd.DataFrame
+    pipeline: object
+
+    def plot_png(self) -> bytes:
+        """Inertia and silhouette against k, as PNG bytes."""
+        from synthlearn.learn.report import line_png, png_bytes
+
+        s = self.scores
+        return png_bytes(line_png(s.index.to_numpy(), {"inertia": s["inertia"], "silhouette": s["silhouette"]},
+                                  "k (clusters)", f"k-means: chosen k = {self.k}", marker_x=self.k))
+
+
+@dataclass
+class ReduceResult:
+    """What :func:`reduce` found.
+
+    Attributes
+    ----------
+    table : DataFrame
+        ``PC1`` .. ``PCk`` per row, after the identifier columns when the schema has them.
+    explained_variance_ratio : ndarray of shape (n_components,)
+    pipeline : sklearn.pipeline.Pipeline
+        Preprocessing and the fitted ``PCA``.
+    """
+
+    table: pd.DataFrame
+    explained_variance_ratio: np.ndarray
+    pipeline: object
+
+    @property
+    def variance(self) -> pd.DataFrame:
+        """Explained variance per component and cumulated."""
+        r = self.explained_variance_ratio
+        return pd.DataFrame({"explained_variance_ratio": r, "cumulative": np.cumsum(r)},
+                            index=pd.Index([f"PC{i + 1}" for i in range(len(r))], name="component"))
+
+    def plot_png(self) -> bytes:
+        """Explained variance (per component and cumulated) as PNG bytes."""
+        from synthlearn.learn.report import line_png, png_bytes
+
+        v = self.variance
+        x = np.arange(1, len(v) + 1)
+        return png_bytes(line_png(x, {"explained variance": v["explained_variance_ratio"],
+                                      "cumulative": v["cumulative"]}, "component", "PCA explained variance"))
+
+
+def _prepared(df: pd.DataFrame, schema: Schema | None):
+    from synthlearn.learn.preprocessing import make_preprocessor
+
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    schema = schema if schema is not None else infer_schema(df)
+    features = schema.modelled
+    if not features:
+        raise DataError("the table has no columns to learn from (only identifiers); add feature columns")
+    pre = make_preprocessor(schema, features, scale=True, expand_datetimes=True, missing_indicators=False)
+    return schema, features, pre
+
+
+def cluster(df: pd.DataFrame, k="auto", schema: Schema | None = None, *, k_range=(2, 10), random_state=0,
+            sample_size: int = 2000) -> ClusterResult:
+    """Group rows with k-means.
+
+    Parameters
+    ----------
+    df : DataFrame
+    k : int or "auto", default="auto"
+        Number of clusters; ``"auto"`` tries every k in ``k_range`` and keeps
+        the one with the highest silhouette (on at most ``sample_size`` rows).
+    schema : Schema, optional
+    k_range : (int, int), default=(2, 10)
+        Smallest and largest k tried by ``"auto"`` (capped at rows - 1).
+    random_state : int, default=0
+    sample_size : int, default=2000
+        Rows used to compute silhouettes.
+
+    Returns
+    -------
+    ClusterResult
+
+    Examples
+    --------
+    >>> from synthlearn.data import load_dataset
+    >>> from synthlearn.learn import cluster
+    >>> cluster(load_dataset("penguins"), k=3).profiles["size"].sum()
+    344
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+    from sklearn.pipeline import Pipeline
+
+    schema, features, pre = _prepared(df, schema)
+    n = len(df)
+    if k == "auto":
+        lo, hi = k_range
+        if not (isinstance(lo, numbers.Integral) and isinstance(hi, numbers.Integral) and 2 <= lo <= hi):
+            raise InvalidParameterError(f"k_range must be two whole numbers 2 <= low <= high, got {k_range!r}")
+        hi = min(hi, n - 1)
+        if hi < lo:
+            raise DataError(f"the table has {n} rows; choosing k automatically needs at least {lo + 1}")
+        ks = list(range(lo, hi + 1))
+    elif isinstance(k, numbers.Integral) and not isinstance(k, bool) and 1 <= k <= n:
+        ks = [int(k)]
+    else:
+        raise InvalidParameterError(f"k must be 'auto' or a whole number between 1 and the {n} rows, got {k!r}")
+    X = pre.fit_transform(df[features])
+    rng = np.random.default_rng(random_state)
+    sample = rng.choice(n, size=min(n, sample_size), replace=False)
+    rows, fitted = [], {}
+    for kk in ks:
+        km = KMeans(n_clusters=kk, n_init=4, random_state=random_state)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            labels = km.fit_predict(X)
+        distinct = np.unique(labels[sample]).size
+        sil = float(silhouette_score(X[sample], labels[sample])) if 2 <= distinct < len(sample) else float("nan")
+        rows.append({"k": kk, "inertia": float(km.inertia_), "silhouette": sil})
+        fitted[kk] = (km, labels)
+    scores = pd.DataFrame(rows).set_index("k")
+    best = int(scores["silhouette"].idxmax()) if len(ks) > 1 else ks[0]
+    km, labels = fitted[best]
+    pipeline = Pipeline([("preprocess", pre), ("model", km)])
+    return ClusterResult(labels=labels, k=best, scores=scores, profiles=profiles(df, schema, labels),
+                         pipeline=pipeline)
+
+
+def profiles(df: pd.DataFrame, schema: Schema, labels: np.ndarray) -> pd.DataFrame:
+    """Per cluster: size, share, mean of numeric columns, most common value of categorical ones."""
+    from synthlearn.learn.preprocessing import prepare_frame
+
+    plain = prepare_frame(df, {c: schema[c].value for c in schema.modelled})
+    out = pd.DataFrame({"size": pd.Series(labels).value_counts().sort_index()})
+    out.index.name = "cluster"
+    out["share"] = out["size"] / len(labels)
+    groups = plain.groupby(np.asarray(labels))
+    for column in plain.columns:
+        kind = schema[column]
+        if kind.is_numeric:
+            means = groups[column].mean()
+            if kind.value == "datetime":
+                means = pd.to_datetime(means * 1e9, unit="ns").astype(str)
+            out[column] = means
+        else:
+            out[column] = groups[column].agg(lambda s: s.value_counts().index[0])
+    return out
+
+
+def reduce(df: pd.DataFrame, components=2, schema: Schema | None = None, *, random_state=0) -> ReduceResult:
+    """Project rows onto their principal components.
+
+    Parameters
+    ----------
+    df : DataFrame
+    components : int or float, default=2
+        A whole number of components, or a fraction in (0, 1): the fewest
+        components explaining at least that share of the variance.
+    schema : Schema, optional
+    random_state : int, default=0
+
+    Returns
+    -------
+    ReduceResult
+
+    Examples
+    --------
+    >>> from synthlearn.data import load_dataset
+    >>> from synthlearn.learn import reduce
+    >>> reduce(load_dataset("penguins"), 2).table.shape
+    (344, 2)
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import Pipeline
+
+    schema, features, pre = _prepared(df, schema)
+    X = pre.fit_transform(df[features])
+    limit = min(X.shape)
+    if isinstance(components, numbers.Integral) and not isinstance(components, bool):
+        if not 1 <= components <= limit:
+            raise InvalidParameterError(f"components must be between 1 and {limit} (the encoded table has "
+                                        f"{X.shape[1]} columns and {X.shape[0]} rows), got {components}")
+    elif isinstance(components, numbers.Real) and 0 < components < 1:
+        components = float(components)
+    else:
+        raise InvalidParameterError(f"components must be a whole number >= 1 or a variance fraction in (0, 1), "
+                                    f"got {components!r}")
+    pca = PCA(n_components=components, svd_solver="full", random_state=random_state)
+    Z = pca.fit_transform(X)
+    table = pd.DataFrame(Z, columns=[f"PC{i + 1}" for i in range(Z.shape[1])])
+    for column in reversed(schema.columns_of("identifier")):
+        table.insert(0, column, df[column].to_numpy())
+    pipeline = Pipeline([("preprocess", pre), ("model", pca)])
+    return ReduceResult(table=table, explained_variance_ratio=pca.explained_variance_ratio_, pipeline=pipeline)
