@@ -1,0 +1,51 @@
+"""Model folders: ``config.json`` + ``weights.pt`` (a state dict, loaded with ``weights_only=True``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+
+from synthlearn.errors import ModelFileError
+
+WEIGHTS = "weights.pt"
+CONFIG = "config.json"
+
+
+def save_module(folder, module: torch.nn.Module, config: dict) -> Path:
+    """Write ``config`` (JSON-ready) and ``module``'s weights (moved to CPU) into ``folder``, atomically."""
+    folder = Path(folder)
+    parent = folder.parent if str(folder.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
+    try:
+        state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+        torch.save(state, tmp / WEIGHTS)
+        meta = {"config": config, "versions": {"torch": torch.__version__, "python": platform.python_version()}}
+        (tmp / CONFIG).write_text(json.dumps(meta, indent=1) + "\n")
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def load_module_state(folder) -> tuple[dict, dict]:
+    """Read a folder written by :func:`save_module`: ``(config, state_dict)``; nothing is unpickled."""
+    folder = Path(folder)
+    for name in (CONFIG, WEIGHTS):
+        if not (folder / name).is_file():
+            raise ModelFileError(f"model folder '{folder}' is missing {name}; save the model again")
+    try:
+        meta = json.loads((folder / CONFIG).read_text())
+        state = torch.load(folder / WEIGHTS, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ModelFileError(f"model folder '{folder}' is corrupt ({type(exc).__name__}); save the model again") from None
+    return meta["config"], state

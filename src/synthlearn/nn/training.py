@@ -1,0 +1,345 @@
+"""The one training loop every torch model in synthlearn uses.
+
+:func:`train` takes a module, a loss function and tensors, and handles the
+rest: device (``"auto"``: CUDA when present), mini-batches drawn from tensors
+kept on the device, optimizer and learning-rate schedule, a validation split
+with early stopping and restore of the best weights, gradient clipping, mixed
+precision on CUDA, a progress bar on stderr (silenced with ``verbose=False``),
+a per-epoch history, deterministic seeding through local generators (the
+global torch RNG is forked, seeded and restored), and checkpoints that a later
+call resumes exactly where the run stopped.
+
+Models with several optimizers (GANs) pass a ``step_fn`` that does its own
+updates through the ``backward`` helper the loop hands it, so clipping, mixed
+precision and everything else stay shared.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+import os
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from synthlearn.errors import InvalidParameterError, ModelFileError
+from synthlearn.nn.device import resolve_device
+
+CHECKPOINT = "checkpoint.pt"
+OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+
+
+@dataclass
+class TrainingConfig:
+    """How to train. Every torch estimator exposes these as its own hyperparameters.
+
+    Parameters
+    ----------
+    epochs : int, default=100
+    batch_size : int, default=256
+    learning_rate : float, default=1e-3
+    weight_decay : float, default=0.0
+    optimizer : {"adam", "adamw", "sgd"}, default="adam"
+    lr_schedule : {None, "cosine", "plateau"}, default=None
+    validation_fraction : float, default=0.1
+        Share of rows held out for early stopping; 0 monitors the training loss.
+    patience : int, default=10
+        Epochs without improvement of the monitored loss before stopping.
+    min_delta : float, default=0.0
+        Smallest decrease that counts as an improvement.
+    grad_clip : float or None, default=None
+        Maximum gradient norm.
+    device : str, default="auto"
+    amp : {"auto", True, False}, default="auto"
+        Mixed precision; "auto" turns it on for CUDA only.
+    random_state : int or None, default=None
+    verbose : bool, default=True
+        Progress bar on stderr.
+    checkpoint_dir : str or None, default=None
+        Folder for ``checkpoint.pt``, written after every epoch.
+    resume : bool, default=False
+        Continue from the checkpoint in ``checkpoint_dir`` if there is one.
+    """
+
+    epochs: int = 100
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    optimizer: str = "adam"
+    lr_schedule: str | None = None
+    validation_fraction: float = 0.1
+    patience: int = 10
+    min_delta: float = 0.0
+    grad_clip: float | None = None
+    device: str = "auto"
+    amp: str | bool = "auto"
+    random_state: int | None = None
+    verbose: bool = True
+    checkpoint_dir: str | os.PathLike | None = None
+    resume: bool = False
+    description: str = "training"
+
+    def validate(self) -> None:
+        def positive_int(name):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+                raise InvalidParameterError(f"{name} must be a positive integer, got {v!r}")
+
+        positive_int("epochs")
+        positive_int("batch_size")
+        positive_int("patience")
+        if not isinstance(self.learning_rate, numbers.Real) or not self.learning_rate > 0:
+            raise InvalidParameterError(f"learning_rate must be a number > 0, got {self.learning_rate!r}")
+        if not isinstance(self.weight_decay, numbers.Real) or self.weight_decay < 0:
+            raise InvalidParameterError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise InvalidParameterError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.optimizer!r}")
+        if self.lr_schedule not in (None, "cosine", "plateau"):
+            raise InvalidParameterError(f"lr_schedule must be None, 'cosine' or 'plateau', got {self.lr_schedule!r}")
+        if not isinstance(self.validation_fraction, numbers.Real) or not 0 <= self.validation_fraction < 1:
+            raise InvalidParameterError(
+                f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}")
+        if self.grad_clip is not None and (not isinstance(self.grad_clip, numbers.Real) or self.grad_clip <= 0):
+            raise InvalidParameterError(f"grad_clip must be None or a number > 0, got {self.grad_clip!r}")
+        if self.amp not in ("auto", True, False):
+            raise InvalidParameterError(f"amp must be 'auto', True or False, got {self.amp!r}")
+        if self.resume and self.checkpoint_dir is None:
+            raise InvalidParameterError("resume=True needs checkpoint_dir; give the folder of the earlier run")
+
+
+@dataclass
+class TrainingResult:
+    """What :func:`train` reports: per-epoch ``history`` and where it stopped."""
+
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = -1
+    best_loss: float = math.inf
+    stopped_early: bool = False
+    device: str = "cpu"
+
+
+@contextlib.contextmanager
+def seeded(random_state, device: torch.device | None = None):
+    """Fork torch's global RNG, seed it, and restore it afterwards (for building modules reproducibly)."""
+    devices = [device.index or 0] if device is not None and device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(_seed_of(random_state))
+        yield
+
+
+def _seed_of(random_state) -> int:
+    if random_state is None:
+        return secrets.randbits(63)
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    raise InvalidParameterError(f"random_state must be an int or None, got {random_state!r}")
+
+
+def train(
+    module: torch.nn.Module,
+    loss_fn: Callable[[torch.nn.Module, tuple], torch.Tensor],
+    tensors: Sequence[torch.Tensor],
+    config: TrainingConfig,
+    *,
+    step_fn: Callable | None = None,
+    optimizers: Callable[[torch.nn.Module], list] | None = None,
+) -> TrainingResult:
+    """Train ``module`` in place and return its history.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    loss_fn : callable
+        ``loss_fn(module, batch) -> scalar tensor``, the mean loss of a batch
+        (a tuple with one slice of each of ``tensors``). Used for training
+        (unless ``step_fn`` is given) and for the validation loss.
+    tensors : sequence of torch.Tensor
+        Same length along the first axis; moved to the device once.
+    config : TrainingConfig
+    step_fn : callable, optional
+        ``step_fn(module, batch, optimizers, backward) -> dict`` performing a
+        custom update (e.g. critic and generator steps of a GAN) with
+        ``backward(loss, optimizer)``; returns losses, ``"loss"`` first.
+    optimizers : callable, optional
+        ``optimizers(module) -> list of torch.optim.Optimizer``; default: one
+        optimizer of ``config.optimizer`` over all parameters.
+    """
+    config.validate()
+    device = resolve_device(config.device)
+    n = int(tensors[0].shape[0])
+    if any(int(t.shape[0]) != n for t in tensors):
+        raise InvalidParameterError("all training tensors must have the same number of rows")
+    if n == 0:
+        raise InvalidParameterError("there are no rows to train on")
+    seed = _seed_of(config.random_state)
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(n, generator=generator)
+    n_val = int(round(n * config.validation_fraction)) if config.validation_fraction > 0 else 0
+    n_val = min(n_val, n - 1)
+    val_idx, train_idx = order[:n_val], order[n_val:]
+    train_data = tuple(t[train_idx].to(device) for t in tensors)
+    val_data = tuple(t[val_idx].to(device) for t in tensors) if n_val > 0 else None
+    module.to(device)
+    opts = optimizers(module) if optimizers is not None else [
+        OPTIMIZERS[config.optimizer](module.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)]
+    scheduler = _scheduler(opts[0], config)
+    use_amp = device.type == "cuda" and config.amp in ("auto", True)
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    result = TrainingResult(device=str(device))
+    state = {"epoch": 0, "best_state": None, "bad_epochs": 0}
+    ckpt = Path(config.checkpoint_dir) / CHECKPOINT if config.checkpoint_dir is not None else None
+
+    def backward(loss: torch.Tensor, optimizer) -> None:
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        if config.grad_clip is not None:
+            scaler.unscale_(optimizer)
+            params = [p for group in optimizer.param_groups for p in group["params"]]
+            torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
+        scaler.step(optimizer)
+        scaler.update()
+
+    autocast = (lambda: torch.autocast(device_type="cuda", dtype=torch.float16)) if use_amp else contextlib.nullcontext
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices), _progress(config, device) as bar:
+        torch.manual_seed(seed)
+        if config.resume and ckpt is not None and ckpt.is_file():
+            _load_checkpoint(ckpt, module, opts, scheduler, generator, state, result)
+        for epoch in range(state["epoch"], config.epochs):
+            start = time.perf_counter()
+            module.train()
+            perm = torch.randperm(len(train_idx), generator=generator).to(device)
+            total, seen, extra = 0.0, 0, {}
+            for lo in range(0, len(perm), config.batch_size):
+                idx = perm[lo:lo + config.batch_size]
+                batch = tuple(t[idx] for t in train_data)
+                if step_fn is not None:
+                    with autocast():
+                        losses = step_fn(module, batch, opts, backward)
+                    loss_value = float(next(iter(losses.values())))
+                    for k, v in losses.items():
+                        extra[k] = extra.get(k, 0.0) + float(v) * len(idx)
+                else:
+                    with autocast():
+                        loss = loss_fn(module, batch)
+                    backward(loss, opts[0])
+                    loss_value = float(loss.detach())
+                if not math.isfinite(loss_value):
+                    raise InvalidParameterError(
+                        f"the training loss became {loss_value} at epoch {epoch + 1}; "
+                        f"lower learning_rate or set grad_clip")
+                total += loss_value * len(idx)
+                seen += len(idx)
+            row = {"epoch": epoch + 1, "train_loss": total / seen, "lr": opts[0].param_groups[0]["lr"]}
+            row.update({k: v / seen for k, v in extra.items() if k != "loss"})
+            if val_data is not None:
+                row["val_loss"] = _evaluate(module, loss_fn, val_data, config.batch_size, autocast)
+            monitored = row.get("val_loss", row["train_loss"])
+            if monitored < result.best_loss - config.min_delta:
+                result.best_loss, result.best_epoch = monitored, epoch + 1
+                state["best_state"] = {k: v.detach().clone() for k, v in module.state_dict().items()}
+                state["bad_epochs"] = 0
+            else:
+                state["bad_epochs"] += 1
+            if scheduler is not None:
+                scheduler.step(monitored) if config.lr_schedule == "plateau" else scheduler.step()
+            row["seconds"] = time.perf_counter() - start
+            result.history.append(row)
+            state["epoch"] = epoch + 1
+            bar(row, config.epochs)
+            if ckpt is not None:
+                _save_checkpoint(ckpt, module, opts, scheduler, generator, state, result)
+            if state["bad_epochs"] >= config.patience:
+                result.stopped_early = True
+                break
+    if state["best_state"] is not None:
+        module.load_state_dict(state["best_state"])
+    module.eval()
+    return result
+
+
+def _evaluate(module, loss_fn, data, batch_size, autocast) -> float:
+    module.eval()
+    total, n = 0.0, int(data[0].shape[0])
+    with torch.no_grad(), autocast():
+        for lo in range(0, n, batch_size):
+            batch = tuple(t[lo:lo + batch_size] for t in data)
+            total += float(loss_fn(module, batch)) * int(batch[0].shape[0])
+    return total / n
+
+
+def _scheduler(optimizer, config: TrainingConfig):
+    if config.lr_schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)
+    if config.lr_schedule == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=max(1, config.patience // 3))
+    return None
+
+
+@contextlib.contextmanager
+def _progress(config: TrainingConfig, device):
+    if not config.verbose:
+        yield lambda row, total: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[losses]}"), console=console, transient=True) as progress:
+        task = progress.add_task(f"{config.description} ({device.type})", total=config.epochs, losses="")
+
+        def update(row, total):
+            losses = " ".join(f"{k}={v:.4g}" for k, v in row.items() if k.endswith("loss"))
+            progress.update(task, completed=row["epoch"], losses=losses)
+
+        yield update
+
+
+def _save_checkpoint(path: Path, module, opts, scheduler, generator, state, result) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "module": {k: v.detach().cpu() for k, v in module.state_dict().items()},
+        "optimizers": [o.state_dict() for o in opts],
+        "scheduler": scheduler.state_dict() if scheduler is not None else None,
+        "generator": generator.get_state(),
+        "torch_rng": torch.get_rng_state(),
+        "epoch": state["epoch"],
+        "bad_epochs": state["bad_epochs"],
+        "best_state": {k: v.cpu() for k, v in state["best_state"].items()} if state["best_state"] else None,
+        "best_loss": result.best_loss,
+        "best_epoch": result.best_epoch,
+        "history": result.history,
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def _load_checkpoint(path: Path, module, opts, scheduler, generator, state, result) -> None:
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        module.load_state_dict(payload["module"])
+        for opt, saved in zip(opts, payload["optimizers"]):
+            opt.load_state_dict(saved)
+        if scheduler is not None and payload["scheduler"] is not None:
+            scheduler.load_state_dict(payload["scheduler"])
+        generator.set_state(payload["generator"])
+        torch.set_rng_state(payload["torch_rng"])
+    except Exception as exc:
+        raise ModelFileError(f"checkpoint '{path}' does not fit this model ({type(exc).__name__}); "
+                             f"delete it or use another checkpoint_dir") from None
+    device = next(module.parameters()).device
+    state["epoch"] = int(payload["epoch"])
+    state["bad_epochs"] = int(payload["bad_epochs"])
+    state["best_state"] = ({k: v.to(device) for k, v in payload["best_state"].items()}
+                           if payload["best_state"] is not None else None)
+    result.best_loss = float(payload["best_loss"])
+    result.best_epoch = int(payload["best_epoch"])
+    result.history = list(payload["history"])

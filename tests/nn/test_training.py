@@ -1,0 +1,175 @@
+"""The shared training loop on a tiny regression problem."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from synthlearn.errors import InvalidParameterError, ModelFileError
+from synthlearn.nn import TrainingConfig, load_module_state, resolve_device, save_module, train
+from synthlearn.nn.training import seeded
+
+
+def make_data(n=256, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, 3, generator=g)
+    y = X @ torch.tensor([[1.5], [-2.0], [0.5]]) + 0.1 * torch.randn(n, 1, generator=g)
+    return X, y
+
+
+def make_module(seed=0):
+    with seeded(seed):
+        return torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+
+
+def mse(module, batch):
+    X, y = batch
+    return torch.nn.functional.mse_loss(module(X), y)
+
+
+def config(**kw):
+    base = dict(epochs=30, batch_size=32, learning_rate=1e-2, verbose=False, random_state=0, device="cpu")
+    base.update(kw)
+    return TrainingConfig(**base)
+
+
+def weights(module):
+    return torch.cat([p.detach().flatten() for p in module.parameters()])
+
+
+def test_loss_goes_down():
+    module = make_module()
+    result = train(module, mse, make_data(), config())
+    losses = [row["train_loss"] for row in result.history]
+    assert losses[-1] < 0.2 * losses[0]
+    assert result.history[-1]["val_loss"] < 0.2 * result.history[0]["val_loss"]
+    assert not module.training  # left in eval mode
+
+
+def test_early_stopping_stops_and_restores_best():
+    module = make_module()
+    # a learning rate this large makes the validation loss bounce: early stopping must stop the run
+    result = train(module, mse, make_data(), config(epochs=200, learning_rate=0.5, patience=3, optimizer="sgd"))
+    assert result.stopped_early
+    assert len(result.history) < 200
+    assert len(result.history) - result.best_epoch == 3
+    X, y = make_data()
+    best = min(row["val_loss"] for row in result.history)
+    assert result.best_loss == pytest.approx(best)
+
+
+def test_restored_weights_give_the_best_validation_loss():
+    module = make_module()
+    X, y = make_data()
+    result = train(module, mse, (X, y), config(epochs=40, learning_rate=0.3, patience=5, optimizer="sgd"))
+    # recompute the validation loss with the same split: the restored module must score the best epoch's loss
+    order = torch.randperm(len(X), generator=torch.Generator().manual_seed(0))
+    val = order[: int(round(len(X) * 0.1))]
+    with torch.no_grad():
+        restored = float(mse(module, (X[val], y[val])))
+    assert restored == pytest.approx(result.best_loss, rel=1e-5)
+
+
+def test_same_seed_same_weights_and_different_seed_differs():
+    a, b, c = make_module(), make_module(), make_module()
+    train(a, mse, make_data(), config(epochs=5))
+    train(b, mse, make_data(), config(epochs=5))
+    train(c, mse, make_data(), config(epochs=5, random_state=1))
+    assert torch.equal(weights(a), weights(b))
+    assert not torch.equal(weights(a), weights(c))
+
+
+def test_global_rng_is_restored():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    train(make_module(), mse, make_data(), config(epochs=2))
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_resume_continues_the_same_run(tmp_path):
+    data = make_data()
+    straight = make_module()
+    full = train(straight, mse, data, config(epochs=8, validation_fraction=0.0, patience=100))
+    first = make_module()
+    train(first, mse, data, config(epochs=4, validation_fraction=0.0, patience=100, checkpoint_dir=tmp_path))
+    resumed = make_module(seed=99)  # different initial weights: the checkpoint must replace them
+    result = train(resumed, mse, data, config(epochs=8, validation_fraction=0.0, patience=100,
+                                              checkpoint_dir=tmp_path, resume=True))
+    assert [r["epoch"] for r in result.history] == list(range(1, 9))
+    assert [r["train_loss"] for r in result.history] == pytest.approx([r["train_loss"] for r in full.history])
+    assert torch.allclose(weights(resumed), weights(straight))
+
+
+def test_gradient_clipping_and_schedules_run():
+    for schedule in ("cosine", "plateau"):
+        module = make_module()
+        result = train(module, mse, make_data(), config(epochs=6, grad_clip=0.5, lr_schedule=schedule))
+        assert len(result.history) == 6
+    cos = train(make_module(), mse, make_data(), config(epochs=6, lr_schedule="cosine"))
+    assert cos.history[-1]["lr"] < cos.history[0]["lr"]
+
+
+def test_custom_step_function_with_two_optimizers():
+    module = make_module()
+    calls = []
+
+    def opts(m):
+        return [torch.optim.Adam(m[0].parameters(), lr=1e-2), torch.optim.Adam(m[2].parameters(), lr=1e-2)]
+
+    def step(m, batch, optimizers, backward):
+        loss = mse(m, batch)
+        backward(loss, optimizers[0])
+        loss2 = mse(m, batch)
+        backward(loss2, optimizers[1])
+        calls.append(1)
+        return {"loss": loss2.detach(), "first_loss": loss.detach()}
+
+    result = train(module, mse, make_data(), config(epochs=5), step_fn=step, optimizers=opts)
+    assert calls and "first_loss" in result.history[0]
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
+
+
+@pytest.mark.parametrize("kw, word", [
+    (dict(epochs=0), "epochs"), (dict(batch_size=-1), "batch_size"), (dict(learning_rate=0), "learning_rate"),
+    (dict(optimizer="adagrad"), "optimizer"), (dict(validation_fraction=1.0), "validation_fraction"),
+    (dict(lr_schedule="step"), "lr_schedule"), (dict(grad_clip=0), "grad_clip"), (dict(resume=True), "resume"),
+    (dict(device="tpu"), "device"), (dict(amp="yes"), "amp"),
+])
+def test_bad_config_is_named(kw, word):
+    with pytest.raises(InvalidParameterError, match=word):
+        train(make_module(), mse, make_data(), config(**kw))
+
+
+def test_diverging_loss_is_reported():
+    with pytest.raises(InvalidParameterError, match="learning_rate"):
+        train(make_module(), mse, make_data(), config(learning_rate=1e6, optimizer="sgd", epochs=50))
+
+
+def test_device_auto_is_cpu_without_cuda():
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+    assert resolve_device("cpu").type == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(InvalidParameterError, match="CUDA"):
+            resolve_device("cuda")
+
+
+def test_save_and_load_module(tmp_path):
+    module = make_module()
+    train(module, mse, make_data(), config(epochs=3))
+    save_module(tmp_path / "m", module, {"hidden": 8})
+    config_read, state = load_module_state(tmp_path / "m")
+    assert config_read == {"hidden": 8}
+    clone = make_module(seed=5)
+    clone.load_state_dict(state)
+    assert torch.equal(weights(clone), weights(module))
+    meta = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert "torch" in meta["versions"]
+    (tmp_path / "m" / "weights.pt").write_bytes(b"not a torch file")
+    with pytest.raises(ModelFileError, match="corrupt"):
+        load_module_state(tmp_path / "m")
+    (tmp_path / "m" / "weights.pt").unlink()
+    with pytest.raises(ModelFileError, match="weights.pt"):
+        load_module_state(tmp_path / "m")
