@@ -9,7 +9,7 @@ import typer
 
 from synthlearn.cli.console import Progress, user_errors
 
-METHOD_NAMES = ("cart", "copula")
+NEURAL = ("vae",)
 
 
 @user_errors
@@ -17,13 +17,16 @@ def synthesize(
     data: Optional[Path] = typer.Argument(None, help="Real table (.csv or .parquet). Default: the bundled penguins table."),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Column to predict in the utility check "
                                          "(default for the bundled table: species)."),
-    method: str = typer.Option("cart", "--method", "-m", help="Synthesizer: cart (sequential trees) or copula."),
+    method: str = typer.Option("cart", "--method", "-m", help="Synthesizer: cart (sequential trees), copula, or vae."),
     rows: Optional[int] = typer.Option(None, "--rows", "-n", help="Synthetic rows to make (default: as many as the real table)."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for synthetic.parquet, report.html, report.json, model/."),
     seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same split, model and rows."),
     holdout: float = typer.Option(0.3, "--holdout", help="Fraction of real rows kept aside for the checks."),
     categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help="Treat this column as categorical (repeatable)."),
     schema_file: Optional[Path] = typer.Option(None, "--schema", help='JSON {"columns": {"name": "kind"}} overriding inferred kinds.'),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs (neural methods: vae)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Mini-batch size (neural methods: vae)."),
+    device: str = typer.Option("auto", "--device", help="Torch device for neural methods: auto (CUDA if present), cpu, cuda."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
 ) -> None:
     """Learn a real table, sample a synthetic one, and check it.
@@ -44,6 +47,9 @@ def synthesize(
         raise InvalidParameterError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     if rows is not None:
         check_n_rows(rows, "--rows")
+    neural = {"epochs": epochs, "batch_size": batch_size}
+    if method not in NEURAL and any(v is not None for v in neural.values()):
+        raise InvalidParameterError(f"--epochs and --batch-size apply to --method {'/'.join(NEURAL)}, not {method}")
     out = writable_folder(out)
     if data is not None and (out / "synthetic.parquet").resolve() == data.resolve():
         raise FileFormatError(f"refusing to overwrite the input file '{data}'; choose another --out")
@@ -65,6 +71,8 @@ def synthesize(
         params = {"random_state": seed}
         if method == "cart" and target is not None:
             params["visit_order"] = [target]  # every other column is then drawn given the target
+        if method in NEURAL:
+            params.update({k: v for k, v in neural.items() if v is not None}, device=device, verbose=not quiet)
         synth = METHODS[method](**params).fit(train, schema)
         progress.step(f"sampling {n:,} rows")
         synthetic = synth.sample(n)

@@ -4,8 +4,9 @@ from synthlearn.synth.base import Synthesizer
 from synthlearn.synth.cart import CARTSynthesizer
 from synthlearn.synth.copula import GaussianCopulaSynthesizer
 from synthlearn.synth.transform import ModelColumn, TableEncoder
+from synthlearn.synth.vae import VAESynthesizer
 
 #: Name used on the command line → synthesizer class.
-METHODS = {"cart": CARTSynthesizer, "copula": GaussianCopulaSynthesizer}
+METHODS = {"cart": CARTSynthesizer, "copula": GaussianCopulaSynthesizer, "vae": VAESynthesizer}
 
-__all__ = ["METHODS", "CARTSynthesizer", "GaussianCopulaSynthesizer", "ModelColumn", "Synthesizer", "TableEncoder"]
+__all__ = ["METHODS", "CARTSynthesizer", "GaussianCopulaSynthesizer", "ModelColumn", "Synthesizer", "TableEncoder", "VAESynthesizer"]

@@ -1,0 +1,135 @@
+"""Mode-specific normalisation for neural synthesizers (Xu et al. 2019, "Modeling Tabular Data using
+Conditional GAN", section 4.2).
+
+Works on the shared encoding of :class:`~synthlearn.synth.TableEncoder`: every
+continuous model column is modelled by a variational Gaussian mixture
+(scikit-learn's ``BayesianGaussianMixture``, which switches off modes it does
+not need) and a value becomes a one-hot *mode* plus a scalar
+``alpha = (x - mu_k) / (4 sigma_k)`` in (-1, 1); every discrete column
+(categories, missing indicators) becomes a one-hot vector. The layout is
+described by :class:`Span` entries so models know which outputs get ``tanh``
+and which a softmax. Reversible: :meth:`ModeEncoder.inverse_transform`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from synthlearn.synth.transform import ModelColumn
+
+_MAX_MODES = 10
+_MIN_WEIGHT = 0.005
+
+
+@dataclass(frozen=True)
+class Span:
+    """A block of the encoded vector: ``width`` outputs from ``start`` with one activation."""
+
+    start: int
+    width: int
+    activation: str  # "tanh" or "softmax"
+    column: int  # model column it belongs to
+
+
+class ModeEncoder:
+    """Encode a model-column matrix for neural networks, and back."""
+
+    def fit(self, X: np.ndarray, columns: list[ModelColumn], random_state: int) -> ModeEncoder:
+        from sklearn.mixture import BayesianGaussianMixture
+
+        self.columns_ = columns
+        self.modes_ = []  # per continuous column: (means, stds); None for discrete
+        for j, col in enumerate(columns):
+            if col.discrete:
+                self.modes_.append(None)
+                continue
+            x = X[:, j]
+            x = x[~np.isnan(x)]
+            n_modes = int(min(_MAX_MODES, max(1, np.unique(x).size)))
+            if n_modes == 1 or x.size < 2:
+                means, stds = np.array([x.mean() if x.size else 0.0]), np.array([max(x.std(), 1e-3) if x.size else 1.0])
+            else:
+                gm = BayesianGaussianMixture(n_components=n_modes, weight_concentration_prior_type="dirichlet_process",
+                                             weight_concentration_prior=1e-3, n_init=1, max_iter=200,
+                                             random_state=random_state)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    gm.fit(x.reshape(-1, 1))
+                keep = gm.weights_ > _MIN_WEIGHT
+                means = gm.means_.ravel()[keep]
+                stds = np.sqrt(gm.covariances_.ravel()[keep])
+                spread = max(float(x.std()), 1e-6)
+                stds = np.maximum(stds, spread * 1e-3)
+            self.modes_.append((means.astype(float), stds.astype(float)))
+        self._build_spans()
+        return self
+
+    def _build_spans(self) -> None:
+        spans, start = [], 0
+        for j, col in enumerate(self.columns_):
+            if col.discrete:
+                spans.append(Span(start, col.n_categories, "softmax", j))
+                start += col.n_categories
+            else:
+                k = self.modes_[j][0].size
+                spans += [Span(start, 1, "tanh", j), Span(start + 1, k, "softmax", j)]
+                start += 1 + k
+        self.spans_, self.width_ = spans, start
+
+    def transform(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Encode; a value's mode is drawn from its posterior over the modes, as in CTGAN."""
+        n = X.shape[0]
+        out = np.zeros((n, self.width_), dtype=np.float32)
+        for span in self.spans_:
+            j = span.column
+            x = X[:, j]
+            if self.columns_[j].discrete:
+                out[np.arange(n), span.start + x.astype(np.int64)] = 1.0
+            elif span.activation == "tanh":
+                means, stds = self.modes_[j]
+                observed = ~np.isnan(x)
+                xv = np.where(observed, x, means[0])
+                dens = np.exp(-0.5 * ((xv[:, None] - means) / stds) ** 2) / stds + 1e-12
+                prob = dens / dens.sum(axis=1, keepdims=True)
+                u = rng.random(n)[:, None]
+                mode = np.minimum((prob.cumsum(axis=1) < u).sum(axis=1), means.size - 1)
+                alpha = np.clip((xv - means[mode]) / (4 * stds[mode]), -0.99, 0.99)
+                out[:, span.start] = np.where(observed, alpha, 0.0)
+                out[np.arange(n), span.start + 1 + mode] = 1.0
+        return out
+
+    def inverse_transform(self, E: np.ndarray) -> np.ndarray:
+        """Decode network outputs (alphas and one-hot or probability blocks) to model columns."""
+        n = E.shape[0]
+        X = np.zeros((n, len(self.columns_)))
+        spans = iter(self.spans_)
+        for span in spans:
+            j = span.column
+            block = E[:, span.start:span.start + span.width]
+            if self.columns_[j].discrete:
+                X[:, j] = block.argmax(axis=1)
+            else:
+                modes = next(spans)
+                mode = E[:, modes.start:modes.start + modes.width].argmax(axis=1)
+                means, stds = self.modes_[j]
+                X[:, j] = np.clip(block[:, 0], -1, 1) * 4 * stds[mode] + means[mode]
+        return X
+
+    def get_state(self) -> tuple[dict, dict]:
+        arrays = {}
+        for j, modes in enumerate(self.modes_):
+            if modes is not None:
+                arrays[f"mode_means_{j}"], arrays[f"mode_stds_{j}"] = modes
+        return {}, arrays
+
+    @classmethod
+    def from_state(cls, columns: list[ModelColumn], arrays: dict) -> ModeEncoder:
+        enc = cls()
+        enc.columns_ = columns
+        enc.modes_ = [None if c.discrete else (arrays[f"mode_means_{j}"], arrays[f"mode_stds_{j}"])
+                      for j, c in enumerate(columns)]
+        enc._build_spans()
+        return enc
