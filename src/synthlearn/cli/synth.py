@@ -9,7 +9,7 @@ import typer
 
 from synthlearn.cli.console import Progress, user_errors
 
-NEURAL = ("vae",)
+NEURAL = ("vae", "gan")
 
 
 @user_errors
@@ -17,7 +17,7 @@ def synthesize(
     data: Optional[Path] = typer.Argument(None, help="Real table (.csv or .parquet). Default: the bundled penguins table."),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Column to predict in the utility check "
                                          "(default for the bundled table: species)."),
-    method: str = typer.Option("cart", "--method", "-m", help="Synthesizer: cart (sequential trees), copula, or vae."),
+    method: str = typer.Option("cart", "--method", "-m", help="Synthesizer: cart (sequential trees), copula, vae or gan."),
     rows: Optional[int] = typer.Option(None, "--rows", "-n", help="Synthetic rows to make (default: as many as the real table)."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for synthetic.parquet, report.html, report.json, model/."),
     seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same split, model and rows."),

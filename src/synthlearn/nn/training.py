@@ -65,6 +65,9 @@ class TrainingConfig:
         Folder for ``checkpoint.pt``, written after every epoch.
     resume : bool, default=False
         Continue from the checkpoint in ``checkpoint_dir`` if there is one.
+    restore_best : bool, default=True
+        Put back the weights of the epoch with the lowest monitored loss at the
+        end (GANs, whose losses do not measure quality, turn this off).
     """
 
     epochs: int = 100
@@ -83,6 +86,7 @@ class TrainingConfig:
     verbose: bool = True
     checkpoint_dir: str | os.PathLike | None = None
     resume: bool = False
+    restore_best: bool = True
     description: str = "training"
 
     def validate(self) -> None:
@@ -258,7 +262,7 @@ def train(
             if state["bad_epochs"] >= config.patience:
                 result.stopped_early = True
                 break
-    if state["best_state"] is not None:
+    if config.restore_best and state["best_state"] is not None:
         module.load_state_dict(state["best_state"])
     module.eval()
     return result

@@ -3,10 +3,11 @@
 from synthlearn.synth.base import Synthesizer
 from synthlearn.synth.cart import CARTSynthesizer
 from synthlearn.synth.copula import GaussianCopulaSynthesizer
+from synthlearn.synth.gan import GANSynthesizer
 from synthlearn.synth.transform import ModelColumn, TableEncoder
 from synthlearn.synth.vae import VAESynthesizer
 
 #: Name used on the command line → synthesizer class.
-METHODS = {"cart": CARTSynthesizer, "copula": GaussianCopulaSynthesizer, "vae": VAESynthesizer}
+METHODS = {"cart": CARTSynthesizer, "copula": GaussianCopulaSynthesizer, "vae": VAESynthesizer, "gan": GANSynthesizer}
 
-__all__ = ["METHODS", "CARTSynthesizer", "GaussianCopulaSynthesizer", "ModelColumn", "Synthesizer", "TableEncoder", "VAESynthesizer"]
+__all__ = ["METHODS", "CARTSynthesizer", "GANSynthesizer", "GaussianCopulaSynthesizer", "ModelColumn", "Synthesizer", "TableEncoder", "VAESynthesizer"]

@@ -1,0 +1,291 @@
+"""CTGAN-style conditional GAN synthesizer (Xu et al. 2019, "Modeling Tabular Data using Conditional GAN").
+
+- rows are encoded with mode-specific normalisation (:mod:`synthlearn.synth.modes`);
+- a *conditional vector* names one category of one discrete column; training
+  by sampling picks the column uniformly and the category with probability
+  proportional to the log of its frequency, then a real row that has it, so
+  rare categories are learned;
+- the generator is a stack of residual blocks (linear, batch norm, ReLU,
+  concatenated with the block input); continuous outputs go through ``tanh``,
+  discrete blocks through Gumbel-softmax; a cross-entropy term makes the
+  generated row honour its condition;
+- the critic sees ``pac`` rows at once (PacGAN, against mode collapse) and is
+  trained with the WGAN gradient penalty.
+
+Trained through the shared loop in :mod:`synthlearn.nn` with a custom step
+(critic, then generator). ``device="auto"``: CUDA when present.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from synthlearn.errors import InvalidParameterError
+from synthlearn.synth.base import Synthesizer
+from synthlearn.synth.modes import ModeEncoder
+
+
+def _build_modules(data_dim, cond_dim, embedding_dim, generator_dims, critic_dims, pac):
+    import torch
+    from torch import nn
+
+    class Residual(nn.Module):
+        def __init__(self, i, o):
+            super().__init__()
+            self.fc, self.bn = nn.Linear(i, o), nn.BatchNorm1d(o)
+
+        def forward(self, x):
+            return torch.cat([torch.relu(self.bn(self.fc(x))), x], dim=1)
+
+    layers, width = [], embedding_dim + cond_dim
+    for h in generator_dims:
+        layers.append(Residual(width, h))
+        width += h
+    layers.append(nn.Linear(width, data_dim))
+    generator = nn.Sequential(*layers)
+    layers, width = [], (data_dim + cond_dim) * pac
+    for h in critic_dims:
+        layers += [nn.Linear(width, h), nn.LeakyReLU(0.2), nn.Dropout(0.5)]
+        width = h
+    layers.append(nn.Linear(width, 1))
+    critic = nn.Sequential(*layers)
+    return nn.ModuleDict({"generator": generator, "critic": critic})
+
+
+class GANSynthesizer(Synthesizer):
+    """Conditional tabular GAN (CTGAN).
+
+    Parameters
+    ----------
+    embedding_dim : int, default=128
+        Size of the noise vector.
+    generator_dims, critic_dims : tuple of int, default=(256, 256)
+    epochs : int, default=300
+    batch_size : int, default=500
+        Must be a multiple of ``pac``.
+    learning_rate : float, default=2e-4
+        For both networks (Adam, betas 0.5 and 0.9).
+    pac : int, default=10
+    gradient_penalty : float, default=10.0
+    device : str, default="auto"
+    verbose : bool, default=False
+    random_state : int or None, default=None
+
+    Attributes
+    ----------
+    module_ : torch.nn.ModuleDict
+        ``generator`` and ``critic``.
+    history_ : list of dict
+        Per-epoch critic and generator losses.
+    """
+
+    def __init__(self, *, embedding_dim=128, generator_dims=(256, 256), critic_dims=(256, 256), epochs=300,
+                 batch_size=500, learning_rate=2e-4, pac=10, gradient_penalty=10.0, device="auto", verbose=False,
+                 random_state=None):
+        self.embedding_dim = embedding_dim
+        self.generator_dims = generator_dims
+        self.critic_dims = critic_dims
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.pac = pac
+        self.gradient_penalty = gradient_penalty
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        for name in ("embedding_dim", "pac", "batch_size"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+                raise InvalidParameterError(f"{name} must be a positive integer, got {v!r}")
+        if self.batch_size % self.pac:
+            raise InvalidParameterError(f"batch_size ({self.batch_size}) must be a multiple of pac ({self.pac})")
+        for name in ("generator_dims", "critic_dims"):
+            v = getattr(self, name)
+            if not isinstance(v, (tuple, list)) or not all(isinstance(h, numbers.Integral) and h > 0 for h in v):
+                raise InvalidParameterError(f"{name} must be a tuple of positive integers, got {v!r}")
+        if not isinstance(self.gradient_penalty, numbers.Real) or self.gradient_penalty < 0:
+            raise InvalidParameterError(f"gradient_penalty must be a number >= 0, got {self.gradient_penalty!r}")
+
+    # --------------------------------------------------------- conditions
+    def _condition_layout(self):
+        """(model column, span start in the data, offset in the cond vector, width) for each discrete column."""
+        layout, offset = [], 0
+        for s in self.modes_.spans_:
+            if self.encoder_.columns_[s.column].discrete:
+                layout.append((s.column, s.start, offset, s.width))
+                offset += s.width
+        return layout, offset
+
+    def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:
+        import torch
+
+        from synthlearn.nn import TrainingConfig, resolve_device, train
+        from synthlearn.nn.training import seeded
+
+        seed = int(rng.integers(2**31 - 1))
+        config = TrainingConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
+                                validation_fraction=0.0, patience=self.epochs + 1, device=self.device,
+                                verbose=self.verbose, random_state=seed, restore_best=False, description="GAN")
+        config.validate()
+        device = resolve_device(self.device)
+        self.modes_ = ModeEncoder().fit(X, self.encoder_.columns_, random_state=seed)
+        data = torch.from_numpy(self.modes_.transform(X, rng)).to(device)
+        layout, cond_dim = self._condition_layout()
+        self.cond_dim_ = cond_dim
+        n = data.shape[0]
+        # training by sampling: per discrete column, category frequencies and the rows of each category
+        codes = [X[:, j].astype(np.int64) for j, *_ in layout]
+        log_freq = [np.log1p(np.bincount(c, minlength=w)) for c, (_, _, _, w) in zip(codes, layout)]
+        rows_of = [[torch.from_numpy(np.flatnonzero(c == k)).to(device) for k in range(w)]
+                   for c, (_, _, _, w) in zip(codes, layout)]
+        self.category_freq_ = [np.bincount(c, minlength=w) / len(c) for c, (_, _, _, w) in zip(codes, layout)]
+        with seeded(seed, device):
+            self.module_ = _build_modules(self.modes_.width_, cond_dim, self.embedding_dim,
+                                          tuple(self.generator_dims), tuple(self.critic_dims), self.pac)
+        spans = self.modes_.spans_
+        pac, lam, emb = self.pac, float(self.gradient_penalty), self.embedding_dim
+
+        def sample_conditions(m):
+            if not layout:
+                return None, None, None, torch.arange(m, device=device) % n
+            col = torch.randint(len(layout), (m,), device=device)
+            cond = torch.zeros(m, cond_dim, device=device)
+            cats = torch.zeros(m, dtype=torch.long, device=device)
+            real_idx = torch.zeros(m, dtype=torch.long, device=device)
+            for i, (p, rows) in enumerate(zip(log_freq, rows_of)):
+                chosen = (col == i).nonzero(as_tuple=True)[0]
+                if len(chosen) == 0:
+                    continue
+                probs = torch.as_tensor(p / p.sum(), dtype=torch.float32, device=device)
+                k = torch.multinomial(probs, len(chosen), replacement=True)
+                cats[chosen] = k
+                cond[chosen, layout[i][2] + k] = 1.0
+                for cat in k.unique().tolist():
+                    which = chosen[k == cat]
+                    pool = rows[cat]
+                    real_idx[which] = pool[torch.randint(len(pool), (len(which),), device=device)]
+            return cond, col, cats, real_idx
+
+        def activate(raw, hard=False):
+            parts = []
+            for s in spans:
+                block = raw[:, s.start:s.start + s.width]
+                if s.activation == "tanh":
+                    parts.append(torch.tanh(block))
+                else:
+                    parts.append(torch.nn.functional.gumbel_softmax(block, tau=0.2, hard=hard))
+            return torch.cat(parts, dim=1)
+
+        def critic_score(critic, rows, cond):
+            x = rows if cond is None else torch.cat([rows, cond], dim=1)
+            return critic(x.reshape(-1, x.shape[1] * pac))
+
+        def step(module, batch, optimizers, backward):
+            (idx,) = batch
+            m = (len(idx) // pac) * pac
+            if m == 0:
+                return {"loss": torch.zeros(()), "critic_loss": torch.zeros(())}
+            gen, critic = module["generator"], module["critic"]
+            opt_g, opt_c = optimizers
+            cond, col, cats, real_idx = sample_conditions(m)
+            z = torch.randn(m, emb, device=device)
+            noise_in = z if cond is None else torch.cat([z, cond], dim=1)
+            fake = activate(gen(noise_in))
+            real = data[real_idx]
+            # the real rows are shuffled against their conditions, as in CTGAN
+            perm = torch.randperm(m, device=device)
+            real_cond = None if cond is None else cond[perm]
+            real = real[perm]
+            y_fake = critic_score(critic, fake.detach(), cond)
+            y_real = critic_score(critic, real, real_cond)
+            alpha = torch.rand(m // pac, 1, 1, device=device).expand(m // pac, pac, 1).reshape(m, 1)
+            mixed_rows = alpha * real + (1 - alpha) * fake.detach()
+            mixed_cond = None if cond is None else alpha * real_cond + (1 - alpha) * cond
+            mixed_rows.requires_grad_(True)
+            score = critic_score(critic, mixed_rows, mixed_cond)
+            grads = torch.autograd.grad(score.sum(), mixed_rows, create_graph=True)[0]
+            gp = ((grads.reshape(-1, pac * grads.shape[1]).norm(2, dim=1) - 1) ** 2).mean()
+            loss_c = -(y_real.mean() - y_fake.mean()) + lam * gp
+            backward(loss_c, opt_c)
+
+            cond, col, cats, _ = sample_conditions(m)
+            z = torch.randn(m, emb, device=device)
+            noise_in = z if cond is None else torch.cat([z, cond], dim=1)
+            raw = gen(noise_in)
+            fake = activate(raw)
+            loss_g = -critic_score(critic, fake, cond).mean()
+            if cond is not None:
+                ce = torch.zeros((), device=device)
+                for i, (_, start, _, width) in enumerate(layout):
+                    chosen = (col == i).nonzero(as_tuple=True)[0]
+                    if len(chosen):
+                        ce = ce + torch.nn.functional.cross_entropy(raw[chosen, start:start + width], cats[chosen],
+                                                                    reduction="sum")
+                loss_g = loss_g + ce / m
+            backward(loss_g, opt_g)
+            return {"loss": loss_g.detach(), "critic_loss": loss_c.detach()}
+
+        def optimizers(module):
+            kw = dict(lr=self.learning_rate, betas=(0.5, 0.9), weight_decay=1e-6)
+            return [torch.optim.Adam(module["generator"].parameters(), **kw),
+                    torch.optim.Adam(module["critic"].parameters(), **kw)]
+
+        result = train(self.module_, lambda m, b: torch.zeros(()), (torch.arange(n),), config,
+                       step_fn=step, optimizers=optimizers)
+        self.history_ = result.history
+        self.module_.to("cpu")
+
+    def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        import torch
+
+        gen = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
+        layout, cond_dim = self._condition_layout()
+        generator = self.module_["generator"]
+        generator.eval()
+        outputs = []
+        with torch.no_grad():
+            for lo in range(0, n, 65536):
+                m = min(65536, n - lo)
+                z = torch.randn(m, self.embedding_dim, generator=gen)
+                if layout:
+                    # unconditional sampling: conditions drawn with the categories' real frequencies
+                    cond = torch.zeros(m, cond_dim)
+                    col = torch.randint(len(layout), (m,), generator=gen)
+                    for i, freq in enumerate(self.category_freq_):
+                        chosen = (col == i).nonzero(as_tuple=True)[0]
+                        if len(chosen):
+                            k = torch.multinomial(torch.as_tensor(freq, dtype=torch.float32), len(chosen),
+                                                  replacement=True, generator=gen)
+                            cond[chosen, layout[i][2] + k] = 1.0
+                    z = torch.cat([z, cond], dim=1)
+                raw = generator(z)
+                for s in self.modes_.spans_:
+                    if s.activation == "tanh":
+                        raw[:, s.start] = torch.tanh(raw[:, s.start])
+                outputs.append(raw.numpy())
+        return self.modes_.inverse_transform(np.concatenate(outputs))
+
+    def _get_state(self, folder):
+        _, arrays = self.modes_.get_state()
+        for name, value in self.module_.state_dict().items():
+            arrays[f"weight__{name}"] = value.detach().cpu().numpy()
+        for i, freq in enumerate(self.category_freq_):
+            arrays[f"category_freq_{i}"] = freq
+        return {"data_dim": self.modes_.width_, "cond_dim": self.cond_dim_, "n_conditions": len(self.category_freq_)}, arrays
+
+    def _set_state(self, state, arrays, folder):
+        import torch
+
+        self.modes_ = ModeEncoder.from_state(self.encoder_.columns_, arrays)
+        self.cond_dim_ = int(state["cond_dim"])
+        self.category_freq_ = [np.asarray(arrays[f"category_freq_{i}"]) for i in range(int(state["n_conditions"]))]
+        self.module_ = _build_modules(int(state["data_dim"]), self.cond_dim_, self.embedding_dim,
+                                      tuple(self.generator_dims), tuple(self.critic_dims), self.pac)
+        weights = {k[len("weight__"):]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith("weight__")}
+        self.module_.load_state_dict(weights)
+        self.module_.eval()
