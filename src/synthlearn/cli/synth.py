@@ -24,6 +24,7 @@ def synthesize(
     holdout: float = typer.Option(0.3, "--holdout", help="Fraction of real rows kept aside for the checks."),
     categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help="Treat this column as categorical (repeatable)."),
     schema_file: Optional[Path] = typer.Option(None, "--schema", help='JSON {"columns": {"name": "kind"}} overriding inferred kinds.'),
+    no_copies: bool = typer.Option(False, "--no-copies", help="Never output a row identical to a training row."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs (neural methods: vae)."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Mini-batch size (neural methods: vae)."),
     device: str = typer.Option("auto", "--device", help="Torch device for neural methods: auto (CUDA if present), cpu, cuda."),
@@ -75,12 +76,14 @@ def synthesize(
             params.update({k: v for k, v in neural.items() if v is not None}, device=device, verbose=not quiet)
         synth = METHODS[method](**params).fit(train, schema)
         progress.step(f"sampling {n:,} rows")
-        synthetic = synth.sample(n)
+        synthetic = synth.sample(n, reject_copies=no_copies)
         from synthlearn.evaluate import evaluate, write_report
 
         report = evaluate(train, hold, synthetic, schema=schema, target=target, random_state=seed,
                           progress=progress.step)
         report.meta.update(method=method, source=source, seed=seed)
+        if no_copies:
+            report.meta["copies_replaced"] = synth.last_sample_info_["copies_replaced"]
         progress.step("writing the report")
         create_folder(out)
         write_report(report, out, train, synthetic, schema, title=f"Synthetic data quality — {Path(source).name}")
@@ -99,11 +102,16 @@ def sample(
     rows: Optional[int] = typer.Option(None, "--rows", "-n", help="Rows to sample (default: as many as the model was fitted on)."),
     out: Path = typer.Option(Path("synthetic.parquet"), "--out", "-o", help="Output table (.csv or .parquet)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default: the model's own seed)."),
+    where: Optional[list[str]] = typer.Option(None, "--where", "-w", help="Condition COL=VALUE for every row (repeatable)."),
+    balance: Optional[str] = typer.Option(None, "--balance", help="Make every category of this column equally frequent."),
+    no_copies: bool = typer.Option(False, "--no-copies", help="Never output a row identical to a training row."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
 ) -> None:
-    """Sample rows from a saved synthesizer.
+    """Sample rows from a saved synthesizer, optionally conditioned.
 
-    Example: synthlearn sample out/model --rows 10000 --out more.parquet
+    Example: synthlearn sample out/model --rows 1000 --where species=Gentoo --no-copies --out gentoo.csv
+
+    Example: synthlearn sample out/model --rows 900 --balance species --out balanced.parquet
     """
     from synthlearn.cli.options import writable_file
     from synthlearn.data import table_format, write_table
@@ -112,14 +120,47 @@ def sample(
 
     if rows is not None:
         check_n_rows(rows, "--rows")
+    condition = _parse_where(where or [])
     table_format(out)
     writable_file(out)
     with Progress(quiet) as progress:
         progress.step(f"loading {model}")
         synth = Synthesizer.load(model)
         n = rows if rows is not None else synth.n_rows_
+        conditions = _balanced(synth, balance, n, condition) if balance else (condition or None)
         progress.step(f"sampling {n:,} rows")
-        df = synth.sample(n, random_state=seed)
+        df = synth.sample(n, conditions=conditions, random_state=seed, reject_copies=no_copies)
         write_table(df, out)
     if not quiet:
-        progress.done(f"wrote {out} ({n:,} rows)")
+        extra = f"; {synth.last_sample_info_['copies_replaced']} copies of training rows replaced" if no_copies else ""
+        progress.done(f"wrote {out} ({n:,} rows{extra})")
+
+
+def _parse_where(items: list[str]) -> dict:
+    from synthlearn.errors import InvalidParameterError
+
+    condition = {}
+    for item in items:
+        column, sep, value = item.partition("=")
+        if not sep or not column:
+            raise InvalidParameterError(f"--where {item!r} must look like COLUMN=VALUE, e.g. --where species=Gentoo")
+        condition[column] = value
+    return condition
+
+
+def _balanced(synth, column: str, n: int, condition: dict):
+    """A conditions table giving every category of ``column`` an equal share of ``n`` rows."""
+    import numpy as np
+    import pandas as pd
+
+    from synthlearn.errors import ColumnError
+
+    spec = synth.encoder_.specs_.get(column)
+    if spec is None or "categories" not in spec:
+        known = [c for c, s in synth.encoder_.specs_.items() if "categories" in s]
+        raise ColumnError(f"--balance '{column}' is not a categorical column of the model; choose one of {known}")
+    cats = spec["categories"]
+    table = pd.DataFrame({column: pd.Series(np.resize(np.array(cats, dtype=object), n), dtype=object)})
+    for key, value in condition.items():
+        table[key] = value
+    return table

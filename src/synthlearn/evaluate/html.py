@@ -194,7 +194,8 @@ def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFr
 <style>{_CSS}</style></head><body>
 <header><h1>{html.escape(title)}</h1><p>synthlearn {html.escape(str(meta.get('synthlearn_version')))} ·
 {html.escape(str(meta.get('created')))} · train {report.rows['train']:,} rows · holdout {report.rows['holdout']:,} rows ·
-synthetic {report.rows['synthetic']:,} rows{' · method ' + html.escape(str(meta['method'])) if meta.get('method') else ''}</p></header>
+synthetic {report.rows['synthetic']:,} rows{' · method ' + html.escape(str(meta['method'])) if meta.get('method') else ''}{
+f" · copy guard on: {meta['copies_replaced']} copies of training rows replaced" if 'copies_replaced' in meta else ''}</p></header>
 <main>
 <div class="cards">{card_html}</div>
 <h2>Summary</h2>

@@ -32,7 +32,7 @@ from synthlearn.errors import DataError, InvalidParameterError, ModelFileError, 
 from synthlearn.synth.transform import TableEncoder
 
 FORMAT = "synthlearn-synthesizer"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: training-row hashes for the copy guard
 _REGISTRY: dict[str, type[Synthesizer]] = {}
 
 
@@ -95,42 +95,89 @@ class Synthesizer(BaseEstimator):
         self.encoder_ = TableEncoder().fit(df, schema)
         self.n_rows_ = len(df)
         X = self.encoder_.transform(df)
+        self.train_hashes_ = np.unique(self._row_hashes(X))
         self._rng_ = np.random.default_rng(self.random_state)
         self._fit(X, self._rng_)
         self._n_sampled_ = 0
         return self
 
-    def sample(self, n: int, *, conditions=None, random_state=None) -> pd.DataFrame:
+    def sample(self, n: int, *, conditions=None, random_state=None, reject_copies: bool = False) -> pd.DataFrame:
         """Draw ``n`` synthetic rows.
 
         Parameters
         ----------
         n : int
             Number of rows, at least 1.
-        conditions : None
-            Reserved for conditional sampling (not available yet).
+        conditions : dict or DataFrame, optional
+            ``{"species": "Gentoo"}`` fixes columns for every row; a DataFrame
+            gives one condition row per output row (NaN leaves a cell free).
+            Synthesizers condition natively where their model allows and fall
+            back to bounded rejection sampling; an unseen category, a value
+            outside the training range or a condition too rare to sample
+            raises :class:`~synthlearn.synth.conditions.ConditionError`.
         random_state : int, numpy Generator or None, default=None
             Seed for this call. ``None`` continues the synthesizer's own
             stream, seeded by its ``random_state`` at fit time, so repeated
             calls give new rows and a fixed ``random_state`` makes the whole
             sequence reproducible.
+        reject_copies : bool, default=False
+            Never return a row identical to a training row: such rows are
+            drawn again. ``last_sample_info_["copies_replaced"]`` says how many.
 
         Returns
         -------
         pandas.DataFrame
             Same columns, dtypes and categories as the fitted table.
         """
+        from synthlearn.synth.conditions import condition_groups
+
         self._check_fitted()
         n = check_n_rows(n)
-        if conditions is not None:
-            raise InvalidParameterError(
-                f"conditions are not supported by {type(self).__name__} yet; sample without conditions"
-            )
         rng = self._rng_ if random_state is None else np.random.default_rng(random_state)
-        X = self._sample(n, rng)
+        groups = [({}, np.arange(n))] if conditions is None else condition_groups(self.encoder_, conditions, n)
+        X = np.empty((n, len(self.encoder_.columns_)))
+        for fixed, idx in groups:
+            X[idx] = self._draw(len(idx), fixed, rng)
+        replaced = 0
+        if reject_copies:
+            for fixed, idx in groups:
+                for _ in range(50):
+                    copies = idx[self._is_copy(X[idx])]
+                    if copies.size == 0:
+                        break
+                    replaced += copies.size
+                    X[copies] = self._draw(copies.size, fixed, rng)
+                else:
+                    raise InvalidParameterError(
+                        "could not avoid copying training rows after 50 redraws; the table is too small or "
+                        "too discrete for reject_copies")
+        self.last_sample_info_ = {"rows": n, "copies_replaced": int(replaced)}
         df = self.encoder_.inverse_transform(X, id_offset=self._n_sampled_)
         self._n_sampled_ += n
         return df
+
+    def _draw(self, n: int, fixed: dict, rng) -> np.ndarray:
+        """Encoded rows meeting ``fixed``: natively if the subclass can, else by rejection."""
+        from synthlearn.synth.conditions import rejection_sample
+
+        if not fixed:
+            return self._sample(n, rng)
+        X = self._sample_conditional(n, fixed, rng)
+        if X is None:
+            X = rejection_sample(self._sample, n, fixed, self.encoder_, rng)
+        return X
+
+    def _sample_conditional(self, n: int, fixed: dict, rng):
+        """Native conditional sampling; ``None`` means 'not supported, use rejection'."""
+        return None
+
+    def _row_hashes(self, X: np.ndarray) -> np.ndarray:
+        """Hashes of encoded rows as the decoder will write them (integers rounded, NaN kept)."""
+        decoded = self.encoder_.transform(self.encoder_.inverse_transform(X))
+        return pd.util.hash_pandas_object(pd.DataFrame(np.round(decoded, 9)), index=False).to_numpy()
+
+    def _is_copy(self, X: np.ndarray) -> np.ndarray:
+        return np.isin(self._row_hashes(X), self.train_hashes_)
 
     # ---------------------------------------------------------- persistence
     def save(self, path: str | os.PathLike) -> Path:
@@ -154,7 +201,7 @@ class Synthesizer(BaseEstimator):
                 "versions": _versions(),
             }
             (tmp / "synthesizer.json").write_text(json.dumps(meta, indent=1) + "\n")
-            np.savez(tmp / "arrays.npz", **arrays)
+            np.savez(tmp / "arrays.npz", train_row_hashes=self.train_hashes_, **arrays)
             if path.exists():
                 old = path.with_name(f".{path.name}.old")
                 shutil.rmtree(old, ignore_errors=True)
@@ -183,6 +230,10 @@ class Synthesizer(BaseEstimator):
             raise ModelFileError(f"'{meta_file}' is corrupt ({exc}); save the model again") from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise ModelFileError(f"'{meta_file}' is not a synthlearn synthesizer file")
+        if meta.get("format_version", 0) < FORMAT_VERSION:
+            raise ModelFileError(
+                f"'{path}' uses the older model format {meta.get('format_version')}; fit and save it again"
+            )
         if meta.get("format_version", 0) > FORMAT_VERSION:
             raise ModelFileError(
                 f"'{path}' was saved by a newer synthlearn (format {meta['format_version']}); upgrade synthlearn"
@@ -200,6 +251,7 @@ class Synthesizer(BaseEstimator):
             raise ModelFileError(f"'{arrays_file}' is corrupt ({type(exc).__name__}); save the model again") from None
         try:
             obj = cls(**meta["params"])
+            obj.train_hashes_ = arrays.pop("train_row_hashes")
             obj.encoder_ = TableEncoder.from_state(meta["encoder"])
             obj.schema_ = obj.encoder_.schema_
             obj.n_rows_ = int(meta["n_rows"])

@@ -158,11 +158,20 @@ class CARTSynthesizer(Synthesizer):
         self._leaf_bw.append(bw)
 
     # --------------------------------------------------------------- sample
-    def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+    def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator):
+        """Native when the fixed columns come first in the visit order (e.g. ``visit_order=[target]``):
+        they are set and every later column is drawn given them; otherwise ``None`` (rejection)."""
+        first = {int(j) for j in self.order_[: len(fixed)]}
+        return self._sample(n, rng, fixed) if first == set(fixed) else None
+
+    def _sample(self, n: int, rng: np.random.Generator, fixed: dict | None = None) -> np.ndarray:
         columns = self.encoder_.columns_
         m = len(self.order_)
         S = np.empty((n, m))
         for k in range(m):
+            if fixed and int(self.order_[k]) in fixed:
+                S[:, k] = fixed[int(self.order_[k])]
+                continue
             tree = self.trees_[k]
             col = columns[self.order_[k]]
             rows = np.ones(n, dtype=bool)

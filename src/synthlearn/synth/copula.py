@@ -134,10 +134,14 @@ class GaussianCopulaSynthesizer(Synthesizer):
 
     # --------------------------------------------------------------- sample
     def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        # Each inverse CDF is applied directly to the normal score: thresholds and
-        # quantile grids are mapped to z-space once, so no CDF is evaluated per row.
         m = self.correlation_.shape[0]
         Z = rng.standard_normal((n, m), dtype=np.float32) @ self._cholesky.T.astype(np.float32)
+        return self._z_to_values(Z)
+
+    def _z_to_values(self, Z: np.ndarray) -> np.ndarray:
+        # Each inverse CDF is applied directly to the normal score: thresholds and
+        # quantile grids are mapped to z-space once, so no CDF is evaluated per row.
+        n, m = Z.shape
         out = np.empty((n, m))
         for j, marginal in enumerate(self.marginals_):
             z = Z[:, j]
@@ -154,6 +158,42 @@ class GaussianCopulaSynthesizer(Synthesizer):
             else:
                 dist = getattr(stats, marginal["type"])
                 out[:, j] = dist.ppf(np.clip(ndtr(z.astype(float)), _EPS, 1 - _EPS), *marginal["params"])
+        return out
+
+    def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator) -> np.ndarray:
+        """Gaussian conditioning: fixed numbers become points in z-space, fixed categories
+        truncate their normal score to the category's interval (drawn one column at a time,
+        each given the ones before), and the free columns follow the conditional normal."""
+        S = self.correlation_
+        m = S.shape[0]
+        Z = np.zeros((n, m))
+        known: list[int] = []
+        for j, value in fixed.items():
+            marginal = self.marginals_[j]
+            if marginal["type"] != "categorical":
+                u = self._cdf(marginal, self._quantiles[j], np.array([value])) if marginal["type"] == "empirical" \
+                    else getattr(stats, marginal["type"]).cdf(value, *marginal["params"])
+                Z[:, j] = ndtri(np.clip(u, _EPS, 1 - _EPS))
+                known.append(j)
+        for j, value in fixed.items():
+            marginal = self.marginals_[j]
+            if marginal["type"] != "categorical":
+                continue
+            slot = int(np.flatnonzero(marginal["order"] == int(value))[0])
+            lo, hi = ndtri(marginal["edges"][slot]), ndtri(marginal["edges"][slot + 1])
+            mean, var = _conditional(S, [j], known, Z)
+            sd = np.sqrt(max(var[0, 0], 1e-12))
+            a, b = (lo - mean[:, 0]) / sd, (hi - mean[:, 0]) / sd
+            Z[:, j] = stats.truncnorm.rvs(a, b, loc=mean[:, 0], scale=sd, size=n, random_state=rng)
+            known.append(j)
+        free = [j for j in range(m) if j not in known]
+        if free:
+            mean, cov = _conditional(S, free, known, Z)
+            chol = np.linalg.cholesky(cov + 1e-9 * np.eye(len(free)))
+            Z[:, free] = mean + rng.standard_normal((n, len(free))) @ chol.T
+        out = self._z_to_values(Z)
+        for j, value in fixed.items():
+            out[:, j] = value
         return out
 
     # ---------------------------------------------------------- persistence
@@ -181,6 +221,18 @@ class GaussianCopulaSynthesizer(Synthesizer):
             self.marginals_.append(marginal)
             self._quantiles.append(arrays.get(f"quantiles_{j}"))
         self._cholesky = np.linalg.cholesky(self.correlation_)
+
+
+def _conditional(S: np.ndarray, free: list[int], known: list[int], Z: np.ndarray):
+    """Mean (per row) and covariance of standard normal scores ``free`` given the ``known`` ones."""
+    if not known:
+        return np.zeros((Z.shape[0], len(free))), S[np.ix_(free, free)]
+    Skk = S[np.ix_(known, known)]
+    Sfk = S[np.ix_(free, known)]
+    weights = np.linalg.solve(Skk, Sfk.T)  # (known, free)
+    mean = Z[:, known] @ weights
+    cov = S[np.ix_(free, free)] - Sfk @ weights
+    return mean, (cov + cov.T) / 2
 
 
 def _principal_axis(Z: np.ndarray) -> np.ndarray | None:

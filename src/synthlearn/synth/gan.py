@@ -240,7 +240,21 @@ class GANSynthesizer(Synthesizer):
         self.history_ = result.history
         self.module_.to("cpu")
 
-    def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+    def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator):
+        """Native for one fixed discrete column: its category goes into the conditional vector
+        (CTGAN's mechanism); other conditions use rejection (``None``)."""
+        layout, _ = self._condition_layout()
+        if len(fixed) != 1:
+            return None
+        (j, value), = fixed.items()
+        where = [i for i, (col, *_rest) in enumerate(layout) if col == j]
+        if not where:
+            return None
+        X = self._sample(n, rng, condition=(where[0], int(value)))
+        X[:, j] = value
+        return X
+
+    def _sample(self, n: int, rng: np.random.Generator, condition: tuple | None = None) -> np.ndarray:
         import torch
 
         gen = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
@@ -252,7 +266,11 @@ class GANSynthesizer(Synthesizer):
             for lo in range(0, n, 65536):
                 m = min(65536, n - lo)
                 z = torch.randn(m, self.embedding_dim, generator=gen)
-                if layout:
+                if layout and condition is not None:
+                    cond = torch.zeros(m, cond_dim)
+                    cond[:, layout[condition[0]][2] + condition[1]] = 1.0
+                    z = torch.cat([z, cond], dim=1)
+                elif layout:
                     # unconditional sampling: conditions drawn with the categories' real frequencies
                     cond = torch.zeros(m, cond_dim)
                     col = torch.randint(len(layout), (m,), generator=gen)

@@ -1,0 +1,147 @@
+"""Conditions for sampling: ``sample(n, conditions={"species": "Gentoo"})``.
+
+Conditions name table columns and values. They are checked against what the
+synthesizer learned (an unseen category or a value outside the training range
+is refused with a clear error) and turned into fixed values of model columns
+(:class:`~synthlearn.synth.TableEncoder` codes). Synthesizers condition natively
+where their model allows; :func:`rejection_sample` is the bounded fallback.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from synthlearn.data.schema import ColumnKind
+from synthlearn.errors import ColumnError, InvalidParameterError
+from synthlearn.synth.transform import MISSING_SUFFIX, TableEncoder
+
+#: A numeric condition accepts rejection draws within this share of the column's range.
+NUMERIC_TOLERANCE = 0.025
+
+
+class ConditionError(InvalidParameterError):
+    """A condition cannot be met (unseen category, out-of-range value, too rare to sample)."""
+
+
+def condition_groups(encoder: TableEncoder, conditions, n: int) -> list[tuple[dict[int, float], np.ndarray]]:
+    """Split ``n`` output rows into groups sharing one set of fixed model-column values.
+
+    ``conditions`` is a dict (every row gets it) or a DataFrame with one row
+    per output row (``n`` must equal its length; NaN cells leave a column free).
+    """
+    if isinstance(conditions, dict):
+        return [(encode_condition(encoder, conditions), np.arange(n))]
+    if isinstance(conditions, pd.DataFrame):
+        if len(conditions) != n:
+            raise InvalidParameterError(f"conditions has {len(conditions)} rows but n is {n}; give one row per sample")
+        keys = conditions.astype(object).where(conditions.notna(), None).apply(tuple, axis=1)
+        groups = []
+        for key, idx in keys.groupby(keys, sort=False).indices.items():
+            row = {c: v for c, v in zip(conditions.columns, key) if v is not None}
+            groups.append((encode_condition(encoder, row), np.asarray(idx)))
+        return groups
+    raise InvalidParameterError(f"conditions must be a dict or a DataFrame, got {type(conditions).__name__}")
+
+
+def encode_condition(encoder: TableEncoder, condition: dict) -> dict[int, float]:
+    """``{column: value}`` → ``{model column index: encoded value}``, validated."""
+    position = {c.name: i for i, c in enumerate(encoder.columns_)}
+    fixed: dict[int, float] = {}
+    for column, value in condition.items():
+        if column not in encoder.specs_:
+            raise ColumnError(f"condition names unknown column '{column}'; columns are {encoder.column_order_}")
+        spec = encoder.specs_[column]
+        kind = ColumnKind(spec["kind"])
+        missing = value is None or (isinstance(value, float) and np.isnan(value))
+        if kind is ColumnKind.IDENTIFIER:
+            raise ColumnError(f"column '{column}' is an identifier (regenerated, not modelled); it cannot be a condition")
+        if kind.is_discrete:
+            cats = spec["categories"]
+            if missing:
+                if not spec["has_missing"]:
+                    raise ConditionError(f"column '{column}' had no missing values in training; condition on a category")
+                fixed[position[column]] = float(len(cats))
+                continue
+            code = _category_code(cats, value)
+            if code is None:
+                raise ConditionError(f"condition {column}={value!r} names a category not seen in training; "
+                                     f"known: {cats[:20]}")
+            fixed[position[column]] = float(code)
+        else:
+            indicator = position.get(column + MISSING_SUFFIX)
+            if missing:
+                if indicator is None:
+                    raise ConditionError(f"column '{column}' had no missing values in training; give a value")
+                fixed[indicator] = 1.0
+                continue
+            number = _number(value, kind, column)
+            lo, hi = spec["min"], spec["max"]
+            if not lo <= number <= hi:
+                raise ConditionError(f"condition {column}={value!r} is outside the training range [{_show(lo, kind)}, "
+                                     f"{_show(hi, kind)}]; synthesizers do not extrapolate")
+            if indicator is not None:
+                fixed[indicator] = 0.0
+            fixed[position[column]] = number
+    return fixed
+
+
+def _category_code(cats: list, value):
+    for i, c in enumerate(cats):
+        if c == value or str(c) == str(value):
+            return i
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        flag = value.lower() == "true"
+        for i, c in enumerate(cats):
+            if c is flag or c == flag:
+                return i
+    return None
+
+
+def _number(value, kind: ColumnKind, column: str) -> float:
+    try:
+        if kind is ColumnKind.DATETIME:
+            ts = pd.Timestamp(value)
+            if ts.tzinfo is not None:
+                ts = ts.tz_convert("UTC").tz_localize(None)
+            return ts.value / 1e9
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConditionError(f"condition {column}={value!r} is not a {kind} value") from None
+
+
+def _show(x: float, kind: ColumnKind) -> str:
+    return str(pd.Timestamp(x * 1e9)) if kind is ColumnKind.DATETIME else f"{x:g}"
+
+
+def matches(X: np.ndarray, fixed: dict[int, float], encoder: TableEncoder) -> np.ndarray:
+    """Rows of encoded ``X`` that satisfy ``fixed`` (numbers within the tolerance)."""
+    ok = np.ones(X.shape[0], dtype=bool)
+    for j, value in fixed.items():
+        col = encoder.columns_[j]
+        if col.discrete:
+            ok &= np.rint(X[:, j]) == value
+        else:
+            spec = encoder.specs_[col.source]
+            ok &= np.abs(X[:, j] - value) <= NUMERIC_TOLERANCE * max(spec["max"] - spec["min"], 1e-12)
+    return ok
+
+
+def rejection_sample(draw, n: int, fixed: dict[int, float], encoder: TableEncoder, rng, *, max_draws: int = 2_000_000):
+    """Draw from ``draw(k, rng)`` until ``n`` rows satisfy ``fixed``; bounded by ``max_draws`` rows."""
+    kept, got, drawn = [], 0, 0
+    while got < n and drawn < max_draws:
+        k = int(min(max_draws - drawn, max(1000, 4 * (n - got))))
+        X = draw(k, rng)
+        drawn += k
+        ok = X[matches(X, fixed, encoder)]
+        kept.append(ok[: n - got])
+        got += len(kept[-1])
+    if got < n:
+        desc = ", ".join(f"{encoder.columns_[j].name}={v:g}" for j, v in fixed.items())
+        raise ConditionError(f"only {got} of {drawn:,} sampled rows met the condition ({desc}); it is too rare "
+                             f"for this synthesizer to sample; relax the condition")
+    X = np.concatenate(kept)[:n]
+    for j, value in fixed.items():
+        X[:, j] = value
+    return X

@@ -1,0 +1,105 @@
+"""Conditional sampling and the copy guard, for every synthesizer."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthlearn.synth import (CARTSynthesizer, GANSynthesizer, GaussianCopulaSynthesizer, Synthesizer,
+                              VAESynthesizer)
+from synthlearn.synth.conditions import ConditionError
+
+
+@pytest.fixture(scope="module")
+def table():
+    rng = np.random.default_rng(0)
+    n = 300
+    kind = rng.choice(["a", "b", "c"], n, p=[0.6, 0.3, 0.1])
+    size = np.where(kind == "a", rng.normal(0, 1, n), np.where(kind == "b", rng.normal(10, 1, n), rng.normal(20, 1, n)))
+    other = size * 2 + rng.normal(0, 0.5, n)
+    df = pd.DataFrame({"kind": pd.Categorical(kind), "size": size, "other": other})
+    df.loc[:29, "other"] = np.nan
+    return df
+
+
+SYNTHS = {
+    "cart-first": lambda: CARTSynthesizer(visit_order=["kind"], random_state=0),
+    "cart-later": lambda: CARTSynthesizer(visit_order=["size", "other", "kind"], random_state=0),
+    "copula": lambda: GaussianCopulaSynthesizer(random_state=0),
+    "vae": lambda: VAESynthesizer(epochs=300, batch_size=100, random_state=0),
+    "gan": lambda: GANSynthesizer(epochs=60, batch_size=100, random_state=0),
+}
+
+
+@pytest.fixture(scope="module")
+def fitted(table):
+    return {name: make().fit(table) for name, make in SYNTHS.items()}
+
+
+@pytest.mark.parametrize("name", SYNTHS)
+def test_category_condition_is_met(fitted, name):
+    out = fitted[name].sample(200, conditions={"kind": "c"}, random_state=1)
+    assert (out["kind"] == "c").all() and len(out) == 200
+
+
+@pytest.mark.parametrize("name", ["cart-first", "cart-later", "copula"])
+def test_condition_carries_the_dependence(fitted, name):
+    out = fitted[name].sample(300, conditions={"kind": "c"}, random_state=1)
+    # kind c lives around size 20: conditioning must move the other columns, not only set the label
+    assert out["size"].mean() > 14
+
+
+@pytest.mark.parametrize("name", ["cart-first", "copula", "vae"])
+def test_numeric_condition(fitted, table, name):
+    out = fitted[name].sample(100, conditions={"size": 10.0}, random_state=2)
+    assert (out["size"] == 10.0).all()
+
+
+def test_dataframe_of_conditions_one_row_each(fitted):
+    cond = pd.DataFrame({"kind": ["a", "b", "c", None]})
+    out = fitted["copula"].sample(4, conditions=cond, random_state=0)
+    assert list(out["kind"][:3]) == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="one row per sample"):
+        fitted["copula"].sample(5, conditions=cond)
+
+
+@pytest.mark.parametrize("condition, words", [({"kind": "zzz"}, "not seen in training"),
+                                              ({"size": 1e6}, "outside the training range"),
+                                              ({"nope": 1}, "unknown column"),
+                                              ({"size": "big"}, "not a numeric")])
+def test_impossible_conditions_are_refused(fitted, condition, words):
+    with pytest.raises(ValueError, match=words):
+        fitted["cart-first"].sample(10, conditions=condition)
+
+
+def test_too_rare_for_rejection_is_a_clear_error():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=500), "y": rng.normal(size=500)})
+    synth = GaussianCopulaSynthesizer(random_state=0).fit(df)
+    with pytest.raises(ConditionError, match="too rare"):
+        # native conditioning handles one point, but a VAE-style fallback is forced here
+        from synthlearn.synth.conditions import rejection_sample
+
+        fixed = {0: float(df["x"].max()), 1: float(df["y"].min())}
+        rejection_sample(synth._sample, 10, fixed, synth.encoder_, rng, max_draws=5000)
+
+
+def test_copy_guard_never_returns_a_training_row():
+    rng = np.random.default_rng(0)
+    # three binary columns: 8 possible rows, so plain sampling copies training rows all the time
+    df = pd.DataFrame({c: rng.integers(0, 2, 200).astype(bool) for c in "abc"}).assign(
+        d=rng.choice(["u", "v"], 200), e=rng.normal(size=200).round(1))
+    synth = CARTSynthesizer(random_state=0).fit(df)
+    train_rows = set(map(tuple, df.astype(str).to_numpy()))
+    plain = synth.sample(300, random_state=1)
+    assert any(tuple(r) in train_rows for r in plain.astype(str).to_numpy())
+    guarded = synth.sample(300, random_state=1, reject_copies=True)
+    assert not any(tuple(r) in train_rows for r in guarded.astype(str).to_numpy())
+    assert synth.last_sample_info_["copies_replaced"] > 0
+
+
+def test_copy_guard_survives_save_and_load(tmp_path, table):
+    synth = CARTSynthesizer(random_state=0).fit(table)
+    synth.save(tmp_path / "m")
+    again = Synthesizer.load(tmp_path / "m")
+    assert np.array_equal(again.train_hashes_, synth.train_hashes_)
+    again.sample(50, reject_copies=True)
