@@ -186,10 +186,9 @@ class GANSynthesizer(Synthesizer):
             return critic(x.reshape(-1, x.shape[1] * pac))
 
         def step(module, batch, optimizers, backward):
-            (idx,) = batch
-            m = (len(idx) // pac) * pac
-            if m == 0:
-                return {"loss": torch.zeros(()), "critic_loss": torch.zeros(())}
+            # as in CTGAN every step uses a full batch: real rows come from training-by-sampling,
+            # the loop's batch only paces the steps (ceil(n / batch_size) per epoch)
+            m = self.batch_size
             gen, critic = module["generator"], module["critic"]
             opt_g, opt_c = optimizers
             cond, col, cats, real_idx = sample_conditions(m)
