@@ -49,3 +49,17 @@ def load_module_state(folder) -> tuple[dict, dict]:
     except Exception as exc:
         raise ModelFileError(f"model folder '{folder}' is corrupt ({type(exc).__name__}); save the model again") from None
     return meta["config"], state
+
+
+def module_arrays(module: torch.nn.Module, prefix: str = "weight__") -> dict:
+    """A module's state as NumPy arrays under ``prefix + name`` (for ``.npz`` files, no pickle)."""
+    return {f"{prefix}{name}": value.detach().cpu().numpy() for name, value in module.state_dict().items()}
+
+
+def load_module_arrays(module: torch.nn.Module, arrays: dict, prefix: str = "weight__") -> torch.nn.Module:
+    """Load the state written by :func:`module_arrays` into ``module``; returns it in eval mode."""
+    import numpy as np
+
+    state = {k[len(prefix):]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith(prefix)}
+    module.load_state_dict(state)
+    return module.eval()

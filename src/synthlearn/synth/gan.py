@@ -288,21 +288,20 @@ class GANSynthesizer(Synthesizer):
         return self.modes_.inverse_transform(np.concatenate(outputs))
 
     def _get_state(self, folder):
+        from synthlearn.nn.persist import module_arrays
+
         _, arrays = self.modes_.get_state()
-        for name, value in self.module_.state_dict().items():
-            arrays[f"weight__{name}"] = value.detach().cpu().numpy()
+        arrays.update(module_arrays(self.module_))
         for i, freq in enumerate(self.category_freq_):
             arrays[f"category_freq_{i}"] = freq
         return {"data_dim": self.modes_.width_, "cond_dim": self.cond_dim_, "n_conditions": len(self.category_freq_)}, arrays
 
     def _set_state(self, state, arrays, folder):
-        import torch
+        from synthlearn.nn.persist import load_module_arrays
 
         self.modes_ = ModeEncoder.from_state(self.encoder_.columns_, arrays)
         self.cond_dim_ = int(state["cond_dim"])
         self.category_freq_ = [np.asarray(arrays[f"category_freq_{i}"]) for i in range(int(state["n_conditions"]))]
         self.module_ = _build_modules(int(state["data_dim"]), self.cond_dim_, self.embedding_dim,
                                       tuple(self.generator_dims), tuple(self.critic_dims), self.pac)
-        weights = {k[len("weight__"):]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith("weight__")}
-        self.module_.load_state_dict(weights)
-        self.module_.eval()
+        load_module_arrays(self.module_, arrays)

@@ -196,17 +196,16 @@ class VAESynthesizer(Synthesizer):
         return self.modes_.inverse_transform(np.concatenate(outputs))
 
     def _get_state(self, folder):
+        from synthlearn.nn.persist import module_arrays
+
         _, arrays = self.modes_.get_state()
-        for name, value in self.module_.state_dict().items():
-            arrays[f"weight__{name}"] = value.detach().cpu().numpy()
+        arrays.update(module_arrays(self.module_))
         return {"data_dim": self.modes_.width_, "n_continuous": sum(s.activation == "tanh" for s in self.modes_.spans_)}, arrays
 
     def _set_state(self, state, arrays, folder):
-        import torch
+        from synthlearn.nn.persist import load_module_arrays
 
         self.modes_ = ModeEncoder.from_state(self.encoder_.columns_, arrays)
         self.module_ = _build_module(int(state["data_dim"]), tuple(self.hidden_layer_sizes), self.embedding_dim,
                                      int(state["n_continuous"]))
-        weights = {k[len("weight__"):]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith("weight__")}
-        self.module_.load_state_dict(weights)
-        self.module_.eval()
+        load_module_arrays(self.module_, arrays)
