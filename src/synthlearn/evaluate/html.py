@@ -2,63 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 
 import numpy as np
 import pandas as pd
 
 from synthlearn.data.schema import Schema
 from synthlearn.evaluate.report import TABLES, QualityReport
+from synthlearn.htmlpage import CSS, OTHER, REAL, SYNTH, figure_png, fmt, table_html
 from synthlearn.learn.preprocessing import prepare_frame
-
-REAL, SYNTH, OTHER = "#4C72B0", "#DD8452", "#8C8C8C"
-
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
-header{background:#1d2330;color:#fff;padding:20px 32px}header h1{margin:0;font-size:22px}
-header p{margin:4px 0 0;color:#b8c0cc;font-size:13px}main{padding:16px 32px;max-width:1200px}
-h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d9dde3;padding-bottom:4px}
-.cards{display:flex;flex-wrap:wrap;gap:12px}.card{background:#fff;border-radius:8px;padding:12px 16px;
-min-width:150px;box-shadow:0 1px 2px rgba(0,0,0,.08)}.card .v{font-size:26px;font-weight:600}
-.card .l{font-size:12px;color:#5b6473}.card .r{font-size:11px;color:#8a93a3}
-.good{color:#2e7d32}.warn{color:#b26a00}.bad{color:#c62828}
-table{border-collapse:collapse;background:#fff;font-size:13px;margin:6px 0}
-th,td{padding:5px 10px;border-bottom:1px solid #e6e8eb;text-align:right}th{background:#eef0f3}
-td:first-child,th:first-child{text-align:left}.grid{display:flex;flex-wrap:wrap;gap:8px}
-.grid img{background:#fff;border-radius:6px}.note{font-size:13px;color:#5b6473;max-width:900px}
-img.wide{max-width:100%;background:#fff;border-radius:6px}
-"""
-
-
-def _png(fig) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _fmt(v, digits=3) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "–"
-    if isinstance(v, (int, np.integer)):
-        return f"{int(v):,}"
-    if isinstance(v, (float, np.floating)):
-        return f"{v:.{digits}f}"
-    return html.escape(str(v))
-
-
-def _table(df: pd.DataFrame, digits: int = 3) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [df.index.name or ""] + list(df.columns))
-    body = "".join(
-        "<tr>" + f"<td>{html.escape(str(i))}</td>" + "".join(f"<td>{_fmt(v, digits)}</td>" for v in row) + "</tr>"
-        for i, row in zip(df.index, df.itertuples(index=False))
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
 
 def _grade(value: float, good: float, warn: float, higher_is_better: bool = True) -> str:
     if value is None or np.isnan(value):
@@ -93,7 +45,7 @@ def _column_plot(column: str, kind, real: pd.Series, synth: pd.Series, score: fl
     ax.legend(fontsize=7, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def _heatmaps(report: QualityReport) -> str:
@@ -115,7 +67,7 @@ def _heatmaps(report: QualityReport) -> str:
         ax.set_yticks(range(n), labels if n <= 40 else [""] * n, fontsize=fs)
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     fig.tight_layout()
-    return _png(fig)
+    return figure_png(fig)
 
 
 def _dcr_plot(report: QualityReport) -> str:
@@ -131,7 +83,7 @@ def _dcr_plot(report: QualityReport) -> str:
     ax.legend(fontsize=8, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema,
@@ -165,7 +117,7 @@ def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFr
                          f"real-trained {summary.loc['holdout', col]:.3f}",
                          _grade(summary.loc["synthetic", col] - summary.loc["holdout", col], -0.03, -0.1)))
     card_html = "".join(
-        f'<div class="card"><div class="l">{html.escape(lbl)}</div><div class="v {g}">{_fmt(v, 1 if "copies" in lbl else 3)}</div>'
+        f'<div class="card"><div class="l">{html.escape(lbl)}</div><div class="v {g}">{fmt(v, 1 if "copies" in lbl else 3)}</div>'
         f'<div class="r">{html.escape(ref)}</div></div>'
         for lbl, v, ref, g in cards
     )
@@ -185,13 +137,13 @@ def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFr
         u.index.name = "trained on · model"
         util_html = (f"<p class='note'>Models trained on each table predict <b>{html.escape(str(report.target))}</b> "
                      f"on the real holdout ({report.rows['holdout']} rows). <i>real</i> is the ceiling, "
-                     f"<i>independent</i> the floor.</p>" + _table(u))
+                     f"<i>independent</i> the floor.</p>" + table_html(u))
     priv = pv.copy()
     priv.index.name = "table"
     meta = report.meta
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>{html.escape(title)}</title>
-<style>{_CSS}</style></head><body>
+<style>{CSS}</style></head><body>
 <header><h1>{html.escape(title)}</h1><p>synthlearn {html.escape(str(meta.get('synthlearn_version')))} ·
 {html.escape(str(meta.get('created')))} · train {report.rows['train']:,} rows · holdout {report.rows['holdout']:,} rows ·
 synthetic {report.rows['synthetic']:,} rows{' · method ' + html.escape(str(meta['method'])) if meta.get('method') else ''}{
@@ -202,10 +154,10 @@ f" · copy guard on: {meta['copies_replaced']} copies of training rows replaced"
 <p class="note">Every figure is also computed for two reference tables: <b>holdout</b>, the real rows the synthesizer
 never saw (what fresh real data scores), and <b>independent</b>, each column resampled on its own (shapes kept,
 relationships destroyed).</p>
-{_table(summary)}
+{table_html(summary)}
 <h2>Columns: real vs synthetic</h2>
 <div class="grid">{colplots}</div>
-{_table(percol)}
+{table_html(percol)}
 <h2>Associations between columns</h2>
 <p class="note">Pearson correlation (numeric pairs), Cramér's V (categorical pairs) and the correlation ratio
 (mixed pairs), on the real training rows and on the synthetic rows; the right panel is their absolute difference.</p>
@@ -216,7 +168,7 @@ relationships destroyed).</p>
 <p class="note">Synthetic rows should be no closer to the training rows than real holdout rows are; a spike at zero
 would mean copied rows.</p>
 <img class="wide" src="{_dcr_plot(report)}" alt="distance to closest record histogram">
-{_table(priv)}
+{table_html(priv)}
 </main></body></html>
 """
 

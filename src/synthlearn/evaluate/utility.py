@@ -15,34 +15,16 @@ import pandas as pd
 
 from synthlearn.data.schema import ColumnKind, Schema
 from synthlearn.learn.preprocessing import make_preprocessor, prepare_frame
+from synthlearn.learn.registry import MAX_INTEGER_CLASSES, get_spec, make_model, task_of
 
-#: A categorical-looking integer target (at most this many distinct values) is treated as classes.
-MAX_INTEGER_CLASSES = 20
-
-
-def task_of(df: pd.DataFrame, schema: Schema, target: str) -> str:
-    """``"classification"`` or ``"regression"`` for ``target``."""
-    kind = schema[target]
-    if kind.is_discrete:
-        return "classification"
-    if kind is ColumnKind.INTEGER and df[target].nunique() <= MAX_INTEGER_CLASSES:
-        return "classification"
-    return "regression"
+__all__ = ["MAX_INTEGER_CLASSES", "task_of", "utility"]
 
 
 def _models(task: str, random_state) -> dict:
-    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-    from sklearn.linear_model import LogisticRegression, Ridge
-
-    if task == "classification":
-        return {
-            "logistic_regression": (LogisticRegression(max_iter=2000), True),
-            "random_forest": (RandomForestClassifier(n_estimators=200, random_state=random_state, n_jobs=1), False),
-        }
-    return {
-        "ridge": (Ridge(alpha=1.0), True),
-        "random_forest": (RandomForestRegressor(n_estimators=200, random_state=random_state, n_jobs=1), False),
-    }
+    """The utility check's models, from the learn registry: name → (estimator, needs scaling)."""
+    linear = "logistic_regression" if task == "classification" else "ridge"
+    return {name: (make_model(name, task, random_state=random_state, **params), get_spec(name, task).scale)
+            for name, params in ((linear, {}), ("random_forest", {"n_estimators": 200}))}
 
 
 def _xy(df: pd.DataFrame, schema: Schema, target: str, task: str):

@@ -127,7 +127,8 @@ class MixedNaiveBayes(ClassifierMixin, BaseEstimator):
             priors = np.asarray(self.priors, dtype=float)
             if priors.shape != (n_classes,) or np.any(priors < 0) or not np.isclose(priors.sum(), 1.0):
                 raise InvalidParameterError(
-                    f"priors must be {n_classes} non-negative numbers summing to 1 (one per class), got {self.priors!r}")
+                    f"priors must be {n_classes} non-negative numbers summing to 1 (one per class), "
+                    f"got {self.priors!r}")
             self.class_prior_ = priors
         else:
             self.class_prior_ = self.class_count_ / self.class_count_.sum()

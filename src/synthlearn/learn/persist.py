@@ -3,8 +3,9 @@
 A model folder holds ``model.skops`` (the fitted ``Pipeline``, written with
 skops, which stores objects as data rather than pickle) and ``metadata.json``
 (schema, target, classes, model name, library versions). Loading accepts
-only scikit-learn, NumPy, SciPy-free synthlearn types and refuses anything
-else with a clear error, so a tampered file cannot run code.
+only scikit-learn, NumPy and synthlearn types (``skops.io.load`` with an
+explicit trusted list) and refuses anything else with a clear error, so a
+tampered file cannot make synthlearn run foreign code.
 """
 
 from __future__ import annotations

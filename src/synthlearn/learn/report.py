@@ -1,6 +1,6 @@
 """HTML pages and figures for the learning workbench (leaderboard, clusters, components).
 
-Styling and PNG embedding come from the quality report (``synthlearn.evaluate.html``)
+Styling and PNG embedding come from ``synthlearn.htmlpage`` (shared with the quality report)
 so every synthlearn page looks the same and stays self-contained.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 
 import numpy as np
-import pandas as pd
 
 
 def _style(ax) -> None:
@@ -25,7 +24,7 @@ def confusion_png(pred: dict, title: str) -> str:
     import matplotlib.pyplot as plt
     from sklearn.metrics import confusion_matrix
 
-    from synthlearn.evaluate.html import _png
+    from synthlearn.htmlpage import figure_png as _png
 
     classes = pred["classes"]
     cm = confusion_matrix(pred["y_true"], pred["y_pred"], labels=classes)
@@ -51,7 +50,7 @@ def roc_png(pred: dict, title: str) -> str | None:
     import matplotlib.pyplot as plt
     from sklearn.metrics import auc, roc_curve
 
-    from synthlearn.evaluate.html import _png
+    from synthlearn.htmlpage import figure_png as _png
 
     if pred["scores"] is None:
         return None
@@ -80,7 +79,7 @@ def truth_png(pred: dict, title: str) -> str:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from synthlearn.evaluate.html import REAL, _png
+    from synthlearn.htmlpage import REAL, figure_png as _png
 
     y, p = np.asarray(pred["y_true"], float), np.asarray(pred["y_pred"], float)
     fig, ax = plt.subplots(figsize=(3.8, 3.4))
@@ -101,7 +100,7 @@ def line_png(x, series: dict, xlabel: str, title: str, *, marker_x=None) -> str:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from synthlearn.evaluate.html import REAL, SYNTH, _png
+    from synthlearn.htmlpage import REAL, SYNTH, figure_png as _png
 
     fig, axes = plt.subplots(1, len(series), figsize=(3.8 * len(series), 3))
     axes = np.atleast_1d(axes)
@@ -130,7 +129,7 @@ def leaderboard_html(board, *, top: int = 3, title: str | None = None) -> str:
 
     matplotlib.use("Agg", force=False)
     from synthlearn import __version__
-    from synthlearn.evaluate.html import _CSS, _table
+    from synthlearn.htmlpage import CSS as _CSS, table_html as _table
 
     title = title or f"Model comparison — {board.target}"
     figs = []

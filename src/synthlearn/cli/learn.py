@@ -1,0 +1,258 @@
+"""``synthlearn compare``, ``train``, ``predict``, ``cluster`` and ``reduce``: the learning workbench."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from synthlearn.cli.console import Progress, user_errors
+
+_CATEGORICAL_HELP = "Treat this column as categorical (repeatable)."
+_SCHEMA_HELP = 'JSON {"columns": {"name": "kind"}} overriding inferred kinds.'
+
+
+def _read(data: Path, schema_file, categorical, progress):
+    from synthlearn.cli.options import build_schema
+    from synthlearn.data import read_table
+    from synthlearn.learn.compare import check_mixed_types
+
+    progress.step(f"reading {data}")
+    df = read_table(data)
+    schema = build_schema(df, schema_file, categorical)
+    declared = set(categorical or [])
+    if schema_file is not None:
+        from synthlearn.data import Schema
+
+        declared |= set(Schema.load(schema_file).kinds)
+    check_mixed_types(df, schema, skip=declared)
+    return df, schema
+
+
+def _note(progress, message: str) -> None:
+    if not progress.quiet:
+        progress.console.print(f"[yellow]note:[/yellow] {message}")
+
+
+@user_errors
+def compare(
+    data: Path = typer.Argument(..., help="Table with the target column (.csv or .parquet)."),
+    target: str = typer.Option(..., "--target", "-t", help="Column to predict."),
+    out: Path = typer.Option(Path("compare"), "--out", "-o", help="Folder for leaderboard.csv, failures.csv, "
+                             "skipped.csv and report.html."),
+    models: Optional[list[str]] = typer.Option(None, "--model", "-m", help="Model to include (repeatable, or "
+                                               "comma-separated). Default: every model for the task."),
+    cv: int = typer.Option(5, "--cv", help="Cross-validation folds."),
+    holdout: float = typer.Option(0.2, "--holdout", help="Fraction of rows kept aside for a holdout score "
+                                  "(0: none)."),
+    time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Seconds for the whole comparison; "
+                                                "models that would not finish are skipped and listed."),
+    n_jobs: int = typer.Option(1, "--n-jobs", help="Folds fitted in parallel (-1: all cores)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the split, the folds and the models."),
+    categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help=_CATEGORICAL_HELP),
+    schema_file: Optional[Path] = typer.Option(None, "--schema", help=_SCHEMA_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+) -> None:
+    """Cross-validate every classic algorithm on one target and rank them.
+
+    Same folds for every model; a failing model is listed, never fatal.
+    Writes OUT/leaderboard.csv, OUT/failures.csv, OUT/skipped.csv and
+    OUT/report.html (confusion matrices and ROC curves, or predicted-vs-true).
+
+    Example: synthlearn compare penguins.csv --target species --time-budget 60 --out compare
+    """
+    from synthlearn.cli.console import print_table
+    from synthlearn.cli.options import check_target, create_folder, writable_folder
+    from synthlearn.data import atomic_write
+    from synthlearn.errors import InvalidParameterError
+    from synthlearn.learn import compare as run_compare
+
+    names = [n.strip() for m in (models or []) for n in m.split(",") if n.strip()] or None
+    if not 0 <= holdout < 1:
+        raise InvalidParameterError(f"--holdout must be a fraction in [0, 1), got {holdout}")
+    out = writable_folder(out)
+    with Progress(quiet) as progress:
+        df, schema = _read(data, schema_file, categorical, progress)
+        check_target(df, schema, target)
+        board = run_compare(df, target, schema, names, cv=cv, holdout=holdout or None, time_budget=time_budget,
+                            n_jobs=n_jobs, random_state=seed, progress=progress.step)
+        progress.step("writing the report")
+        create_folder(out)
+        text = board.table.to_csv()
+        atomic_write(out / "leaderboard.csv", lambda tmp: tmp.write_text(text))
+        for name, frame in (("failures.csv", board.failures), ("skipped.csv", board.skipped)):
+            body = frame.to_csv(index=False)
+            atomic_write(out / name, lambda tmp, body=body: tmp.write_text(body))
+        board.write_html(out / "report.html", title=f"Model comparison — {data.name}: {target}")
+    for message in board.notes:
+        _note(progress, message)
+    for row in board.failures.itertuples():
+        _note(progress, f"{row.model} failed: {row.error}")
+    for row in board.skipped.itertuples():
+        _note(progress, f"{row.model} skipped: {row.reason}")
+    if not quiet:
+        progress.done(f"wrote {out}/leaderboard.csv and report.html ({board.meta['seconds']:.1f}s)")
+    from synthlearn.learn.compare import METRICS
+
+    shown = [c for c in (*METRICS[board.task], f"holdout_{board.main_metric}", "fit_s") if c in board.table]
+    print_table(board.table[shown], title=f"{board.task} of {target}: leaderboard (by {board.main_metric}; "
+                f"all columns in {out}/leaderboard.csv)")
+
+
+@user_errors
+def train(
+    data: Path = typer.Argument(..., help="Training table (.csv or .parquet)."),
+    target: str = typer.Option(..., "--target", "-t", help="Column to predict."),
+    model: str = typer.Option("random_forest", "--model", "-m", help="Registered model name, or 'best' to "
+                              "run a quick compare and keep the winner."),
+    out: Path = typer.Option(Path("model"), "--out", "-o", help="Model folder (model.skops + metadata.json)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the model."),
+    categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help=_CATEGORICAL_HELP),
+    schema_file: Optional[Path] = typer.Option(None, "--schema", help=_SCHEMA_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+) -> None:
+    """Fit one model on the whole table and save it (skops: no pickle) with its schema.
+
+    Example: synthlearn train penguins.csv --target species --model random_forest --out model
+    """
+    from synthlearn.cli.options import check_target, writable_folder
+    from synthlearn.errors import FileFormatError
+    from synthlearn.learn import train as run_train
+    from synthlearn.learn.persist import META_FILE
+
+    out = writable_folder(out)
+    if out.is_dir() and any(out.iterdir()) and not (out / META_FILE).exists():
+        raise FileFormatError(f"--out '{out}' is a non-empty folder that is not a synthlearn model; "
+                              f"choose a new or empty folder")
+    with Progress(quiet) as progress:
+        df, schema = _read(data, schema_file, categorical, progress)
+        check_target(df, schema, target)
+        progress.step(f"fitting {model} on {len(df):,} rows")
+        fitted = run_train(df, target, model, schema, random_state=seed)
+        fitted.save(out)
+    for message in fitted.meta.get("notes", []):
+        _note(progress, message)
+    if not quiet:
+        progress.done(f"wrote {out}/ ({fitted.model_name}, {fitted.task} of '{target}')")
+
+
+@user_errors
+def predict(
+    model: Path = typer.Argument(..., help="Model folder written by `synthlearn train`."),
+    data: Path = typer.Argument(..., help="New rows (.csv or .parquet) with the training columns."),
+    out: Path = typer.Option(Path("predictions.csv"), "--out", "-o", help="Output table (.csv or .parquet)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+) -> None:
+    """Predict new rows: a `prediction` column, `proba_<class>` columns, and the id column if any.
+
+    Categories never seen in training are handled like missing ones (and counted on stderr).
+
+    Example: synthlearn predict model new.csv --out predictions.csv
+    """
+    from synthlearn.cli.options import writable_file
+    from synthlearn.data import read_table, table_format, write_table
+    from synthlearn.learn import load_model
+
+    table_format(out)
+    writable_file(out)
+    with Progress(quiet) as progress:
+        progress.step(f"loading {model}")
+        fitted = load_model(model)
+        df = read_table(data)
+        progress.step(f"predicting {len(df):,} rows")
+        result = fitted.predict(df)
+        write_table(result, out, source=data)
+    for column, n in fitted.unseen_categories(df).items():
+        _note(progress, f"column '{column}' has {n} value(s) never seen in training; treated as missing")
+    if not quiet:
+        progress.done(f"wrote {out} ({len(result):,} rows)")
+
+
+@user_errors
+def cluster(
+    data: Path = typer.Argument(..., help="Table to cluster (.csv or .parquet)."),
+    k: str = typer.Option("auto", "--k", help="Number of clusters, or 'auto' (best silhouette for k in 2..--k-max)."),
+    k_max: int = typer.Option(10, "--k-max", help="Largest k tried by --k auto."),
+    out: Path = typer.Option(Path("clusters"), "--out", "-o", help="Folder for clusters.csv, profiles.csv, "
+                             "k_scores.csv and k_selection.png."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of k-means."),
+    categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help=_CATEGORICAL_HELP),
+    schema_file: Optional[Path] = typer.Option(None, "--schema", help=_SCHEMA_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+) -> None:
+    """Group rows with k-means; write each row's cluster and a profile of each cluster.
+
+    Example: synthlearn cluster penguins.csv --k auto --out clusters
+    """
+    from synthlearn.cli.console import print_table
+    from synthlearn.cli.options import create_folder, writable_folder
+    from synthlearn.data import atomic_write, write_table
+    from synthlearn.errors import InvalidParameterError
+    from synthlearn.learn import cluster as run_cluster
+
+    if k != "auto":
+        try:
+            k = int(k)
+        except ValueError:
+            raise InvalidParameterError(f"--k must be 'auto' or a whole number, got {k!r}") from None
+    out = writable_folder(out)
+    with Progress(quiet) as progress:
+        df, schema = _read(data, schema_file, categorical, progress)
+        progress.step("fitting k-means")
+        result = run_cluster(df, k, schema, k_range=(2, k_max), random_state=seed)
+        create_folder(out)
+        labelled = df.assign(cluster=result.labels)
+        write_table(labelled, out / "clusters.csv", source=data)
+        for name, frame in (("profiles.csv", result.profiles), ("k_scores.csv", result.scores)):
+            text = frame.to_csv()
+            atomic_write(out / name, lambda tmp, text=text: tmp.write_text(text))
+        png = result.plot_png()
+        atomic_write(out / "k_selection.png", lambda tmp: tmp.write_bytes(png))
+    if not quiet:
+        progress.done(f"wrote {out}/clusters.csv, profiles.csv, k_scores.csv, k_selection.png (k = {result.k})")
+    print_table(result.profiles, title=f"{result.k} clusters: profiles")
+
+
+@user_errors
+def reduce(
+    data: Path = typer.Argument(..., help="Table to reduce (.csv or .parquet)."),
+    components: str = typer.Option("2", "--components", "-k", help="Number of components, or a variance "
+                                   "fraction such as 0.9."),
+    out: Path = typer.Option(Path("reduced"), "--out", "-o", help="Folder for reduced.csv, "
+                             "explained_variance.csv and explained_variance.png."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help=_CATEGORICAL_HELP),
+    schema_file: Optional[Path] = typer.Option(None, "--schema", help=_SCHEMA_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+) -> None:
+    """Project rows onto principal components (PCA) and write the reduced table.
+
+    Example: synthlearn reduce penguins.csv --components 2 --out reduced
+    """
+    from synthlearn.cli.console import print_table
+    from synthlearn.cli.options import create_folder, writable_folder
+    from synthlearn.data import atomic_write, write_table
+    from synthlearn.errors import InvalidParameterError
+    from synthlearn.learn import reduce as run_reduce
+
+    try:
+        value = float(components)
+        n = int(value) if value.is_integer() and value >= 1 else value
+    except ValueError:
+        raise InvalidParameterError(f"--components must be a whole number or a fraction in (0, 1), "
+                                    f"got {components!r}") from None
+    out = writable_folder(out)
+    with Progress(quiet) as progress:
+        df, schema = _read(data, schema_file, categorical, progress)
+        progress.step("fitting PCA")
+        result = run_reduce(df, n, schema, random_state=seed)
+        create_folder(out)
+        write_table(result.table, out / "reduced.csv", source=data)
+        text = result.variance.to_csv()
+        atomic_write(out / "explained_variance.csv", lambda tmp: tmp.write_text(text))
+        png = result.plot_png()
+        atomic_write(out / "explained_variance.png", lambda tmp: tmp.write_bytes(png))
+    if not quiet:
+        progress.done(f"wrote {out}/reduced.csv ({result.table.shape[1]} columns), explained_variance.csv/.png")
+    print_table(result.variance, title="explained variance")

@@ -1,0 +1,95 @@
+"""The learning commands end to end in-process, and one clean error line for each user mistake."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from synthlearn.cli.main import app
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args], env={"OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"})
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, penguins_small):
+    folder = tmp_path_factory.mktemp("learn")
+    df = penguins_small.copy()
+    df.insert(0, "penguin_id", np.arange(len(df)))
+    df.to_csv(folder / "p.csv", index=False)
+    df.drop(columns="species").head(10).to_csv(folder / "new.csv", index=False)
+    return folder
+
+
+def test_compare_writes_leaderboard_and_report(files):
+    out = files / "cmp"
+    result = invoke("compare", files / "p.csv", "--target", "species", "-m", "naive_bayes,knn", "--cv", "3",
+                    "--out", out, "-q")
+    assert result.exit_code == 0, result.stderr
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert set(board["model"]) == {"naive_bayes", "knn"}
+    assert {"failures.csv", "skipped.csv", "report.html"} <= {p.name for p in out.iterdir()}
+    assert "leaderboard" in result.stdout and "knn" in result.stdout
+
+
+def test_train_then_predict_writes_one_row_per_input_row(files):
+    model = files / "model"
+    assert invoke("train", files / "p.csv", "-t", "species", "--model", "decision_tree", "--out", model,
+                  "-q").exit_code == 0
+    result = invoke("predict", model, files / "new.csv", "--out", files / "pred.csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    pred = pd.read_csv(files / "pred.csv")
+    assert len(pred) == 10 and list(pred.columns[:2]) == ["penguin_id", "prediction"]
+    assert {"proba_Adelie", "proba_Chinstrap", "proba_Gentoo"} <= set(pred.columns)
+
+
+def test_cluster_and_reduce_write_their_tables(files):
+    result = invoke("cluster", files / "p.csv", "--k", "3", "--out", files / "cl", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert pd.read_csv(files / "cl" / "clusters.csv")["cluster"].nunique() == 3
+    assert (files / "cl" / "k_selection.png").stat().st_size > 0
+    result = invoke("reduce", files / "p.csv", "--components", "2", "--out", files / "rd", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert list(pd.read_csv(files / "rd" / "reduced.csv").columns) == ["penguin_id", "PC1", "PC2"]
+
+
+@pytest.mark.parametrize("command", ["compare", "train", "predict", "cluster", "reduce"])
+def test_every_help_shows_an_example(command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0 and f"Example: synthlearn {command}" in result.stdout
+
+
+def _bad_tables(folder, penguins_small):
+    df = penguins_small
+    df.assign(species="Adelie").to_csv(folder / "constant.csv", index=False)
+    df.assign(flipper_length_mm=df["flipper_length_mm"].astype(object).where(df.index != 2, "long")) \
+        .to_csv(folder / "mixed.csv", index=False)
+    df.assign(empty=np.nan).to_csv(folder / "allnan.csv", index=False)
+    df.drop(columns="island").to_csv(folder / "noisland.csv", index=False)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["compare", "{f}/p.csv", "--target", "nope"], "--target 'nope' is not a column"),
+    (["compare", "{f}/constant.csv", "--target", "species"], "single value"),
+    (["compare", "{f}/mixed.csv", "--target", "species"], "'flipper_length_mm' mixes numbers and text"),
+    (["compare", "{f}/allnan.csv", "--target", "species"], "'empty' is entirely missing"),
+    (["compare", "{f}/p.csv", "--target", "species", "-m", "svn"], "did you mean 'svm'"),
+    (["train", "{f}/p.csv", "--target", "species", "--model", "logistic"], "did you mean 'logistic_regression'"),
+    (["predict", "{f}/model", "{f}/noisland.csv"], "lacks column(s) ['island']"),
+    (["predict", "{f}/nomodel", "{f}/new.csv"], "model folder not found"),
+    (["cluster", "{f}/p.csv", "--k", "three"], "--k must be"),
+    (["reduce", "{f}/p.csv", "--components", "two"], "--components must be"),
+])
+def test_bad_input_is_one_line_exit_1_nothing_written(files, penguins_small, args, message):
+    _bad_tables(files, penguins_small)
+    if not (files / "model").exists():
+        invoke("train", files / "p.csv", "-t", "species", "--model", "naive_bayes", "--out", files / "model", "-q")
+    out = files / ("never.csv" if args[0] == "predict" else "never")
+    result = invoke(*[a.format(f=files) for a in args], "--out", out, "--quiet")
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
+    assert not out.exists()

@@ -1,0 +1,109 @@
+"""train → save → load_model → predict, and the checks that keep a model folder safe and honest."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthlearn.errors import ColumnError, ModelFileError, SchemaError
+from synthlearn.learn import load_model, train
+
+
+class Gadget:
+    """Stands for any object a tampered model file could smuggle in."""
+
+    def __init__(self):
+        self.payload = 1
+
+
+@pytest.fixture(scope="module")
+def table(penguins_small):
+    df = penguins_small.copy()
+    df.insert(0, "penguin_id", np.arange(5000, 5000 + len(df)))
+    return df
+
+
+@pytest.fixture(scope="module")
+def saved(table, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("m") / "model"
+    fitted = train(table, "species", "naive_bayes")
+    fitted.save(folder)
+    return fitted, folder
+
+
+def test_round_trip_predicts_the_same(saved, table):
+    fitted, folder = saved
+    assert sorted(p.name for p in folder.iterdir()) == ["metadata.json", "model.skops"]
+    loaded = load_model(folder)
+    new = table.drop(columns="species").head(15)
+    a, b = fitted.predict(new), loaded.predict(new)
+    pd.testing.assert_frame_equal(a, b)
+    assert list(b.columns) == ["penguin_id", "prediction", "proba_Adelie", "proba_Chinstrap", "proba_Gentoo"]
+    np.testing.assert_allclose(b.filter(like="proba_").sum(axis=1), 1.0)
+    assert (b["penguin_id"] == new["penguin_id"].to_numpy()).all()
+
+
+def test_metadata_names_schema_target_classes_and_versions(saved):
+    meta = json.loads((saved[1] / "metadata.json").read_text())
+    assert meta["target"] == "species" and meta["model"] == "naive_bayes" and meta["task"] == "classification"
+    assert meta["classes"] == ["Adelie", "Chinstrap", "Gentoo"]
+    assert meta["schema"]["columns"]["penguin_id"] == "identifier"
+    assert {"synthlearn_version", "sklearn_version", "numpy_version"} <= set(meta)
+
+
+def test_regression_model_writes_predictions_only(table, tmp_path):
+    fitted = train(table, "body_mass_g", "ridge")
+    fitted.save(tmp_path / "m")
+    out = load_model(tmp_path / "m").predict(table.head(4))
+    assert list(out.columns) == ["penguin_id", "prediction"] and out["prediction"].dtype == float
+
+
+def test_svm_gets_probabilities_and_params_pass_through(table):
+    assert "proba_Gentoo" in train(table, "species", "svm").predict(table.head(3)).columns
+    assert train(table, "species", "random_forest", n_estimators=5).pipeline[-1].n_estimators == 5
+
+
+def test_best_runs_a_compare_first(table):
+    assert train(table, "species", "best").model_name in {"naive_bayes", "logistic_regression", "decision_tree",
+                                                          "knn", "random_forest", "mlp", "svm"}
+
+
+def test_unseen_category_is_counted_and_predicted(saved, table):
+    new = table.head(6).assign(island="Atlantis")
+    fitted = load_model(saved[1])
+    assert fitted.unseen_categories(new) == {"island": 6}
+    assert len(fitted.predict(new)) == 6
+
+
+def test_schema_mismatch_is_a_clear_error(saved, table):
+    fitted = load_model(saved[1])
+    with pytest.raises(ColumnError, match="bill_length_mm"):
+        fitted.predict(table.drop(columns=["bill_length_mm"]))
+    wrong = table.assign(flipper_length_mm=table["flipper_length_mm"].astype(object).where(table.index > 0, "long"))
+    with pytest.raises(SchemaError, match="flipper_length_mm.*trained with"):
+        fitted.predict(wrong)
+
+
+def test_untrusted_types_are_refused(table, tmp_path):
+    import skops.io as sio
+
+    fitted = train(table, "species", "decision_tree")
+    fitted.save(tmp_path / "m")
+    sio.dump([fitted.pipeline, Gadget()], tmp_path / "m" / "model.skops")  # a type outside the allowed list
+    with pytest.raises(ModelFileError, match="untrusted type.*Gadget"):
+        load_model(tmp_path / "m")
+
+
+def test_missing_or_corrupt_files_are_named(saved, tmp_path):
+    with pytest.raises(ModelFileError, match="not found"):
+        load_model(tmp_path / "nothing")
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "model.skops").write_bytes(b"x")
+    with pytest.raises(ModelFileError, match="metadata.json"):
+        load_model(tmp_path / "half")
+    (tmp_path / "half" / "metadata.json").write_text("{}")
+    with pytest.raises(ModelFileError, match="not valid synthlearn model metadata"):
+        load_model(tmp_path / "half")
