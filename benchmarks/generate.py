@@ -103,28 +103,31 @@ def _count(source, root, index, start, size):
 
 
 def child_draw(first, count):
-    """Runs in a child process: draw ``count`` 1M-row partitions, starting at ``first``."""
+    """Runs in a child process: draw ``count`` 1M-row partitions from ``first``; print start and end times."""
     from synthlearn.generate import TableGenerator
     from synthlearn.generate.partitioned import _draw
 
     generator = TableGenerator(**MIXED, random_state=0)
+    _draw(generator, generator.root, 0, 0, 1000)  # warm up outside the timed span
+    start = time.time()
     for i in range(first, first + count):
         _draw(generator, generator.root, i, i * 1_000_000, 1_000_000)
+    print(start, time.time())
 
 
 def plain_processes(rows):
-    """Seconds for the same partitions drawn by 1 plain process and by 2 in parallel (no Dask): the
-    parallelism this machine offers right now, the ceiling of any 2-worker speed-up."""
+    """Seconds for the same partitions drawn by 1 plain process and by 2 in parallel (no Dask, imports not
+    timed): the parallelism this machine offers right now, the ceiling of any 2-worker speed-up."""
     parts = max(2, rows // 1_000_000)
 
     def run(chunks):
-        procs = [subprocess.Popen([sys.executable, __file__, "--child-draw", str(first), str(count)])
-                 for first, count in chunks]
-        assert all(p.wait() == 0 for p in procs)
+        procs = [subprocess.Popen([sys.executable, __file__, "--child-draw", str(first), str(count)],
+                                  stdout=subprocess.PIPE, text=True) for first, count in chunks]
+        spans = [tuple(map(float, p.communicate()[0].split())) for p in procs]
+        assert all(p.returncode == 0 for p in procs)
+        return max(end for _, end in spans) - min(start for start, _ in spans)
 
-    one = timed(lambda: run([(0, parts)]))
-    two = timed(lambda: run([(0, parts // 2), (parts // 2, parts - parts // 2)]))
-    return one, two
+    return run([(0, parts)]), run([(0, parts // 2), (parts // 2, parts - parts // 2)])
 
 
 def _worker_cpu(client):

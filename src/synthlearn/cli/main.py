@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from synthlearn.cli import evaluate as evaluate_cmd
+from synthlearn.cli import generate as generate_cmd
 from synthlearn.cli import learn as learn_cmd
 from synthlearn.cli import synth as synth_cmd
 
@@ -36,6 +37,7 @@ def _root(
 app.command("synthesize")(synth_cmd.synthesize)
 app.command("sample")(synth_cmd.sample)
 app.command("evaluate")(evaluate_cmd.evaluate)
+app.command("generate")(generate_cmd.generate)
 app.command("compare")(learn_cmd.compare)
 app.command("train")(learn_cmd.train)
 app.command("predict")(learn_cmd.predict)

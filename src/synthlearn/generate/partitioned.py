@@ -20,14 +20,12 @@ import numpy as np
 import pandas as pd
 
 from synthlearn.errors import InvalidParameterError
-from synthlearn.generate.tables import PARTITION_ROWS, partition_seed, seed_sequence
+from synthlearn.generate.tables import PARTITION_ROWS, check_n_rows, partition_seed, seed_sequence
 
 DASK_HINT = "pip install synthlearn[dask]"
 
 
 def check_partition_rows(partition_rows, name: str = "partition_rows") -> int:
-    from synthlearn.synth.base import check_n_rows
-
     return check_n_rows(partition_rows, name)
 
 
@@ -175,7 +173,7 @@ def _csv_ready(table):
 
 
 # ------------------------------------------------------------------ Dask
-def dask_client(workers: int | None = None, scheduler: str | None = None):
+def dask_client(workers: int | None = None, scheduler: str | None = None, *, timeout: str = "10s"):
     """A ``distributed.Client``: a new ``LocalCluster(n_workers=workers)`` or the scheduler at ``scheduler``.
 
     Returns ``(client, cluster)``; close both when done (``cluster`` is None for a remote scheduler).
@@ -190,7 +188,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None):
         raise InvalidParameterError(f"Dask is not installed (needed for --workers/--scheduler); {DASK_HINT}") from None
     if scheduler is not None:
         try:
-            return Client(scheduler, timeout="10s"), None
+            return Client(scheduler, timeout=timeout), None
         except (OSError, TimeoutError) as exc:
             raise InvalidParameterError(f"cannot reach the Dask scheduler at --scheduler {scheduler!r} ({exc}); "
                                         f"check the address (tcp://host:8786)") from None
@@ -218,7 +216,15 @@ class SynthesizerSource:
     ``synth.sample(k, random_state=child_i)``, identifiers numbered from the partition's first row."""
 
     def __init__(self, synthesizer):
-        synthesizer._check_fitted()
+        from sklearn.exceptions import NotFittedError as SklearnNotFitted
+        from sklearn.utils.validation import check_is_fitted
+
+        from synthlearn.errors import NotFittedError
+
+        try:
+            check_is_fitted(synthesizer)
+        except SklearnNotFitted:
+            raise NotFittedError(f"{type(synthesizer).__name__} is not fitted; call fit(df) before sampling") from None
         self.synthesizer = synthesizer
 
     def partition(self, seed, n, start=0):
@@ -237,24 +243,8 @@ def sample_partitioned(synth, n: int, seed, partition_rows: int = PARTITION_ROWS
     >>> from synthlearn.generate import sample_partitioned  # doctest: +SKIP
     >>> df = sample_partitioned(fitted, 10_000, seed=0, partition_rows=2_500)  # doctest: +SKIP
     """
-    from synthlearn.synth.base import check_n_rows
-
-    n = check_n_rows(n)
+    n = check_n_rows(n, "n")
     partition_rows = check_partition_rows(partition_rows)
     if seed is None:
         raise InvalidParameterError("seed must be an integer for partitioned sampling (it defines every partition)")
     return generate_frame(SynthesizerSource(synth), n, seed=seed, partition_rows=partition_rows, client=client)
-
-
-def peak_rss_bytes() -> int:
-    """Peak resident memory of this process so far (Linux/macOS)."""
-    import resource
-    import sys
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024
-
-
-__all__ = ["check_partition_rows", "dask_client", "frame_to_arrow", "generate_frame", "iter_arrow",
-           "partition_bounds", "sample_partitioned", "to_dask_dataframe", "write_generated", "SynthesizerSource",
-           "peak_rss_bytes"]

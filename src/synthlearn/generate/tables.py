@@ -33,6 +33,12 @@ TASKS = ("classification", "regression")
 REGRESSIONS = ("linear", "friedman", "interactions", "thresholds")
 MISSING = ("mcar", "mar")
 
+#: make_table's defaults (TableGenerator takes the same keywords).
+DEFAULTS = dict(task="classification", n_numeric=10, n_binary=0, n_categorical=0, n_categories=3, n_classes=2,
+                n_informative=None, n_redundant=0, class_sep=1.0, weights=None, flip_y=0.0, noise=0.0,
+                regression="linear", marginals=None, missing_rate=0.0, missing="mcar", outlier_rate=0.0,
+                outlier_column=None, target_name="target")
+
 # sub-streams of one partition's SeedSequence child
 _LABEL, _LATENT, _FLIP, _MISSING, _OUTLIER, _NOISE = range(6)
 
@@ -56,7 +62,8 @@ def make_table(n_rows, *, task="classification", n_numeric=10, n_binary=0, n_cat
     n_classes : int, default=2
         Classes of the target (classification).
     n_informative : int, optional
-        Columns that carry the signal; default half the columns (at least 2).
+        Columns that carry the signal; default a fifth of the columns (at least 2, and
+        enough for ``n_classes`` hypercube vertices).
     n_redundant : int, default=0
         Columns that are random linear combinations of the informative ones.
     class_sep : float, default=1.0
@@ -100,7 +107,6 @@ def make_table(n_rows, *, task="classification", n_numeric=10, n_binary=0, n_cat
     ['num_0', 'num_1', 'num_2', 'num_3', 'bin_0', 'cat_0', 'target']
     """
     from synthlearn.generate.partitioned import check_partition_rows, generate_frame
-    from synthlearn.synth.base import check_n_rows
 
     n_rows = check_n_rows(n_rows, "n_rows")
     partition_rows = check_partition_rows(partition_rows)
@@ -113,6 +119,15 @@ def make_table(n_rows, *, task="classification", n_numeric=10, n_binary=0, n_cat
     generator.check_rows(n_rows)
     df = generate_frame(generator, n_rows, partition_rows=partition_rows)
     return (df, generator.info()) if return_info else df
+
+
+def check_n_rows(n, name: str = "n_rows") -> int:
+    """A row count: a positive integer."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise InvalidParameterError(f"{name} must be a positive integer, got {n!r}")
+    if n <= 0:
+        raise InvalidParameterError(f"{name} must be a positive integer, got {n}; ask for at least 1 row")
+    return int(n)
 
 
 def _check_int(name, value, low, high=None):
@@ -155,8 +170,19 @@ def partition_seed(root: np.random.SeedSequence, index: int) -> np.random.SeedSe
     return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, index), pool_size=root.pool_size)
 
 
+def _distinct_vertices(rng, n, k):
+    """``n`` distinct random vertices of the ``k``-dimensional unit hypercube, as 0/1 rows."""
+    if k <= 24:
+        codes = rng.choice(2 ** k, n, replace=False)
+        return ((codes[:, None] >> np.arange(k)[None, :]) & 1).astype(float)
+    bits = rng.integers(0, 2, (n, k))
+    while len(np.unique(bits, axis=0)) < n:  # a repeat among 2**25+ vertices: practically never
+        bits = rng.integers(0, 2, (n, k))
+    return bits.astype(float)
+
+
 class TableGenerator:
-    """The structure of a :func:`make_table` table; draws any partition of it on demand.
+    """The structure of a :func:`make_table` table (same keywords and defaults); draws any partition on demand.
 
     Validates the parameters and draws the structure (class centres, covariance
     map, coefficients, cut points) from ``SeedSequence(random_state)``.
@@ -164,9 +190,13 @@ class TableGenerator:
     workers can draw partitions.
     """
 
-    def __init__(self, **params):
-        self.params = params
-        self.root = seed_sequence(params.pop("random_state", None))
+    def __init__(self, random_state=None, **params):
+        unknown = [k for k in params if k not in DEFAULTS]
+        if unknown:
+            raise InvalidParameterError(f"unknown parameter {unknown[0]!r}{distributions.suggest(unknown[0], DEFAULTS)}; "
+                                        f"parameters are those of make_table")
+        self.params = {**DEFAULTS, **params}
+        self.root = seed_sequence(random_state)
         self._validate()
         self._build(np.random.default_rng(self.root))
 
@@ -185,7 +215,7 @@ class TableGenerator:
             p["n_classes"] = _check_int("n_classes", p["n_classes"], 2)
         n_inf = p["n_informative"]
         if n_inf is None:
-            n_inf = min(self.n_features, max(2, self.n_features // 2,
+            n_inf = min(self.n_features, max(2, self.n_features // 5,
                                              math.ceil(math.log2(p["n_classes"])) if classification else 1))
         n_inf = _check_int("n_informative", n_inf, 1)
         if n_inf > self.n_features:
@@ -292,8 +322,7 @@ class TableGenerator:
         mu = np.zeros((n_groups, f))
         sd = np.ones(f)
         if classification:
-            vertices = rng.permutation(2 ** k)[: p["n_classes"]] if k <= 30 else rng.integers(0, 2 ** 30, p["n_classes"])
-            bits = ((vertices[:, None] >> np.arange(k)[None, :]) & 1).astype(float)
+            bits = _distinct_vertices(rng, p["n_classes"], k)
             self.centres = (2 * bits - 1) * p["class_sep"]
             mu[:, :k] = self.centres
             mu[:, k:k + r] = self.centres @ self.B
@@ -356,7 +385,8 @@ class TableGenerator:
         self.bias = 0.0
         pairs = [(a, b) for i, a in enumerate(informative) for b in informative[i + 1:]]
         chosen = rng.permutation(len(pairs))[: max(1, len(informative) // 2)] if pairs else []
-        self.interactions = {f"{pairs[i][0]}*{pairs[i][1]}": float(rng.uniform(-50, 50)) for i in chosen}
+        self.interactions = {f"{pairs[i][0]}*{pairs[i][1]}": float(rng.uniform(25, 100) * rng.choice([-1, 1]))
+                             for i in chosen}
         self.steps = {c: float(rng.normal(0, 0.5)) for c in informative}
         self.step_sizes = {c: self.coef.get(c, float(rng.uniform(1, 100) * rng.choice([-1, 1]))) for c in informative}
 
@@ -395,7 +425,8 @@ class TableGenerator:
                 latent[:k] = self.A.T @ latent[:k]
             else:
                 latent[:k] *= self.A[0, 0]
-            latent[:k] += self.centres.T[:, y]
+            for j in range(k):  # one gather per column: much cheaper than a (k, n) fancy index
+                latent[j] += np.take(self.centres[:, j], y)
         if r:
             latent[k:k + r] = self.B.T @ latent[:k]
         columns = {}

@@ -1,0 +1,160 @@
+"""``synthlearn generate``: labelled tables from scratch or from a column spec, streamed to a file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from synthlearn.cli.console import user_errors
+
+KINDS = ("classification", "regression")
+#: make_table parameter → the CLI option that sets it (for error messages).
+OPTION_NAMES = {
+    "n_rows": "--rows", "n_numeric": "--numeric", "n_binary": "--binary", "n_categorical": "--categorical",
+    "n_categories": "--categories", "n_classes": "--classes", "n_informative": "--informative",
+    "n_redundant": "--redundant", "class_sep": "--class-sep", "weights": "--weights", "flip_y": "--flip-y",
+    "noise": "--noise", "regression": "--regression", "marginals": "--marginal", "missing_rate": "--missing-rate",
+    "missing": "--missing", "outlier_rate": "--outlier-rate", "outlier_column": "--outlier-column",
+    "target_name": "--target", "random_state": "--seed", "partition_rows": "--chunk-rows",
+}
+
+
+def _cli_names(message: str) -> str:
+    pattern = re.compile(r"\b(" + "|".join(sorted(OPTION_NAMES, key=len, reverse=True)) + r")\b(?!\])")
+    return pattern.sub(lambda m: OPTION_NAMES[m.group(1)], message)
+
+
+@user_errors
+def generate(
+    kind: Optional[str] = typer.Argument(None, help="classification or regression (omit with --spec)."),
+    spec: Optional[Path] = typer.Option(None, "--spec", "-s", help="YAML/JSON column spec instead of KIND."),
+    rows: int = typer.Option(..., "--rows", "-n", help="Rows to generate (any number: written in chunks)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output table: .parquet (row groups) or .csv."),
+    seed: int = typer.Option(0, "--seed", help="Random seed; with --chunk-rows it fixes every row."),
+    numeric: Optional[int] = typer.Option(None, "--numeric", help="Numeric columns [10]."),
+    binary: Optional[int] = typer.Option(None, "--binary", help="Binary columns [0]."),
+    categorical: Optional[int] = typer.Option(None, "--categorical", help="Categorical columns [0]."),
+    categories: Optional[int] = typer.Option(None, "--categories", help="Categories per categorical column [3]."),
+    classes: Optional[int] = typer.Option(None, "--classes", help="Classes of the target [2]."),
+    informative: Optional[int] = typer.Option(None, "--informative", help="Columns carrying the signal [half]."),
+    redundant: Optional[int] = typer.Option(None, "--redundant", help="Linear combinations of informative columns [0]."),
+    class_sep: Optional[float] = typer.Option(None, "--class-sep", help="Class separation: larger is easier [1.0]."),
+    weights: Optional[str] = typer.Option(None, "--weights", help="Class proportions, e.g. 0.9,0.1 [balanced]."),
+    flip_y: Optional[float] = typer.Option(None, "--flip-y", help="Fraction of labels set to a random class [0]."),
+    noise: Optional[float] = typer.Option(None, "--noise", help="Noise sd of a regression target [0]."),
+    regression: Optional[str] = typer.Option(None, "--regression", help="linear, friedman, interactions or thresholds."),
+    marginal: Optional[list[str]] = typer.Option(None, "--marginal", help="COLUMN=FAMILY, e.g. num_0=lognormal (repeatable)."),
+    missing_rate: Optional[float] = typer.Option(None, "--missing-rate", help="Fraction of feature cells missing [0]."),
+    missing: Optional[str] = typer.Option(None, "--missing", help="mcar or mar (depends on another column)."),
+    outlier_rate: Optional[float] = typer.Option(None, "--outlier-rate", help="Fraction of rows with an outlier [0]."),
+    outlier_column: Optional[str] = typer.Option(None, "--outlier-column", help="Name of a column marking outlier rows."),
+    target: Optional[str] = typer.Option(None, "--target", help="Name of the label column [target]."),
+    chunk_rows: int = typer.Option(1_000_000, "--chunk-rows", help="Rows per partition / row group."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Start a local Dask cluster with N workers."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Use the Dask scheduler at ADDRESS."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+) -> None:
+    """Generate a labelled table from scratch, or from a column spec, in any length.
+
+    Example: synthlearn generate classification --rows 1000000 --binary 2 --categorical 3 --class-sep 1.5 --out data.parquet
+
+    Example: synthlearn generate --spec examples/specs/customers.yaml --rows 100000 --out customers.csv
+    """
+    from synthlearn.cli.options import writable_file
+    from synthlearn.data import table_format
+    from synthlearn.errors import InvalidParameterError
+    from synthlearn.generate import dask_client, load_spec
+    from synthlearn.generate.partitioned import check_partition_rows
+    from synthlearn.generate.tables import TableGenerator, check_n_rows
+
+    table_options = {
+        "--numeric": numeric, "--binary": binary, "--categorical": categorical, "--categories": categories,
+        "--classes": classes, "--informative": informative, "--redundant": redundant, "--class-sep": class_sep,
+        "--weights": weights, "--flip-y": flip_y, "--noise": noise, "--regression": regression,
+        "--marginal": marginal, "--missing-rate": missing_rate, "--missing": missing, "--outlier-rate": outlier_rate,
+        "--outlier-column": outlier_column, "--target": target,
+    }
+    if spec is not None and kind is not None:
+        raise InvalidParameterError(f"give KIND ({kind!r}) or --spec, not both")
+    if spec is None and kind is None:
+        raise InvalidParameterError("give KIND (classification or regression) or --spec FILE")
+    if kind is not None and kind not in KINDS:
+        raise InvalidParameterError(f"KIND must be classification or regression, got {kind!r}")
+    rows = check_n_rows(rows, "--rows")
+    chunk_rows = check_partition_rows(chunk_rows, "--chunk-rows")
+    if seed < 0:
+        raise InvalidParameterError(f"--seed must be >= 0, got {seed}")
+    table_format(out)
+    writable_file(out)
+    if spec is not None:
+        given = [name for name, value in table_options.items() if value is not None]
+        if given:
+            raise InvalidParameterError(f"{given[0]} does not apply with --spec; put the setting in the spec file")
+        source = load_spec(spec)
+    else:
+        try:
+            given = {"n_numeric": numeric, "n_binary": binary, "n_categorical": categorical,
+                     "n_categories": categories, "n_classes": classes, "n_informative": informative,
+                     "n_redundant": redundant, "class_sep": class_sep, "weights": _weights(weights),
+                     "flip_y": flip_y, "noise": noise, "regression": regression, "marginals": _marginals(marginal),
+                     "missing_rate": missing_rate, "missing": missing, "outlier_rate": outlier_rate,
+                     "outlier_column": outlier_column, "target_name": target}
+            source = TableGenerator(task=kind, random_state=seed, **{k: v for k, v in given.items() if v is not None})
+            source.check_rows(rows)
+        except InvalidParameterError as exc:
+            raise type(exc)(_cli_names(str(exc))) from None
+    client = cluster = None
+    if workers is not None or scheduler is not None:
+        client, cluster = dask_client(workers, scheduler)
+    try:
+        _write(source, rows, out, seed, chunk_rows, client, quiet)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _write(source, rows, out, seed, chunk_rows, client, quiet):
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from synthlearn.generate import write_generated
+
+    console = Console(stderr=True, highlight=False)
+    where = " on Dask" if client is not None else ""
+    with Progress(TextColumn("generating" + where), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, disable=quiet or not console.is_terminal, transient=True) as bar:
+        task = bar.add_task("rows", total=rows)
+        write_generated(source, rows, out, seed=seed, partition_rows=chunk_rows, client=client,
+                        progress=lambda done: bar.update(task, completed=done))
+    if not quiet:
+        console.print(f"[green]✓[/green] wrote {out} ({rows:,} rows)", soft_wrap=True)
+
+
+def _weights(text):
+    from synthlearn.errors import InvalidParameterError
+
+    if text is None:
+        return None
+    try:
+        return [float(w) for w in text.split(",")]
+    except ValueError:
+        raise InvalidParameterError(f"--weights must be comma-separated numbers such as 0.9,0.1, got {text!r}") from None
+
+
+def _marginals(items):
+    from synthlearn.errors import InvalidParameterError
+
+    if not items:
+        return None
+    out = {}
+    for item in items:
+        column, sep, family = item.partition("=")
+        if not sep or not column or not family:
+            raise InvalidParameterError(f"--marginal must be COLUMN=FAMILY such as num_0=lognormal, got {item!r}")
+        out[column] = family
+    return out
