@@ -40,9 +40,12 @@ $(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements-sdv.txt
 	$(BENCH_PY) -m pip install --quiet -e .
 	touch $@
 
-## bench: quality and speed against SDV, one table per script, in one process each
-bench: $(BENCH_VENV)/.installed
+## bench: every benchmark; each script prints one table, measured in one process
+bench: $(BENCH_VENV)/.installed $(VENV)/.installed-dev
 	$(BENCH_PY) benchmarks/synth_quality.py
+	$(BENCH_PY) benchmarks/deep_synth.py
+	$(PY) benchmarks/learn.py
+	$(PY) benchmarks/generate.py
 
 clean:
 	rm -rf out .pytest_cache .hypothesis
