@@ -91,7 +91,7 @@ def main(argv=None):
                 "rf_synth": rf["synthetic"], "rf_real": rf["real"],
                 "rf_gap": rf["synthetic"] - rf["real"],
                 "detect_auc": detection_auc(train, fake, schema),
-                f"rare_recall_balanced": rare_recall(balanced, holdout, schema, target, rare),
+                "rare_recall_balanced": rare_recall(balanced, holdout, schema, target, rare),
                 "rare_recall_real": real_rare,
                 "fit_s": fit_s,
                 "ok": "yes" if (column_shapes(train, fake, schema)["score"].mean() >= 0.88

@@ -28,7 +28,6 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
 
 MIXED = dict(n_numeric=10, n_binary=5, n_categorical=5)
 GiB = 1024 ** 3

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from synthlearn.generate import (SynthesizerSource, TableGenerator, generate_frame, load_spec, make_table,
+from synthlearn.generate import (TableGenerator, generate_frame, load_spec, make_table,
                                  sample_partitioned, write_generated)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "specs"

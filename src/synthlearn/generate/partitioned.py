@@ -12,7 +12,6 @@ when a client is asked for.
 
 from __future__ import annotations
 
-import copy
 
 from pathlib import Path
 
@@ -112,7 +111,6 @@ def write_generated(source, n_rows: int, path, *, seed=None, partition_rows: int
     >>> from synthlearn.generate import TableGenerator, write_generated  # doctest: +SKIP
     >>> write_generated(TableGenerator(random_state=0), 10**8, "big.parquet")  # doctest: +SKIP
     """
-    import pyarrow as pa
 
     from synthlearn.data import atomic_write, table_format
 
@@ -228,9 +226,8 @@ class SynthesizerSource:
         self.synthesizer = synthesizer
 
     def partition(self, seed, n, start=0):
-        synth = copy.copy(self.synthesizer)  # sample() advances a counter; keep the original untouched
-        synth._n_sampled_ = start  # identifiers continue from the partition's first row
-        return synth.sample(n, random_state=np.random.default_rng(seed))
+        # identifiers are numbered from the partition's first row
+        return self.synthesizer.sample(n, random_state=np.random.default_rng(seed), id_start=start)
 
 
 def sample_partitioned(synth, n: int, seed, partition_rows: int = PARTITION_ROWS, client=None) -> pd.DataFrame:

@@ -101,7 +101,8 @@ class Synthesizer(BaseEstimator):
         self._n_sampled_ = 0
         return self
 
-    def sample(self, n: int, *, conditions=None, random_state=None, reject_copies: bool = False) -> pd.DataFrame:
+    def sample(self, n: int, *, conditions=None, random_state=None, reject_copies: bool = False,
+               id_start: int | None = None) -> pd.DataFrame:
         """Draw ``n`` synthetic rows.
 
         Parameters
@@ -123,6 +124,11 @@ class Synthesizer(BaseEstimator):
         reject_copies : bool, default=False
             Never return a row identical to a training row: such rows are
             drawn again. ``last_sample_info_["copies_replaced"]`` says how many.
+        id_start : int, optional
+            Offset of the first regenerated identifier. Default: continue
+            after the rows this synthesizer already sampled, so identifiers
+            stay unique across calls (partitioned sampling passes each
+            partition's first row).
 
         Returns
         -------
@@ -152,8 +158,11 @@ class Synthesizer(BaseEstimator):
                         "could not avoid copying training rows after 50 redraws; the table is too small or "
                         "too discrete for reject_copies")
         self.last_sample_info_ = {"rows": n, "copies_replaced": int(replaced)}
-        df = self.encoder_.inverse_transform(X, id_offset=self._n_sampled_)
-        self._n_sampled_ += n
+        if id_start is None:
+            df = self.encoder_.inverse_transform(X, id_offset=self._n_sampled_)
+            self._n_sampled_ += n
+        else:
+            df = self.encoder_.inverse_transform(X, id_offset=int(id_start))
         return df
 
     def _draw(self, n: int, fixed: dict, rng) -> np.ndarray:
