@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
+from synthlearn.atomic import atomic_write
 from synthlearn.errors import DataError, FileFormatError
 
 #: File extensions synthlearn reads and writes, mapped to their format.
@@ -136,31 +136,6 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, *, source: str | os.P
 
     atomic_write(path, _write)
     return path
-
-
-def atomic_write(path: str | os.PathLike, writer) -> None:
-    """Call ``writer(tmp_path)`` and rename the result onto ``path``.
-
-    The temporary file sits in the same folder (so the rename is atomic) and
-    is removed if ``writer`` fails.
-    """
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise FileFormatError(f"cannot write to '{parent}': {exc.strerror}; choose a writable --out") from None
-    os.close(fd)
-    try:
-        writer(Path(tmp))
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:

@@ -11,9 +11,6 @@ tampered file cannot make synthlearn run foreign code.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,27 +114,22 @@ class TrainedModel:
         """Write ``model.skops`` and ``metadata.json`` into ``folder`` (replaced as a whole, atomically)."""
         import skops.io as sio
 
-        folder = Path(folder)
-        parent = folder.absolute().parent
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
-        try:
+        from synthlearn.atomic import atomic_folder
+
+        def write(tmp: Path) -> None:
             sio.dump(self.pipeline, tmp / MODEL_FILE)
             meta = {**self.meta, "format": "synthlearn-model/1", "target": self.target, "task": self.task,
                     "model": self.model_name, "features": self.features, "classes": self.classes,
                     "schema": self.schema.to_dict()}
             (tmp / META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default) + "\n")
-            os.chmod(tmp, 0o755)
-            if folder.exists():
-                if not (folder / META_FILE).exists() and any(folder.iterdir()):
-                    raise ModelFileError(f"--out '{folder}' is a non-empty folder that is not a synthlearn model; "
-                                         f"choose a new or empty folder")
-                shutil.rmtree(folder)
-            os.replace(tmp, folder)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return folder
+
+        def may_replace(existing: Path) -> bool:
+            if not (existing / META_FILE).exists() and any(existing.iterdir()):
+                raise ModelFileError(f"--out '{existing}' is a non-empty folder that is not a synthlearn model; "
+                                     f"choose a new or empty folder")
+            return True
+
+        return atomic_folder(folder, write, may_replace=may_replace)
 
 
 def _json_default(v):

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
-import tempfile
 from pathlib import Path
 
 import torch
@@ -19,22 +16,14 @@ CONFIG = "config.json"
 
 def save_module(folder, module: torch.nn.Module, config: dict) -> Path:
     """Write ``config`` (JSON-ready) and ``module``'s weights (moved to CPU) into ``folder``, atomically."""
-    folder = Path(folder)
-    parent = folder.parent if str(folder.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
-    try:
-        state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
-        torch.save(state, tmp / WEIGHTS)
+    from synthlearn.atomic import atomic_folder
+
+    def write(tmp: Path) -> None:
+        torch.save({k: v.detach().cpu() for k, v in module.state_dict().items()}, tmp / WEIGHTS)
         meta = {"config": config, "versions": {"torch": torch.__version__, "python": platform.python_version()}}
         (tmp / CONFIG).write_text(json.dumps(meta, indent=1) + "\n")
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return folder
+
+    return atomic_folder(folder, write)
 
 
 def load_module_state(folder) -> tuple[dict, dict]:

@@ -19,8 +19,6 @@ import json
 import numbers
 import os
 import platform
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -191,13 +189,11 @@ class Synthesizer(BaseEstimator):
     # ---------------------------------------------------------- persistence
     def save(self, path: str | os.PathLike) -> Path:
         """Save the fitted synthesizer to the folder ``path`` (replaced atomically)."""
+        from synthlearn.atomic import atomic_folder
+
         self._check_fitted()
-        path = Path(path)
-        parent = path.parent if str(path.parent) else Path(".")
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=parent))
-        os.chmod(tmp, 0o777 & ~_umask())
-        try:
+
+        def write(tmp: Path) -> None:
             state, arrays = self._get_state(tmp)
             meta = {
                 "format": FORMAT,
@@ -211,18 +207,8 @@ class Synthesizer(BaseEstimator):
             }
             (tmp / "synthesizer.json").write_text(json.dumps(meta, indent=1) + "\n")
             np.savez(tmp / "arrays.npz", train_row_hashes=self.train_hashes_, **arrays)
-            if path.exists():
-                old = path.with_name(f".{path.name}.old")
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(path, old)
-                os.replace(tmp, path)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return path
+
+        return atomic_folder(path, write)
 
     @staticmethod
     def load(path: str | os.PathLike) -> Synthesizer:
@@ -295,12 +281,6 @@ class Synthesizer(BaseEstimator):
 
     def _set_state(self, state: dict, arrays: dict[str, np.ndarray], folder: Path) -> None:  # pragma: no cover
         raise NotImplementedError
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _json_params(params: dict) -> dict:
