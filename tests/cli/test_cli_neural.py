@@ -46,3 +46,21 @@ def test_unavailable_device_is_refused(tmp_path):
                                       "--out", str(out)])
     assert result.exit_code == 1 and "device" in result.stderr
     assert not (out / "synthetic.parquet").exists()
+
+
+def test_plain_sample_streams_and_is_reproducible(tmp_path):
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["synthesize", str(_csv(tmp_path)), "--out", str(out), "-q"]).exit_code == 0
+    a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    for path in (a, b):
+        result = CliRunner().invoke(app, ["sample", str(out / "model"), "--rows", "1500", "--seed", "4",
+                                          "--out", str(path), "-q"])
+        assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b))
+    assert len(pd.read_parquet(a)) == 1500
+
+
+def test_huge_row_counts_are_refused_before_any_work(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["synthesize", str(_csv(tmp_path)), "--rows", "100000000000", "--out", str(out)])
+    assert result.exit_code == 1 and "synthlearn sample" in result.stderr and not out.exists()

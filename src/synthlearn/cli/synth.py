@@ -10,6 +10,8 @@ import typer
 from synthlearn.cli.console import Progress, user_errors
 
 NEURAL = ("vae", "gan")
+IN_MEMORY_ROWS = 10_000_000  # conditional / copy-guarded sampling holds the rows in memory
+PARTITION_ROWS = 1_000_000  # plain sampling streams partitions of this many rows
 
 
 @user_errors
@@ -48,6 +50,10 @@ def synthesize(
         raise InvalidParameterError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     if rows is not None:
         check_n_rows(rows, "--rows")
+        if rows > IN_MEMORY_ROWS:
+            raise InvalidParameterError(
+                f"--rows {rows:,} is more than synthesize holds in memory ({IN_MEMORY_ROWS:,}); synthesize the "
+                f"default number of rows, then stream more with `synthlearn sample OUT/model --rows {rows}`")
     neural = {"epochs": epochs, "batch_size": batch_size}
     if method not in NEURAL and any(v is not None for v in neural.values()):
         raise InvalidParameterError(f"--epochs and --batch-size apply to --method {'/'.join(NEURAL)}, not {method}")
@@ -109,12 +115,18 @@ def sample(
 ) -> None:
     """Sample rows from a saved synthesizer, optionally conditioned.
 
+    Plain sampling streams to the file in partitions of 1,000,000 rows (bounded memory for any
+    --rows; partition i uses child i of numpy's SeedSequence(--seed)).
+
     Example: synthlearn sample out/model --rows 1000 --where species=Gentoo --no-copies --out gentoo.csv
 
     Example: synthlearn sample out/model --rows 900 --balance species --out balanced.parquet
     """
+    import numpy as np
+
     from synthlearn.cli.options import writable_file
     from synthlearn.data import table_format, write_table
+    from synthlearn.errors import InvalidParameterError
     from synthlearn.synth import Synthesizer
     from synthlearn.synth.base import check_n_rows
 
@@ -127,10 +139,23 @@ def sample(
         progress.step(f"loading {model}")
         synth = Synthesizer.load(model)
         n = rows if rows is not None else synth.n_rows_
-        conditions = _balanced(synth, balance, n, condition) if balance else (condition or None)
         progress.step(f"sampling {n:,} rows")
-        df = synth.sample(n, conditions=conditions, random_state=seed, reject_copies=no_copies)
-        write_table(df, out)
+        if condition or balance or no_copies:
+            if n > IN_MEMORY_ROWS:
+                raise InvalidParameterError(
+                    f"--rows {n:,} with --where/--balance/--no-copies is sampled in memory (at most "
+                    f"{IN_MEMORY_ROWS:,}); ask for fewer rows or drop those options to stream")
+            conditions = _balanced(synth, balance, n, condition) if balance else (condition or None)
+            df = synth.sample(n, conditions=conditions, random_state=seed, reject_copies=no_copies)
+            write_table(df, out)
+        else:
+            # streamed partition by partition (bounded memory for any --rows); rows depend on the seed only
+            from synthlearn.generate import SynthesizerSource, write_generated
+
+            stream_seed = seed if seed is not None else synth.random_state
+            if stream_seed is None:
+                stream_seed = int(np.random.SeedSequence().entropy % (2**32))
+            write_generated(SynthesizerSource(synth), n, out, seed=stream_seed, partition_rows=PARTITION_ROWS)
     if not quiet:
         extra = f"; {synth.last_sample_info_['copies_replaced']} copies of training rows replaced" if no_copies else ""
         progress.done(f"wrote {out} ({n:,} rows{extra})")
