@@ -7,7 +7,7 @@ import html
 import numpy as np
 import pandas as pd
 
-from synthlearn.data.schema import Schema
+from synthlearn.data.schema import ColumnKind, Schema
 from synthlearn.evaluate.report import TABLES, QualityReport
 from synthlearn.htmlpage import CSS, OTHER, REAL, SYNTH, figure_png, fmt, table_html
 from synthlearn.learn.preprocessing import prepare_frame
@@ -27,7 +27,11 @@ def _column_plot(column: str, kind, real: pd.Series, synth: pd.Series, score: fl
     r = prepare_frame(real.to_frame(), kinds)[column]
     s = prepare_frame(synth.to_frame(), kinds)[column]
     fig, ax = plt.subplots(figsize=(3.6, 2.5))
-    if kind.is_numeric:
+    few_whole_numbers = kind is ColumnKind.INTEGER and r.nunique() <= 20
+    if few_whole_numbers:  # bars, not a histogram with gaps between the values
+        r = r.dropna().astype("int64").astype(str)
+        s = s.dropna().astype("int64").astype(str)
+    if kind.is_numeric and not few_whole_numbers:
         r, s = r.dropna().to_numpy(float), s.dropna().to_numpy(float)
         both = np.concatenate([r, s])
         bins = np.histogram_bin_edges(both, bins=min(30, max(5, int(np.sqrt(both.size)))))
@@ -36,6 +40,8 @@ def _column_plot(column: str, kind, real: pd.Series, synth: pd.Series, score: fl
     else:
         pr, ps = r.value_counts(normalize=True), s.value_counts(normalize=True)
         labels = list(pr.index[:12]) + [x for x in ps.index if x not in pr.index][: max(0, 12 - len(pr))]
+        if few_whole_numbers:
+            labels = sorted(labels, key=int)
         x = np.arange(len(labels))
         ax.bar(x - 0.2, [pr.get(lab, 0) for lab in labels], 0.4, color=REAL, label="real")
         ax.bar(x + 0.2, [ps.get(lab, 0) for lab in labels], 0.4, color=SYNTH, label="synthetic")
