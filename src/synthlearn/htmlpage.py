@@ -26,7 +26,7 @@ h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d9dde3;padding-bott
 min-width:150px;box-shadow:0 1px 2px rgba(0,0,0,.08)}.card .v{font-size:26px;font-weight:600}
 .card .l{font-size:12px;color:#5b6473}.card .r{font-size:11px;color:#8a93a3}
 .good{color:#2e7d32}.warn{color:#b26a00}.bad{color:#c62828}
-table{border-collapse:collapse;background:#fff;font-size:13px;margin:6px 0}
+table{border-collapse:collapse;background:#fff;font-size:13px;margin:6px 0;display:block;max-width:100%;overflow-x:auto}
 th,td{padding:5px 10px;border-bottom:1px solid #e6e8eb;text-align:right}th{background:#eef0f3}
 td:first-child,th:first-child{text-align:left}.grid{display:flex;flex-wrap:wrap;gap:8px}
 .grid img{background:#fff;border-radius:6px}.note{font-size:13px;color:#5b6473;max-width:900px}
