@@ -1,0 +1,15 @@
+"""Autoencoders as scikit-learn transformers on PyTorch, trained through ``synthlearn.nn.train``.
+
+``fit(X)``, ``transform(X)`` → codes, ``inverse_transform(codes)``,
+``reconstruct(X)`` and ``score(X)`` on every model. Importing this package does
+not import torch; ``fit`` does.
+"""
+
+from synthlearn.autoencoders.autoencoder import Autoencoder
+from synthlearn.autoencoders.contractive import ContractiveAutoencoder
+from synthlearn.autoencoders.denoising import DenoisingAutoencoder
+from synthlearn.autoencoders.sparse import SparseAutoencoder
+from synthlearn.autoencoders.variational import VariationalAutoencoder
+
+__all__ = ["Autoencoder", "ContractiveAutoencoder", "DenoisingAutoencoder", "SparseAutoencoder",
+           "VariationalAutoencoder"]
