@@ -68,7 +68,8 @@ def generate(
     from synthlearn.errors import InvalidParameterError
     from synthlearn.generate import dask_client, load_spec
     from synthlearn.generate.partitioned import check_partition_rows
-    from synthlearn.generate.tables import TableGenerator, check_n_rows
+    from synthlearn.data import check_n_rows
+    from synthlearn.generate.tables import TableGenerator
 
     table_options = {
         "--numeric": numeric, "--binary": binary, "--categorical": categorical, "--categories": categories,

@@ -44,7 +44,7 @@ def synthesize(
     from synthlearn.data import DATASETS, atomic_write, holdout_split, load_dataset, read_table, write_table
     from synthlearn.errors import FileFormatError, InvalidParameterError
     from synthlearn.synth import METHODS
-    from synthlearn.synth.base import check_n_rows
+    from synthlearn.data import check_n_rows
 
     if method not in METHODS:
         raise InvalidParameterError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
@@ -128,7 +128,7 @@ def sample(
     from synthlearn.data import table_format, write_table
     from synthlearn.errors import InvalidParameterError
     from synthlearn.synth import Synthesizer
-    from synthlearn.synth.base import check_n_rows
+    from synthlearn.data import check_n_rows
 
     if rows is not None:
         check_n_rows(rows, "--rows")

@@ -8,6 +8,7 @@ half-written file. A write never replaces the file it was read from.
 from __future__ import annotations
 
 import csv
+import numbers
 import os
 from collections import Counter
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from synthlearn.atomic import atomic_write
-from synthlearn.errors import DataError, FileFormatError
+from synthlearn.errors import DataError, FileFormatError, InvalidParameterError
 
 #: File extensions synthlearn reads and writes, mapped to their format.
 TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -37,6 +38,15 @@ def table_format(path: str | os.PathLike) -> str:
             f"unsupported table extension {suffix or '(none)'!r} in '{path}': "
             f"use one of {', '.join(TABLE_FORMATS)}"
         ) from None
+
+
+def check_n_rows(n, name: str = "n") -> int:
+    """Validate a requested row count: a positive integer (``name`` is the parameter named in the error)."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise InvalidParameterError(f"{name} must be a positive integer, got {n!r}")
+    if n <= 0:
+        raise InvalidParameterError(f"{name} must be a positive integer, got {n}; ask for at least 1 row")
+    return int(n)
 
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:

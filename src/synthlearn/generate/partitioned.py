@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from synthlearn.errors import InvalidParameterError
-from synthlearn.generate.tables import PARTITION_ROWS, check_n_rows, partition_seed, seed_sequence
+from synthlearn.data import check_n_rows
+from synthlearn.generate.tables import PARTITION_ROWS, partition_seed, seed_sequence
 
 DASK_HINT = "pip install synthlearn[dask]"
 

@@ -390,7 +390,8 @@ class Spec:
     def sample(self, n_rows: int, *, random_state=None, partition_rows: int | None = None) -> pd.DataFrame:
         """Draw ``n_rows`` rows in memory (partitioned exactly as :func:`write_generated` would)."""
         from synthlearn.generate.partitioned import check_partition_rows, generate_frame
-        from synthlearn.generate.tables import PARTITION_ROWS, check_n_rows
+        from synthlearn.data import check_n_rows
+        from synthlearn.generate.tables import PARTITION_ROWS
 
         n_rows = check_n_rows(n_rows, "n_rows")
         partition_rows = check_partition_rows(partition_rows or PARTITION_ROWS)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from synthlearn.data.io import check_n_rows
 from synthlearn.errors import ColumnError, InvalidParameterError
 from synthlearn.generate import distributions
 
@@ -119,15 +120,6 @@ def make_table(n_rows, *, task="classification", n_numeric=10, n_binary=0, n_cat
     generator.check_rows(n_rows)
     df = generate_frame(generator, n_rows, partition_rows=partition_rows)
     return (df, generator.info()) if return_info else df
-
-
-def check_n_rows(n, name: str = "n_rows") -> int:
-    """A row count: a positive integer."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise InvalidParameterError(f"{name} must be a positive integer, got {n!r}")
-    if n <= 0:
-        raise InvalidParameterError(f"{name} must be a positive integer, got {n}; ask for at least 1 row")
-    return int(n)
 
 
 def _check_int(name, value, low, high=None):

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from synthlearn.data.io import check_n_rows
 from synthlearn.data.schema import Schema, infer_schema
 from synthlearn.errors import DataError, InvalidParameterError, ModelFileError, NotFittedError, SchemaError
 from synthlearn.synth.transform import TableEncoder
@@ -32,15 +33,6 @@ from synthlearn.synth.transform import TableEncoder
 FORMAT = "synthlearn-synthesizer"
 FORMAT_VERSION = 2  # 2: training-row hashes for the copy guard
 _REGISTRY: dict[str, type[Synthesizer]] = {}
-
-
-def check_n_rows(n, name: str = "n") -> int:
-    """Validate a requested row count."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise InvalidParameterError(f"{name} must be a positive integer, got {n!r}")
-    if n <= 0:
-        raise InvalidParameterError(f"{name} must be a positive integer, got {n}; ask for at least 1 row")
-    return int(n)
 
 
 class Synthesizer(BaseEstimator):
@@ -145,12 +137,13 @@ class Synthesizer(BaseEstimator):
         replaced = 0
         if reject_copies:
             for fixed, idx in groups:
+                pending = idx  # only rows drawn again need checking again
                 for _ in range(50):
-                    copies = idx[self._is_copy(X[idx])]
-                    if copies.size == 0:
+                    pending = pending[self._is_copy(X[pending])]
+                    if pending.size == 0:
                         break
-                    replaced += copies.size
-                    X[copies] = self._draw(copies.size, fixed, rng)
+                    replaced += pending.size
+                    X[pending] = self._draw(pending.size, fixed, rng)
                 else:
                     raise InvalidParameterError(
                         "could not avoid copying training rows after 50 redraws; the table is too small or "
