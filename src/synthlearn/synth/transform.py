@@ -252,12 +252,12 @@ def _restore_numeric(vals: np.ndarray, spec: dict) -> pd.Series:
         text = ts.dt.strftime(fmt)
         return text.astype(dtype) if dtype in ("str", "string", "object") else text
     series = pd.Series(vals)
-    if dtype in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64") and not np.isnan(vals).any():
-        return series.astype(dtype)
+    if dtype.startswith(("int", "uint")):  # numpy integers; with missing values, pandas' nullable Int64
+        return series.astype("Int64" if np.isnan(vals).any() else dtype)
     if dtype == "bool":
         return series.astype(bool)
-    if dtype in ("category", "object", "str", "string") or dtype.startswith("int") or dtype.startswith("uint"):
-        return series if dtype in ("category", "object", "str", "string") else series.astype("Int64")
+    if dtype in ("category", "object", "str", "string"):
+        return series
     try:
         return series.astype(dtype)
     except (TypeError, ValueError):
