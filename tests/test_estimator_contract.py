@@ -12,6 +12,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from synthlearn.autoencoders import (
     Autoencoder,
     ContractiveAutoencoder,
+    ConvAutoencoder,
+    ConvVariationalAutoencoder,
     DenoisingAutoencoder,
     SparseAutoencoder,
     VariationalAutoencoder,
@@ -30,6 +32,9 @@ ESTIMATORS = [
     ContractiveAutoencoder(**_SMALL_AE),  # autograd penalty
     DenoisingAutoencoder(**_SMALL_AE, corruption="masking"),
     VariationalAutoencoder(**_SMALL_AE),
+    # 2-D checks data read as one-row images (1 × n_features) through image_shape, one -1 as in numpy.reshape
+    ConvAutoencoder(code_size=2, channels=(4, 4), hidden_size=8, image_shape=(1, -1), epochs=3, batch_size=32),
+    ConvVariationalAutoencoder(code_size=2, channels=(4,), hidden_size=None, image_shape=(1, -1), epochs=3),
 ]
 
 #: estimator class name → {check name: reason}. One table for every estimator.
@@ -42,6 +47,8 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "ContractiveAutoencoder": {},
     "DenoisingAutoencoder": {},
     "VariationalAutoencoder": {},
+    "ConvAutoencoder": {},
+    "ConvVariationalAutoencoder": {},
 }
 
 

@@ -1,7 +1,10 @@
-"""What every dense autoencoder shares: parameter checks, data checks, training through ``synthlearn.nn.train``.
+"""What every autoencoder shares: parameter checks, data checks, training through ``synthlearn.nn.train``.
 
-Subclasses write three hooks: ``_module_kwargs`` (how the network looks),
-``_loss`` (the training loss of a batch) and, when needed, ``_check_extra_params``.
+Subclasses write two hooks: ``_module_kwargs`` (how the network looks) and
+``_loss`` (the training loss of a batch), plus ``_extra_params`` for their own
+parameters. Models on other inputs than flat rows (images) also replace
+``_params``, ``_validate``, ``_build_module`` and ``_to_output``: the network
+always sees flat rows, so losses and likelihoods are written once.
 """
 
 from __future__ import annotations
@@ -59,8 +62,12 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
     #: True for models whose code must be no wider than the input.
     _undercomplete = True
-    #: Parameters beyond ``COMMON_PARAMS``: name → (accepts, what would work).
+    #: The parameters every model of the family has: name → (accepts, what would work).
+    _params: dict = COMMON_PARAMS
+    #: Parameters beyond ``_params``: name → (accepts, what would work).
     _extra_params: dict = {}
+    #: Extra ``TrainingConfig`` settings (e.g. a learning-rate schedule).
+    _training_options: dict = {}
 
     # ------------------------------------------------------------------ hooks
     def _module_kwargs(self) -> dict:
@@ -71,6 +78,21 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
     def _prepare(self, X: np.ndarray) -> None:
         """Data-dependent state a subclass needs before training (e.g. corruption bounds)."""
+
+    def _validate(self, X, reset: bool) -> np.ndarray:
+        """``X`` as flat float rows (n_samples, n_features_in_); ``reset`` records its shape at fit time."""
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
+
+    def _build_module(self):
+        """A fresh (float32) network for the fitted input, from ``n_features_in_`` and the parameters."""
+        from synthlearn.autoencoders.networks import DenseAutoencoderNet
+
+        return DenseAutoencoderNet(self.n_features_in_, tuple(self.hidden_layer_sizes), self.code_size,
+                                   self.activation, **self._module_kwargs())
+
+    def _to_output(self, A: np.ndarray) -> np.ndarray:
+        """Flat rows in the input's layout (the identity for flat data)."""
+        return A
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
@@ -85,9 +107,18 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         -------
         self
         """
-        check_params(self, COMMON_PARAMS)
+        check_params(self, self._params)
         check_params(self, self._extra_params)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=True)
+        try:
+            self._fit(X)
+        except BaseException:  # a failed fit must not look fitted
+            for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+                delattr(self, name)
+            raise
+        return self
+
+    def _fit(self, X) -> None:
+        X = self._validate(X, reset=True)
         n_features = X.shape[1]
         if self._undercomplete and self.code_size > n_features:
             raise InvalidParameterError(
@@ -98,33 +129,25 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
         import torch
 
-        from synthlearn.autoencoders.networks import DenseAutoencoderNet
         from synthlearn.nn import TrainingConfig, resolve_device, train
         from synthlearn.nn.training import seeded
 
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         device = resolve_device(self.device)
         with seeded(seed, device):
-            self.module_ = DenseAutoencoderNet(n_features, tuple(self.hidden_layer_sizes), self.code_size,
-                                               self.activation, **self._module_kwargs())
+            self.module_ = self._build_module()
         config = TrainingConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
                                 validation_fraction=self.validation_fraction, patience=self.patience,
                                 device=str(device), random_state=seed, verbose=bool(self.verbose),
-                                description=type(self).__name__)
+                                description=type(self).__name__, **self._training_options)
         data = torch.tensor(X, dtype=torch.float32)
-        try:
-            result = train(self.module_, self._loss, (data,), config)
-        except BaseException:  # a failed fit must not look fitted
-            for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
-                delattr(self, name)
-            raise
+        result = train(self.module_, self._loss, (data,), config)
         # Inference runs in float64 on the CPU, so a row's code never depends on its batch (BLAS blocking).
         self.module_.to("cpu", torch.float64)
         self.history_ = result.history
         self.n_epochs_ = len(result.history)
         self.device_ = result.device
         self.random_seed_ = seed
-        return self
 
     def _resolve_loss(self, X) -> str:
         inside = X.size > 0 and X.min() >= 0 and X.max() <= 1
@@ -159,7 +182,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
     def transform(self, X):
         """Encode ``X``: the codes, shape (n_samples, code_size)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = self._validate(X, reset=False)
         return self._run(X, lambda m, x: self._code_of(m.encode(x)), X.dtype)
 
     def inverse_transform(self, X):
@@ -169,18 +192,17 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         if codes.shape[1] != self.code_size:
             raise DataError(f"inverse_transform needs codes with code_size={self.code_size} columns, "
                             f"got {codes.shape[1]}; pass the output of transform")
-        return self._run(codes, lambda m, z: self._output(m.decode(z)), codes.dtype)
+        return self._to_output(self._run(codes, lambda m, z: self._output(m.decode(z)), codes.dtype))
 
     def reconstruct(self, X):
         """Encode and decode ``X``: its reconstruction, shape (n_samples, n_features_in_)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self._reconstruct(X)
+        return self._to_output(self._reconstruct(self._validate(X, reset=False)))
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error per value (higher is better)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = self._validate(X, reset=False).astype(np.float64, copy=False)
         return -float(np.mean((self._reconstruct(X) - X) ** 2))
 
     def _reconstruct(self, X):
