@@ -68,3 +68,19 @@ def test_vae_is_reproducible_and_saves(tmp_path, bimodal):
 def test_vae_bad_parameters(kw, word, bimodal):
     with pytest.raises(InvalidParameterError, match=word):
         VAESynthesizer(**kw).fit(bimodal)
+
+
+def test_mode_layout_gathers_every_block(bimodal):
+    enc = TableEncoder().fit(bimodal, infer_schema(bimodal))
+    modes = ModeEncoder().fit(enc.transform(bimodal), enc.columns_, random_state=0)
+    tanh, blocks, valid = modes.layout()
+    assert list(tanh) == [s.start for s in modes.spans_ if s.activation == "tanh"]
+    soft = [s for s in modes.spans_ if s.activation == "softmax"]
+    assert [list(b[v]) for b, v in zip(blocks, valid)] == [list(range(s.start, s.start + s.width)) for s in soft]
+
+
+def test_auto_epochs_make_enough_steps_on_small_tables():
+    rng = np.random.default_rng(0)
+    assert VAESynthesizer()._config(rng, 124).epochs == 3000  # one batch per epoch
+    assert VAESynthesizer()._config(rng, 14000).epochs == 300  # 28 batches per epoch
+    assert VAESynthesizer(epochs=7)._config(rng, 124).epochs == 7

@@ -79,6 +79,24 @@ class ModeEncoder:
                 start += 1 + k
         self.spans_, self.width_ = spans, start
 
+    def layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions for vectorised losses: the ``tanh`` outputs, and every softmax block padded to one grid.
+
+        Returns ``tanh`` (indices of the scalar outputs), ``blocks`` (an
+        ``(n_blocks, max_width)`` index into the encoded row, padding repeats
+        the block's first position) and ``valid`` (same shape, False on padding).
+        """
+        tanh = np.array([s.start for s in self.spans_ if s.activation == "tanh"], dtype=np.int64)
+        soft = [s for s in self.spans_ if s.activation == "softmax"]
+        width = max((s.width for s in soft), default=1)
+        blocks = np.zeros((len(soft), width), dtype=np.int64)
+        valid = np.zeros((len(soft), width), dtype=bool)
+        for i, s in enumerate(soft):
+            blocks[i] = s.start
+            blocks[i, :s.width] = np.arange(s.start, s.start + s.width)
+            valid[i, :s.width] = True
+        return tanh, blocks, valid
+
     def transform(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Encode; a value's mode is drawn from its posterior over the modes, as in CTGAN."""
         n = X.shape[0]

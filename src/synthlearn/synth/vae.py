@@ -26,6 +26,8 @@ from synthlearn.errors import InvalidParameterError
 from synthlearn.synth.base import Synthesizer
 from synthlearn.synth.modes import ModeEncoder
 
+_EPOCHS, _MIN_STEPS = 300, 3000  # epochs="auto"
+
 
 def _build_module(data_dim: int, hidden: tuple, embedding_dim: int, n_continuous: int):
     import torch
@@ -70,7 +72,10 @@ class VAESynthesizer(Synthesizer):
         Size of the latent code.
     hidden_layer_sizes : tuple of int, default=(128, 128)
         Encoder widths; the decoder mirrors them.
-    epochs : int, default=300
+    epochs : int or "auto", default="auto"
+        Passes over the training rows. ``"auto"``: 300, or more on small
+        tables so that training makes at least 3,000 optimizer steps (300
+        full-batch steps underfit a table of a few hundred rows).
     batch_size : int, default=500
     learning_rate : float, default=1e-3
     weight_decay : float, default=1e-5
@@ -78,7 +83,8 @@ class VAESynthesizer(Synthesizer):
         Weight of the reconstruction term against the KL term.
     validation_fraction : float, default=0.0
         Rows held out for early stopping (0: monitor the training loss).
-    patience : int, default=50
+    patience : int, default=300
+        Epochs without improvement of the monitored loss before stopping.
     device : str, default="auto"
     verbose : bool, default=False
         Progress bar on stderr while training.
@@ -99,8 +105,8 @@ class VAESynthesizer(Synthesizer):
     (3, 8)
     """
 
-    def __init__(self, *, embedding_dim=128, hidden_layer_sizes=(128, 128), epochs=300, batch_size=500,
-                 learning_rate=1e-3, weight_decay=1e-5, loss_factor=2.0, validation_fraction=0.0, patience=50,
+    def __init__(self, *, embedding_dim=128, hidden_layer_sizes=(128, 128), epochs="auto", batch_size=500,
+                 learning_rate=1e-3, weight_decay=1e-5, loss_factor=2.0, validation_fraction=0.0, patience=300,
                  device="auto", verbose=False, random_state=None):
         self.embedding_dim = embedding_dim
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -125,13 +131,20 @@ class VAESynthesizer(Synthesizer):
         if not isinstance(self.loss_factor, numbers.Real) or self.loss_factor <= 0:
             raise InvalidParameterError(f"loss_factor must be a number > 0, got {self.loss_factor!r}")
 
-    def _config(self, rng):
+    def _config(self, rng, n_rows):
         from synthlearn.nn import TrainingConfig
 
-        return TrainingConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
-                              weight_decay=self.weight_decay, validation_fraction=self.validation_fraction,
-                              patience=self.patience, device=self.device, verbose=self.verbose,
-                              random_state=int(rng.integers(2**31 - 1)), description="VAE")
+        auto = isinstance(self.epochs, str) and self.epochs == "auto"
+        config = TrainingConfig(epochs=_EPOCHS if auto else self.epochs, batch_size=self.batch_size,
+                                learning_rate=self.learning_rate, weight_decay=self.weight_decay,
+                                validation_fraction=self.validation_fraction, patience=self.patience,
+                                device=self.device, verbose=self.verbose,
+                                random_state=int(rng.integers(2**31 - 1)), description="VAE")
+        config.validate()
+        if auto:
+            batches = math.ceil(n_rows * (1 - config.validation_fraction) / config.batch_size)
+            config.epochs = max(_EPOCHS, math.ceil(_MIN_STEPS / batches))
+        return config
 
     def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:
         import torch
@@ -139,33 +152,31 @@ class VAESynthesizer(Synthesizer):
         from synthlearn.nn import resolve_device, train
         from synthlearn.nn.training import seeded
 
-        config = self._config(rng)
-        config.validate()
+        config = self._config(rng, X.shape[0])
         self.modes_ = ModeEncoder().fit(X, self.encoder_.columns_, random_state=int(rng.integers(2**31 - 1)))
         data = torch.from_numpy(self.modes_.transform(X, rng))
-        spans = self.modes_.spans_
-        tanh_spans = [s for s in spans if s.activation == "tanh"]
+        tanh_spans = [s for s in self.modes_.spans_ if s.activation == "tanh"]
         device = resolve_device(self.device)
         with seeded(config.random_state, device):
             self.module_ = _build_module(self.modes_.width_, tuple(self.hidden_layer_sizes), self.embedding_dim,
                                          len(tanh_spans))
         factor = float(self.loss_factor)
-        sigma_index = {s.start: i for i, s in enumerate(tanh_spans)}
+        tanh, blocks, valid = (torch.from_numpy(a).to(device) for a in self.modes_.layout())
+        pad = ~valid
 
         def loss_fn(module, batch):
             (x,) = batch
             out, mean, log_var = module(x)
-            sigma = module.sigma()
             recon = x.new_zeros(())
-            for s in spans:
-                if s.activation == "tanh":
-                    sd = sigma[sigma_index[s.start]]
-                    diff = x[:, s.start] - torch.tanh(out[:, s.start])
-                    recon = recon + (diff ** 2 / (2 * sd ** 2)).sum() + torch.log(sd) * x.shape[0]
-                else:
-                    target = x[:, s.start:s.start + s.width].argmax(dim=1)
-                    recon = recon + torch.nn.functional.cross_entropy(out[:, s.start:s.start + s.width], target,
-                                                                      reduction="sum")
+            if len(tanh):
+                sd = module.sigma()
+                diff = x[:, tanh] - torch.tanh(out[:, tanh])
+                recon = recon + (diff ** 2 / (2 * sd ** 2)).sum() + torch.log(sd).sum() * x.shape[0]
+            if len(blocks):
+                logits = out[:, blocks].masked_fill(pad, -torch.inf)
+                target = x[:, blocks].masked_fill(pad, -1.0).argmax(dim=2)
+                recon = recon + torch.nn.functional.cross_entropy(logits.reshape(-1, blocks.shape[1]),
+                                                                  target.reshape(-1), reduction="sum")
             kl = -0.5 * torch.sum(1 + log_var - mean ** 2 - log_var.exp())
             return (factor * recon + kl) / x.shape[0]
 
@@ -180,18 +191,15 @@ class VAESynthesizer(Synthesizer):
         module = self.module_
         module.eval()
         outputs = []
+        tanh = torch.from_numpy(self.modes_.layout()[0])
         with torch.no_grad():
-            sigma = module.sigma()
+            sigma = module.sigma()[:len(tanh)]
             for lo in range(0, n, 65536):
                 m = min(65536, n - lo)
                 z = torch.randn(m, self.embedding_dim, generator=gen)
                 out = module.decoder(z)
-                k = 0
-                for s in self.modes_.spans_:
-                    if s.activation == "tanh":
-                        noise = torch.randn(m, generator=gen) * sigma[k]
-                        out[:, s.start] = torch.tanh(out[:, s.start]) + noise
-                        k += 1
+                if len(tanh):
+                    out[:, tanh] = torch.tanh(out[:, tanh]) + torch.randn(m, len(tanh), generator=gen) * sigma
                 outputs.append(out.numpy())
         return self.modes_.inverse_transform(np.concatenate(outputs))
 
