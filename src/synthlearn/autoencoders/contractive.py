@@ -38,6 +38,24 @@ def jacobian_penalty(module, x):
     return total
 
 
+def jacobian_norm(model, X) -> float:
+    """Mean over the rows of ``X`` of ‖∂h/∂x‖²_F, the squared Frobenius norm of a fitted dense model's encoder Jacobian.
+
+    Works for every dense autoencoder (exact for a one-layer sigmoid encoder,
+    by autograd otherwise), so a contractive model can be compared with a plain one.
+    """
+    import torch
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(model)
+    X = model._validate(X, reset=False)
+    total = 0.0
+    for lo in range(0, len(X), 256):
+        x = torch.tensor(X[lo:lo + 256], dtype=torch.float64)
+        total += float(jacobian_penalty(model.module_, x).detach().sum())
+    return total / max(len(X), 1)
+
+
 class ContractiveAutoencoder(_BaseAutoencoder, BaseEstimator):
     __doc__ = f"""Autoencoder with sigmoid codes and a penalty on the encoder's Jacobian.
 

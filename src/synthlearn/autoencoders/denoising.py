@@ -20,12 +20,16 @@ from synthlearn.autoencoders.base import _BaseAutoencoder
 CORRUPTIONS = ("gaussian", "masking", "salt_and_pepper")
 
 
-def corrupt(x, kind: str, level: float, low=None, high=None):
-    """A corrupted copy of the tensor ``x`` (uses torch's global RNG, which the training loop seeds)."""
+def corrupt(x, kind: str, level: float, low=None, high=None, clip=None):
+    """A corrupted copy of the tensor ``x`` (uses torch's global RNG, which the training loop seeds).
+
+    ``clip=(lo, hi)`` keeps Gaussian-noised values in that range, as noisy images stay in [0, 1].
+    """
     import torch
 
     if kind == "gaussian":
-        return x + level * torch.randn_like(x)
+        noisy = x + level * torch.randn_like(x)
+        return noisy if clip is None else noisy.clamp(*clip)
     if kind == "masking":
         return x * (torch.rand_like(x) >= level)
     hit = torch.rand_like(x) < level
@@ -47,11 +51,16 @@ class DenoisingAutoencoder(_BaseAutoencoder, BaseEstimator):
     noise_level : float, default=0.3
         Standard deviation of the Gaussian noise, or the share of values
         masked / replaced by salt and pepper (then in [0, 1]).
+    clip : bool, default=True
+        Keep Gaussian-noised values inside the training data's overall range
+        (for images in [0, 1]: noisy images are still images, as at test time).
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}
     data_min_, data_max_ : ndarray of shape (n_features_in_,)
         The pepper and salt values of each feature.
+    data_range_ : tuple of float
+        The training data's overall (min, max), the bounds of ``clip``.
 
     Examples
     --------
@@ -67,11 +76,12 @@ class DenoisingAutoencoder(_BaseAutoencoder, BaseEstimator):
     _extra_params = {
         "corruption": (lambda v: v in CORRUPTIONS, f"one of {CORRUPTIONS}"),
         "noise_level": (lambda v: isinstance(v, numbers.Real) and v >= 0, "a number >= 0"),
+        "clip": (lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
     }
 
     def __init__(self, code_size=32, hidden_layer_sizes=(128,), activation="relu", loss="auto", epochs=100,
                  batch_size=128, learning_rate=1e-3, validation_fraction=0.1, patience=10, device="auto",
-                 verbose=False, random_state=None, corruption="gaussian", noise_level=0.3):
+                 verbose=False, random_state=None, corruption="gaussian", noise_level=0.3, clip=True):
         self.code_size = code_size
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -86,6 +96,7 @@ class DenoisingAutoencoder(_BaseAutoencoder, BaseEstimator):
         self.random_state = random_state
         self.corruption = corruption
         self.noise_level = noise_level
+        self.clip = clip
 
     def _prepare(self, X):
         from synthlearn.errors import InvalidParameterError
@@ -95,6 +106,7 @@ class DenoisingAutoencoder(_BaseAutoencoder, BaseEstimator):
                                         f"so it must be in [0, 1], got {self.noise_level!r}")
         self.data_min_ = X.min(axis=0).astype(np.float64)
         self.data_max_ = X.max(axis=0).astype(np.float64)
+        self.data_range_ = (float(X.min()), float(X.max()))
 
     def _loss(self, module, batch):
         import torch
@@ -102,5 +114,5 @@ class DenoisingAutoencoder(_BaseAutoencoder, BaseEstimator):
         (x,) = batch
         low = torch.as_tensor(self.data_min_, dtype=x.dtype, device=x.device)
         high = torch.as_tensor(self.data_max_, dtype=x.dtype, device=x.device)
-        noisy = corrupt(x, self.corruption, self.noise_level, low, high)
+        noisy = corrupt(x, self.corruption, self.noise_level, low, high, self.data_range_ if self.clip else None)
         return self._reconstruction_loss(module(noisy), x)

@@ -221,14 +221,16 @@ def reduce(
                                    "fraction such as 0.9."),
     out: Path = typer.Option(Path("reduced"), "--out", "-o", help="Folder for reduced.csv, "
                              "explained_variance.csv and explained_variance.png."),
+    method: str = typer.Option("pca", "--method", help="pca, or autoencoder (a nonlinear reduction; its "
+                               "reconstruction R² is printed beside PCA's)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help=_CATEGORICAL_HELP),
     schema_file: Optional[Path] = typer.Option(None, "--schema", help=_SCHEMA_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
 ) -> None:
-    """Project rows onto principal components (PCA) and write the reduced table.
+    """Project rows onto principal components (PCA) or autoencoder codes and write the reduced table.
 
-    Example: synthlearn reduce penguins.csv --components 2 --out reduced
+    Example: synthlearn reduce penguins.csv --components 2 --method autoencoder --out reduced
     """
     from synthlearn.cli.console import print_table
     from synthlearn.cli.options import create_folder, writable_folder
@@ -245,14 +247,23 @@ def reduce(
     out = writable_folder(out)
     with Progress(quiet) as progress:
         df, schema = _read(data, schema_file, categorical, progress)
-        progress.step("fitting PCA")
-        result = run_reduce(df, n, schema, random_state=seed)
+        if method not in ("pca", "autoencoder"):
+            raise InvalidParameterError(f"--method must be pca or autoencoder, got '{method}'")
+        progress.step("fitting PCA" if method == "pca" else "training the autoencoder")
+        result = run_reduce(df, n, schema, method=method, random_state=seed, verbose=not quiet)
         create_folder(out)
         write_table(result.table, out / "reduced.csv", source=data)
-        text = result.variance.to_csv()
-        atomic_write(out / "explained_variance.csv", lambda tmp: tmp.write_text(text))
-        png = result.plot_png()
-        atomic_write(out / "explained_variance.png", lambda tmp: tmp.write_bytes(png))
+        if method == "pca":
+            text = result.variance.to_csv()
+            atomic_write(out / "explained_variance.csv", lambda tmp: tmp.write_text(text))
+            png = result.plot_png()
+            atomic_write(out / "explained_variance.png", lambda tmp: tmp.write_bytes(png))
+    if method == "autoencoder":
+        if not quiet:
+            progress.done(f"wrote {out}/reduced.csv ({result.table.shape[1]} columns)")
+        typer.echo(f"reconstruction R²: autoencoder {result.reconstruction_r2:.3f}, "
+                   f"PCA with as many components {result.pca_r2:.3f}")
+        return
     if not quiet:
         progress.done(f"wrote {out}/reduced.csv ({result.table.shape[1]} columns), explained_variance.csv/.png")
     print_table(result.variance, title="explained variance")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from synthlearn.cli import ae as ae_cmd
 from synthlearn.cli import evaluate as evaluate_cmd
 from synthlearn.cli import generate as generate_cmd
 from synthlearn.cli import learn as learn_cmd
@@ -43,6 +44,7 @@ app.command("train")(learn_cmd.train)
 app.command("predict")(learn_cmd.predict)
 app.command("cluster")(learn_cmd.cluster)
 app.command("reduce")(learn_cmd.reduce)
+app.add_typer(ae_cmd.app, name="ae")
 
 
 def main() -> None:

@@ -57,15 +57,26 @@ class ReduceResult:
     Attributes
     ----------
     table : DataFrame
-        ``PC1`` .. ``PCk`` per row, after the identifier columns when the schema has them.
-    explained_variance_ratio : ndarray of shape (n_components,)
+        ``PC1`` .. ``PCk`` (PCA) or ``AE1`` .. ``AEk`` (autoencoder) per row, after
+        the identifier columns when the schema has them.
+    explained_variance_ratio : ndarray of shape (n_components,) or None
+        PCA only.
     pipeline : sklearn.pipeline.Pipeline
-        Preprocessing and the fitted ``PCA``.
+        Preprocessing and the fitted ``PCA`` or ``Autoencoder``.
+    method : {"pca", "autoencoder"}
+    reconstruction_r2 : float
+        Share of the encoded table's variance that decoding the reduced rows
+        gives back (for PCA: the cumulative explained variance).
+    pca_r2 : float
+        The same for PCA with as many components, for comparison.
     """
 
     table: pd.DataFrame
-    explained_variance_ratio: np.ndarray
+    explained_variance_ratio: np.ndarray | None
     pipeline: object
+    method: str = "pca"
+    reconstruction_r2: float = float("nan")
+    pca_r2: float = float("nan")
 
     @property
     def variance(self) -> pd.DataFrame:
@@ -185,17 +196,24 @@ def profiles(df: pd.DataFrame, schema: Schema, labels: np.ndarray) -> pd.DataFra
     return out
 
 
-def reduce(df: pd.DataFrame, components=2, schema: Schema | None = None, *, random_state=0) -> ReduceResult:
-    """Project rows onto their principal components.
+def reduce(df: pd.DataFrame, components=2, schema: Schema | None = None, *, method: str = "pca",
+           random_state=0, verbose: bool = False) -> ReduceResult:
+    """Project rows onto their principal components, or encode them with an autoencoder.
 
     Parameters
     ----------
     df : DataFrame
     components : int or float, default=2
         A whole number of components, or a fraction in (0, 1): the fewest
-        components explaining at least that share of the variance.
+        components explaining at least that share of the variance (PCA only).
     schema : Schema, optional
+    method : {"pca", "autoencoder"}, default="pca"
+        ``"autoencoder"`` trains a :class:`synthlearn.autoencoders.Autoencoder`
+        with a code of ``components`` units on the standardised table — a
+        nonlinear reduction; PCA's figure is computed beside it.
     random_state : int, default=0
+    verbose : bool, default=False
+        Training progress of the autoencoder on stderr.
 
     Returns
     -------
@@ -223,10 +241,26 @@ def reduce(df: pd.DataFrame, components=2, schema: Schema | None = None, *, rand
     else:
         raise InvalidParameterError(f"components must be a whole number >= 1 or a variance fraction in (0, 1), "
                                     f"got {components!r}")
+    if method not in ("pca", "autoencoder"):
+        raise InvalidParameterError(f"method must be 'pca' or 'autoencoder', got {method!r}")
+    if method == "autoencoder" and not isinstance(components, numbers.Integral):
+        raise InvalidParameterError(f"method='autoencoder' needs a whole number of components, got {components!r}")
     pca = PCA(n_components=components, svd_solver="full", random_state=random_state)
     Z = pca.fit_transform(X)
-    table = pd.DataFrame(Z, columns=[f"PC{i + 1}" for i in range(Z.shape[1])])
+    pca_r2 = float(np.sum(pca.explained_variance_ratio_))
+    prefix, model, r2 = "PC", pca, pca_r2
+    if method == "autoencoder":
+        from synthlearn.autoencoders import Autoencoder
+
+        X = np.asarray(X, dtype=np.float64)
+        model = Autoencoder(code_size=int(components), loss="mse", random_state=random_state, verbose=verbose)
+        Z = model.fit_transform(X)
+        total = float(np.sum((X - X.mean(axis=0)) ** 2))
+        r2 = 1 - float(np.sum((model.reconstruct(X) - X) ** 2)) / total if total > 0 else float("nan")
+        prefix = "AE"
+    table = pd.DataFrame(Z, columns=[f"{prefix}{i + 1}" for i in range(Z.shape[1])])
     for column in reversed(schema.columns_of("identifier")):
         table.insert(0, column, df[column].to_numpy())
-    pipeline = Pipeline([("preprocess", pre), ("model", pca)])
-    return ReduceResult(table=table, explained_variance_ratio=pca.explained_variance_ratio_, pipeline=pipeline)
+    pipeline = Pipeline([("preprocess", pre), ("model", model)])
+    return ReduceResult(table=table, explained_variance_ratio=pca.explained_variance_ratio_ if method == "pca"
+                        else None, pipeline=pipeline, method=method, reconstruction_r2=r2, pca_r2=pca_r2)

@@ -1,0 +1,488 @@
+"""``synthlearn ae ...``: autoencoders and the jobs people use them for.
+
+Inputs are tables (.csv/.parquet: the numeric columns, standardised) or
+images (.npy arrays or folders of PNGs, values in [0, 1]). A trained model is a
+folder (``ae train --out MODEL``) that the other commands take with ``--model``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+
+from synthlearn.cli.console import Progress, user_errors
+
+app = typer.Typer(
+    name="ae",
+    help="Autoencoders: train, reduce, denoise, repair, extract features, generate, find anomalies.\n\n"
+    "Example: synthlearn ae train digits.npy --model conv --code-size 32 --out ae-model",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: ``--model`` kind → (class name in synthlearn.autoencoders, works on images as images).
+KINDS = {
+    "autoencoder": ("Autoencoder", False),
+    "sparse": ("SparseAutoencoder", False),
+    "contractive": ("ContractiveAutoencoder", False),
+    "denoising": ("DenoisingAutoencoder", False),
+    "vae": ("VariationalAutoencoder", False),
+    "conv": ("ConvAutoencoder", True),
+    "conv-vae": ("ConvVariationalAutoencoder", True),
+}
+_QUIET = typer.Option(False, "--quiet", "-q", help="No progress on stderr.")
+_SEED = typer.Option(0, "--seed", help="Random seed: the same seed gives the same model and output.")
+
+
+# ---------------------------------------------------------------------- inputs and outputs
+def _is_images(path: Path) -> bool:
+    return path.is_dir() or path.suffix.lower() == ".npy"
+
+
+def _read_input(path: Path, progress, columns=None):
+    """``(X, info)``: images as an array, or a table's numeric columns (``info`` says which and how)."""
+    progress.step(f"reading {path}")
+    if _is_images(path):
+        from synthlearn.data.images import read_images
+
+        X = read_images(path)
+        if X.ndim not in (3, 4):
+            raise _data_error(f"{path} holds an array of shape {X.shape}; images are (n, H, W) or (n, C, H, W)")
+        return X, {"input": "images", "image_shape": list(X.shape[1:])}
+    from synthlearn.data import infer_schema, read_table
+
+    df = read_table(path)
+    schema = infer_schema(df)
+    ids = schema.columns_of("identifier")
+    if columns is None:
+        columns = [c for c in df.columns if c not in ids and schema[c].value in ("numeric", "integer", "boolean")]
+        if not columns:
+            raise _data_error(f"{path} has no numeric columns to encode; the autoencoder commands need numbers")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise _column_error(f"{path} lacks the column(s) {missing} the model was trained on")
+    X = df[columns].to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = [c for c, has in zip(columns, np.isnan(X).any(axis=0)) if has]
+    if bad:
+        raise _data_error(f"column '{bad[0]}' has missing values; fill or drop them first "
+                          f"(e.g. synthlearn's synthesize keeps them, pandas' dropna removes them)")
+    return X, {"input": "table", "columns": columns, "ids": {c: df[c].to_numpy() for c in ids}}
+
+
+def _data_error(message):
+    from synthlearn.errors import DataError
+
+    return DataError(message)
+
+
+def _column_error(message):
+    from synthlearn.errors import ColumnError
+
+    return ColumnError(message)
+
+
+_KIND_TEXT = {"table": "a table", "images": "images"}
+
+
+def _model_input(X, info, metadata, images_as_images: bool):
+    """What the model sees: standardised table columns, flat image rows, or images as they are."""
+    trained_on = metadata.get("input")
+    if trained_on is not None and trained_on != info["input"]:
+        raise _data_error(f"the model was trained on {_KIND_TEXT[trained_on]}, got {_KIND_TEXT[info['input']]}; "
+                          f"give data of the kind it was trained on")
+    if info["input"] == "table":
+        mean, scale = np.asarray(metadata["mean"]), np.asarray(metadata["scale"])
+        return (X - mean) / scale
+    if metadata.get("input") == "images" and list(X.shape[1:]) != list(metadata["image_shape"]):
+        raise _data_error(f"the model was trained on images of shape {tuple(metadata['image_shape'])}, "
+                          f"got {tuple(X.shape[1:])}")
+    return X if images_as_images else X.reshape(len(X), -1)
+
+
+def _model_output(Y, metadata):
+    """The model's reconstructions back in the input's units and layout."""
+    if metadata["input"] == "table":
+        return Y * np.asarray(metadata["scale"]) + np.asarray(metadata["mean"])
+    return np.asarray(Y).reshape((len(Y), *metadata["image_shape"]))
+
+
+def _load(model_dir: Path):
+    from synthlearn.autoencoders.persist import load_model, model_metadata
+
+    metadata = model_metadata(model_dir)
+    return load_model(model_dir), metadata
+
+
+def _write_frame(frame, out: Path, source: Path | None = None) -> None:
+    from synthlearn.data import write_table
+
+    write_table(frame, out, source=source)
+
+
+def _write_array(array, out: Path) -> None:
+    from synthlearn.data.images import write_images
+
+    write_images(array, out)
+
+
+def _check_image_out(out: Path) -> Path:
+    from synthlearn.cli.options import writable_file, writable_folder
+    from synthlearn.errors import FileFormatError
+
+    if out.suffix.lower() == ".npy":
+        return writable_file(out)
+    if out.suffix:
+        raise FileFormatError(f"--out '{out}': write images to a .npy file or a folder (a path without extension)")
+    return writable_folder(out)
+
+
+def _codes_frame(codes, info, prefix="code"):
+    import pandas as pd
+
+    frame = pd.DataFrame(codes, columns=[f"{prefix}{i + 1}" for i in range(codes.shape[1])])
+    for column, values in reversed(list(info.get("ids", {}).items())):
+        frame.insert(0, column, values)
+    return frame
+
+
+def _make(kind: str, code_size: int, epochs: int, batch_size: int, hidden: Optional[str], noise: Optional[float],
+          device: str, seed: int, verbose: bool):
+    import synthlearn.autoencoders as aes
+    from synthlearn.errors import InvalidParameterError
+
+    if kind not in KINDS:
+        import difflib
+
+        close = difflib.get_close_matches(kind, list(KINDS), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise InvalidParameterError(f"--model must be one of {', '.join(KINDS)}, got '{kind}'{hint}")
+    name, _ = KINDS[kind]
+    if not hasattr(aes, name):
+        raise InvalidParameterError(f"--model {kind} ({name}) is not available in this version")
+    cls = getattr(aes, name)
+    params = {"code_size": code_size, "epochs": epochs, "batch_size": batch_size, "device": device,
+              "random_state": seed, "verbose": verbose}
+    if hidden is not None:
+        try:
+            widths = tuple(int(w) for w in hidden.split(",") if w.strip())
+        except ValueError:
+            raise InvalidParameterError(f"--hidden must be comma-separated widths such as 256,64, got '{hidden}'") from None
+        params["channels" if "channels" in cls().get_params() else "hidden_layer_sizes"] = widths
+    if noise is not None:
+        if "noise_level" not in cls().get_params():
+            raise InvalidParameterError(f"--noise applies to --model denoising, not {kind}")
+        params["noise_level"] = noise
+    accepted = cls().get_params()
+    return cls(**{k: v for k, v in params.items() if k in accepted})
+
+
+# ---------------------------------------------------------------------- commands
+@app.command("train")
+@user_errors
+def train(
+    data: Path = typer.Argument(..., help="Table (.csv/.parquet) or images (.npy, or a folder of .png)."),
+    model: str = typer.Option("autoencoder", "--model", "-m", help=f"Kind: {', '.join(KINDS)}."),
+    out: Path = typer.Option(Path("ae-model"), "--out", "-o", help="Folder for the trained model."),
+    code_size: int = typer.Option(32, "--code-size", "-k", help="Width of the code (the bottleneck)."),
+    epochs: int = typer.Option(100, "--epochs", help="Most epochs (early stopping may end sooner)."),
+    batch_size: int = typer.Option(128, "--batch-size", help="Samples per training step."),
+    hidden: Optional[str] = typer.Option(None, "--hidden", help="Encoder widths (dense) or channels (conv), "
+                                         "e.g. 256,64. Default: the model's."),
+    noise: Optional[float] = typer.Option(None, "--noise", help="Corruption level of --model denoising."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    seed: int = _SEED,
+    quiet: bool = _QUIET,
+) -> None:
+    """Train an autoencoder and save it as a folder the other `ae` commands use.
+
+    Example: synthlearn ae train digits.npy --model denoising --noise 0.3 --out dae
+    """
+    from synthlearn.autoencoders.persist import save_model
+    from synthlearn.cli.options import writable_folder
+
+    out = writable_folder(out)
+    with Progress(quiet) as progress:
+        X, info = _read_input(data, progress)
+        images_as_images = KINDS.get(model, (None, False))[1]
+        metadata = {k: v for k, v in info.items() if k != "ids"}
+        if info["input"] == "table":
+            if images_as_images:
+                raise _data_error(f"--model {model} needs images (.npy or a PNG folder); {data} is a table")
+            metadata["mean"] = X.mean(axis=0).tolist()
+            metadata["scale"] = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0).tolist()
+        metadata["kind"] = model
+        estimator = _make(model, code_size, epochs, batch_size, hidden, noise, device, seed, not quiet)
+        progress.step(f"training {type(estimator).__name__} on {len(X)} samples")
+        estimator.fit(_model_input(X, info, metadata, images_as_images))
+        save_model(estimator, out, metadata=metadata)
+    if not quiet:
+        last = estimator.history_[-1] if getattr(estimator, "history_", None) else {}
+        loss = last.get("val_loss", last.get("train_loss"))
+        loss_text = f", last loss {loss:.4g}" if isinstance(loss, float) else ""
+        progress.done(f"trained {type(estimator).__name__} for {estimator.n_epochs_} epochs{loss_text}; wrote {out}")
+
+
+@app.command("reduce")
+@user_errors
+def reduce(
+    data: Path = typer.Argument(..., help="Table (.csv/.parquet) or images (.npy, or a folder of .png)."),
+    code_size: int = typer.Option(2, "--code-size", "-k", help="Number of dimensions to keep."),
+    out: Path = typer.Option(Path("codes.csv"), "--out", "-o", help="Table of codes (.csv or .parquet)."),
+    model: str = typer.Option("autoencoder", "--model", "-m", help=f"Kind: {', '.join(KINDS)}."),
+    epochs: int = typer.Option(100, "--epochs", help="Most epochs (early stopping may end sooner)."),
+    save: Optional[Path] = typer.Option(None, "--save-model", help="Also save the trained model here."),
+    seed: int = _SEED,
+    quiet: bool = _QUIET,
+) -> None:
+    """Reduce every sample to --code-size numbers with a freshly trained autoencoder.
+
+    Example: synthlearn ae reduce penguins.csv --code-size 2 --out codes.csv
+    """
+    from synthlearn.autoencoders.persist import save_model
+    from synthlearn.cli.options import writable_file, writable_folder
+
+    out = writable_file(out)
+    if save is not None:
+        writable_folder(save)
+    with Progress(quiet) as progress:
+        X, info = _read_input(data, progress)
+        images_as_images = KINDS.get(model, (None, False))[1]
+        metadata = {k: v for k, v in info.items() if k != "ids"}
+        if info["input"] == "table":
+            metadata["mean"] = X.mean(axis=0).tolist()
+            metadata["scale"] = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0).tolist()
+        metadata["kind"] = model
+        estimator = _make(model, code_size, epochs, 128, None, None, "auto", seed, not quiet)
+        progress.step(f"training {type(estimator).__name__}")
+        Z = _model_input(X, info, metadata, images_as_images)
+        codes = estimator.fit(Z).transform(Z)
+        _write_frame(_codes_frame(codes, info), out, source=data)
+        if save is not None:
+            save_model(estimator, save, metadata=metadata)
+    if not quiet:
+        progress.done(f"wrote {out} ({codes.shape[1]} codes per sample)")
+
+
+@app.command("features")
+@user_errors
+def features(
+    data: Path = typer.Argument(..., help="Table or images in the layout the model was trained on."),
+    model_dir: Path = typer.Option(..., "--model", "-m", help="Folder written by `ae train`."),
+    out: Path = typer.Option(Path("features.csv"), "--out", "-o", help="Table of codes (.csv or .parquet)."),
+    quiet: bool = _QUIET,
+) -> None:
+    """Encode samples with a trained autoencoder: its codes as features for other models.
+
+    Example: synthlearn ae features new.csv --model ae-model --out features.csv
+    """
+    from synthlearn.cli.options import writable_file
+
+    out = writable_file(out)
+    with Progress(quiet) as progress:
+        estimator, metadata = _load(model_dir)
+        X, info = _read_input(data, progress, metadata.get("columns"))
+        progress.step("encoding")
+        codes = estimator.transform(_model_input(X, info, metadata, KINDS.get(metadata.get("kind"), ("", False))[1]))
+        _write_frame(_codes_frame(codes, info), out, source=data)
+    if not quiet:
+        progress.done(f"wrote {out} ({codes.shape[1]} features per sample)")
+
+
+@app.command("denoise")
+@user_errors
+def denoise(
+    data: Path = typer.Argument(..., help="Noisy images (.npy or a PNG folder) or a noisy table."),
+    model_dir: Path = typer.Option(..., "--model", "-m", help="Folder written by `ae train` "
+                                   "(best: --model denoising trained on clean data)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Cleaned images (.npy or a folder) or table."),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="Clean originals: print the PSNR before "
+                                             "and after."),
+    quiet: bool = _QUIET,
+) -> None:
+    """Rebuild noisy (or blurred) samples with a trained autoencoder.
+
+    Example: synthlearn ae denoise noisy.npy --model dae --out clean.npy --reference originals.npy
+    """
+    _rebuild(data, model_dir, out, None, reference, 20, quiet)
+
+
+@app.command("repair")
+@user_errors
+def repair(
+    data: Path = typer.Argument(..., help="Damaged images (.npy or a PNG folder)."),
+    model_dir: Path = typer.Option(..., "--model", "-m", help="Folder written by `ae train` on intact images."),
+    mask: Path = typer.Option(..., "--mask", help=".npy of the images' shape: 1/True where a pixel is intact, "
+                              "0/False where it is missing."),
+    out: Path = typer.Option(..., "--out", "-o", help="Repaired images (.npy or a folder)."),
+    iterations: int = typer.Option(20, "--iterations", help="Rounds of reconstruct-then-restore-known-pixels."),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="Intact originals: print the PSNR."),
+    quiet: bool = _QUIET,
+) -> None:
+    """Fill missing pixels (holes, dead pixels) from what an autoencoder learned, keeping the intact ones.
+
+    Example: synthlearn ae repair damaged.npy --mask known.npy --model dae --out repaired.npy
+    """
+    _rebuild(data, model_dir, out, mask, reference, iterations, quiet)
+
+
+def _rebuild(data, model_dir, out, mask, reference, iterations, quiet):
+    from synthlearn.autoencoders.repair import psnr
+    from synthlearn.autoencoders.repair import repair as run_repair
+
+    images = _is_images(data)
+    if images:
+        out = _check_image_out(out)
+    else:
+        from synthlearn.cli.options import writable_file
+
+        out = writable_file(out)
+    with Progress(quiet) as progress:
+        estimator, metadata = _load(model_dir)
+        X, info = _read_input(data, progress, metadata.get("columns"))
+        as_images = KINDS.get(metadata.get("kind"), ("", False))[1]
+        Z = _model_input(X, info, metadata, as_images)
+        known = None
+        if mask is not None:
+            if not images:
+                raise _data_error("--mask works on images; give a .npy or PNG folder")
+            if mask.suffix.lower() != ".npy" or not mask.is_file():
+                raise _data_error(f"--mask '{mask}' must be an existing .npy array")
+            known = np.load(mask, allow_pickle=False)
+            if known.dtype != bool and not np.isin(known, (0, 1)).all():
+                raise _data_error(f"--mask '{mask}' must hold only 1/True (intact) and 0/False (missing)")
+            known = known.astype(bool)
+            if known.shape != X.shape:
+                raise _data_error(f"--mask has shape {known.shape}, the images {X.shape}; they must match")
+            known = known.reshape(Z.shape)
+        progress.step("rebuilding")
+        rebuilt = _model_output(run_repair(estimator, Z, known, iterations), metadata)
+        if images:
+            rebuilt = np.clip(rebuilt, 0.0, 1.0)
+            _write_array(rebuilt, out)
+        else:
+            import pandas as pd
+
+            frame = pd.DataFrame(rebuilt, columns=info["columns"])
+            _write_frame(frame, out, source=data)
+    if reference is not None:
+        clean, _ = _read_input(reference, progress, metadata.get("columns"))
+        if clean.shape != X.shape:
+            raise _data_error(f"--reference has shape {clean.shape}, the input {X.shape}; they must match")
+        typer.echo(f"PSNR before: {psnr(clean, X):.2f} dB, after: {psnr(clean, rebuilt):.2f} dB")
+    if not quiet:
+        progress.done(f"wrote {out}")
+
+
+@app.command("generate")
+@user_errors
+def generate(
+    model_dir: Path = typer.Argument(..., help="Folder of a trained variational autoencoder (vae or conv-vae)."),
+    n: int = typer.Option(64, "--n", help="Number of new samples."),
+    out: Path = typer.Option(Path("samples.png"), "--out", "-o", help="PNG grid of the samples."),
+    samples: Optional[Path] = typer.Option(None, "--samples", help="Also save the samples (.npy or a folder)."),
+    between: Optional[Path] = typer.Option(None, "--interpolate", help="Images whose pairs (1st-2nd, 3rd-4th, "
+                                           "...) to morph into each other; written to OUT with _interpolation."),
+    steps: int = typer.Option(10, "--steps", help="Images per interpolation row."),
+    seed: int = _SEED,
+    quiet: bool = _QUIET,
+) -> None:
+    """Draw new images from a trained VAE and save them as a PNG grid (and latent interpolations).
+
+    Example: synthlearn ae generate vae-model --n 64 --out samples.png
+    """
+    from synthlearn.autoencoders.generation import as_images, interpolate
+    from synthlearn.cli.options import writable_file
+    from synthlearn.data.images import write_image_grid
+    from synthlearn.errors import InvalidParameterError
+
+    out = writable_file(out)
+    if out.suffix.lower() != ".png":
+        raise InvalidParameterError(f"--out '{out}' must be a .png file")
+    if n < 1:
+        raise InvalidParameterError(f"--n must be at least 1, got {n}")
+    if samples is not None:
+        _check_image_out(samples)
+    with Progress(quiet) as progress:
+        estimator, metadata = _load(model_dir)
+        if not hasattr(estimator, "sample"):
+            raise InvalidParameterError(f"{model_dir} holds a {type(estimator).__name__}, which cannot generate; "
+                                        f"train one with --model vae or --model conv-vae")
+        if metadata.get("input") != "images":
+            raise InvalidParameterError(f"{model_dir} was trained on a table; `ae generate` draws images "
+                                        f"(use synthlearn synthesize --method vae for tables)")
+        shape = tuple(metadata["image_shape"])
+        progress.step(f"sampling {n} images")
+        drawn = as_images(estimator.sample(n, random_state=seed), shape).reshape((n, *shape))
+        write_image_grid(drawn, out)
+        if samples is not None:
+            _write_array(drawn, samples)
+        if between is not None:
+            X, info = _read_input(between, progress)
+            Z = _model_input(X, info, metadata, KINDS.get(metadata.get("kind"), ("", False))[1])
+            if len(Z) < 2:
+                raise _data_error(f"--interpolate needs at least two images, {between} has {len(Z)}")
+            rows = [interpolate(estimator, Z[i], Z[i + 1], steps) for i in range(0, len(Z) - 1, 2)]
+            path = out.with_name(f"{out.stem}_interpolation.png")
+            write_image_grid(np.concatenate(rows).reshape((-1, *shape)), path, n_cols=steps)
+    if not quiet:
+        progress.done(f"wrote {out}" + (f" and {out.stem}_interpolation.png" if between is not None else ""))
+
+
+@app.command("anomaly")
+@user_errors
+def anomaly(
+    data: Path = typer.Argument(..., help="Table or images to score."),
+    out: Path = typer.Option(Path("anomalies.csv"), "--out", "-o", help="Table: error, score and is_anomaly "
+                             "per sample (.csv or .parquet)."),
+    contamination: float = typer.Option(0.05, "--contamination", help="Expected share of anomalies (0, 0.5]."),
+    model_dir: Optional[Path] = typer.Option(None, "--model", "-m", help="A trained autoencoder to use "
+                                             "(default: train one on DATA)."),
+    code_size: int = typer.Option(8, "--code-size", "-k", help="Code width of the autoencoder trained here."),
+    epochs: int = typer.Option(100, "--epochs", help="Most epochs of the autoencoder trained here."),
+    seed: int = _SEED,
+    quiet: bool = _QUIET,
+) -> None:
+    """Score every sample by reconstruction error and flag the worst --contamination share.
+
+    Example: synthlearn ae anomaly transactions.csv --contamination 0.01 --out anomalies.csv
+    """
+    import pandas as pd
+
+    from synthlearn.autoencoders import AnomalyDetector
+    from synthlearn.cli.options import writable_file
+    from synthlearn.errors import InvalidParameterError
+
+    out = writable_file(out)
+    if not 0 < contamination <= 0.5:
+        raise InvalidParameterError(f"--contamination must be in (0, 0.5], got {contamination}")
+    with Progress(quiet) as progress:
+        if model_dir is not None:
+            estimator, metadata = _load(model_dir)
+            X, info = _read_input(data, progress, metadata.get("columns"))
+        else:
+            X, info = _read_input(data, progress)
+            metadata = {k: v for k, v in info.items() if k != "ids"}
+            if info["input"] == "table":
+                metadata["mean"] = X.mean(axis=0).tolist()
+                metadata["scale"] = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0).tolist()
+            estimator = _make("autoencoder", min(code_size, int(np.prod(X.shape[1:]))), epochs, 128, None, None,
+                              "auto", seed, not quiet)
+            metadata["kind"] = "autoencoder"
+        Z = _model_input(X, info, metadata, KINDS.get(metadata.get("kind"), ("", False))[1])
+        progress.step("scoring")
+        # a given model is used as it is (the threshold comes from DATA's errors); else one is trained here
+        detector = AnomalyDetector(estimator, contamination=contamination, prefit=model_dir is not None).fit(Z)
+        errors = detector.reconstruction_error(Z)
+        frame = pd.DataFrame({"error": errors, "is_anomaly": errors > detector.threshold_})
+        for column, values in reversed(list(info.get("ids", {}).items())):
+            frame.insert(0, column, values)
+        if info["input"] == "images":
+            frame.insert(0, "index", np.arange(len(frame)))
+        _write_frame(frame, out, source=data)
+    if not quiet:
+        progress.done(f"wrote {out}: {int(frame['is_anomaly'].sum())} of {len(frame)} samples flagged "
+                      f"(error > {detector.threshold_:.4g})")

@@ -1,0 +1,122 @@
+"""``synthlearn ae ...`` end to end in-process on tiny images and tables, and one clean error line per mistake."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from synthlearn.cli.main import app
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args], env={"OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"})
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, penguins):
+    from sklearn.datasets import load_digits
+
+    from synthlearn.autoencoders import damage
+
+    folder = tmp_path_factory.mktemp("ae")
+    images = load_digits().images[:300] / 16.0
+    np.save(folder / "digits.npy", images)
+    np.save(folder / "clean.npy", images[:20])
+    holes, known = damage(images[:20], "patches", 0.25, random_state=0)
+    np.save(folder / "holes.npy", holes)
+    np.save(folder / "known.npy", known)
+    noisy, _ = damage(images[:20], "gaussian", 0.3, random_state=0)
+    np.save(folder / "noisy.npy", noisy)
+    table = penguins.dropna().reset_index(drop=True)
+    table.insert(0, "penguin_id", np.arange(len(table)))
+    table.to_csv(folder / "p.csv", index=False)
+    assert invoke("ae", "train", folder / "digits.npy", "--model", "denoising", "-k", "16", "--hidden", "32",
+                  "--epochs", "5", "--out", folder / "dae", "-q").exit_code == 0
+    assert invoke("ae", "train", folder / "digits.npy", "--model", "vae", "-k", "4", "--hidden", "32",
+                  "--epochs", "5", "--out", folder / "vae", "-q").exit_code == 0
+    return folder
+
+
+def test_train_writes_a_model_folder(files):
+    assert {p.name for p in (files / "dae").iterdir()} == {"config.json", "arrays.npz"}
+
+
+def test_denoise_writes_images_of_the_input_shape_and_prints_psnr(files):
+    result = invoke("ae", "denoise", files / "noisy.npy", "--model", files / "dae", "--out", files / "den.npy",
+                    "--reference", files / "clean.npy", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert np.load(files / "den.npy").shape == (20, 8, 8)
+    assert "PSNR before" in result.stdout
+
+
+def test_repair_keeps_known_pixels_and_writes_a_png_folder(files):
+    result = invoke("ae", "repair", files / "holes.npy", "--mask", files / "known.npy", "--model", files / "dae",
+                    "--out", files / "fixed", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert len(list((files / "fixed").glob("*.png"))) == 20
+
+
+def test_features_and_reduce_keep_identifiers(files):
+    result = invoke("ae", "reduce", files / "p.csv", "-k", "2", "--epochs", "5", "--out", files / "codes.csv",
+                    "--save-model", files / "pae", "-q")
+    assert result.exit_code == 0, result.stderr
+    codes = pd.read_csv(files / "codes.csv")
+    assert list(codes.columns) == ["penguin_id", "code1", "code2"]
+    result = invoke("ae", "features", files / "p.csv", "--model", files / "pae", "--out", files / "f.csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    np.testing.assert_allclose(pd.read_csv(files / "f.csv")[["code1", "code2"]], codes[["code1", "code2"]])
+
+
+def test_generate_writes_a_grid_and_interpolations(files):
+    result = invoke("ae", "generate", files / "vae", "--n", "9", "--out", files / "s.png", "--samples",
+                    files / "s.npy", "--interpolate", files / "clean.npy", "--steps", "4", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert (files / "s.png").exists() and (files / "s_interpolation.png").exists()
+    assert np.load(files / "s.npy").shape == (9, 8, 8)
+
+
+def test_anomaly_flags_the_contamination_share(files):
+    result = invoke("ae", "anomaly", files / "p.csv", "--contamination", "0.1", "--epochs", "5",
+                    "--out", files / "an.csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    scores = pd.read_csv(files / "an.csv")
+    assert list(scores.columns) == ["penguin_id", "error", "is_anomaly"]
+    assert scores["is_anomaly"].mean() == pytest.approx(0.1, abs=0.02)
+
+
+def test_workbench_reduce_with_an_autoencoder(files):
+    result = invoke("reduce", files / "p.csv", "-k", "2", "--method", "autoencoder", "--out", files / "rd", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert list(pd.read_csv(files / "rd" / "reduced.csv").columns) == ["penguin_id", "AE1", "AE2"]
+    assert "reconstruction R²" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "{f}/digits.npy", "--model", "cnv", "--out", "{f}/x"], "did you mean 'conv'"),
+    (["train", "{f}/missing.npy", "--out", "{f}/x"], "does not exist"),
+    (["train", "{f}/p.csv", "--model", "autoencoder", "-k", "40", "--out", "{f}/x"], "code_size=40 is larger"),
+    (["denoise", "{f}/noisy.npy", "--model", "{f}/nowhere", "--out", "{f}/y.npy"], "not a model folder"),
+    (["denoise", "{f}/noisy.npy", "--model", "{f}/dae", "--out", "{f}/y.txt"], ".npy file or a folder"),
+    (["repair", "{f}/holes.npy", "--mask", "{f}/clean.npy", "--model", "{f}/dae", "--out", "{f}/y.npy"], None),
+    (["generate", "{f}/dae", "--out", "{f}/g.png"], "cannot generate"),
+    (["generate", "{f}/vae", "--out", "{f}/g.jpg"], "must be a .png"),
+    (["anomaly", "{f}/p.csv", "--contamination", "0.9", "--out", "{f}/a.csv"], "--contamination must be"),
+    (["features", "{f}/p.csv", "--model", "{f}/dae", "--out", "{f}/ff.csv"], None),
+])
+def test_bad_input_gives_one_error_line_and_writes_nothing(files, args, message):
+    before = {p.name for p in files.iterdir()}
+    result = invoke("ae", *[a.format(f=files) for a in args])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and "Traceback" not in result.stderr
+    if message:
+        assert message in lines[-1]
+    assert {p.name for p in files.iterdir()} == before
+
+
+def test_every_ae_command_help_shows_an_example():
+    for command in ("train", "reduce", "features", "denoise", "repair", "generate", "anomaly"):
+        result = invoke("ae", command, "--help")
+        assert result.exit_code == 0 and "Example: synthlearn ae" in result.stdout
