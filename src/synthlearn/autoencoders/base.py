@@ -186,7 +186,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         return self._run(X, lambda m, x: self._code_of(m.encode(x)), X.dtype)
 
     def inverse_transform(self, X):
-        """Decode codes back to the input space, shape (n_samples, n_features_in_)."""
+        """Decode codes back to the input space: (n_samples, n_features_in_), or images for image models."""
         check_is_fitted(self)
         codes = check_array(X, dtype=[np.float64, np.float32])
         if codes.shape[1] != self.code_size:
@@ -195,7 +195,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         return self._to_output(self._run(codes, lambda m, z: self._output(m.decode(z)), codes.dtype))
 
     def reconstruct(self, X):
-        """Encode and decode ``X``: its reconstruction, shape (n_samples, n_features_in_)."""
+        """Encode and decode ``X``: its reconstruction, in the layout of the fitted input."""
         check_is_fitted(self)
         return self._to_output(self._reconstruct(self._validate(X, reset=False)))
 

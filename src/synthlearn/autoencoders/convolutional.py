@@ -44,11 +44,11 @@ CONV_PARAMS = {
 CONV_PARAMETERS_DOC = """
     code_size : int, default=32
         Width of the code (the bottleneck).
-    channels : tuple of int, default=(32, 64)
+    channels : tuple of int, default=(32, 64, 128)
         Encoder widths: one stride-2 convolution (3×3, batch norm, activation)
         per entry, each halving height and width (rounded up); the decoder
         mirrors them with transposed convolutions back to the exact input size.
-    hidden_size : int or None, default=256
+    hidden_size : int or None, default=None
         Width of a dense layer between the last feature map and the code, and
         between the code and the decoder; None connects them directly.
     activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "leaky_relu"}, default="relu"
@@ -60,9 +60,9 @@ CONV_PARAMETERS_DOC = """
         How to fold flat rows (n, C·H·W) into images: (H, W) or (C, H, W), one
         entry may be -1 as in ``numpy.reshape``. None: the input must be
         (n, H, W) or (n, C, H, W) images.
-    epochs : int, default=40
+    epochs : int, default=30
         The learning rate follows a cosine schedule over this many epochs.
-    batch_size : int, default=64
+    batch_size : int, default=32
     learning_rate : float, default=2e-3
         Adam's initial step size.
     validation_fraction : float, default=0.1
@@ -185,8 +185,8 @@ class ConvAutoencoder(_ImageInput, _BaseAutoencoder, BaseEstimator):
     ((5, 8), (5, 8, 8))
     """
 
-    def __init__(self, code_size=32, channels=(32, 64), hidden_size=256, activation="relu", loss="auto",
-                 image_shape=None, epochs=40, batch_size=64, learning_rate=2e-3, validation_fraction=0.1,
+    def __init__(self, code_size=32, channels=(32, 64, 128), hidden_size=None, activation="relu", loss="auto",
+                 image_shape=None, epochs=30, batch_size=32, learning_rate=2e-3, validation_fraction=0.1,
                  patience=10, device="auto", verbose=False, random_state=None):
         self.code_size = code_size
         self.channels = channels
@@ -229,8 +229,8 @@ class ConvVariationalAutoencoder(_ImageInput, VariationalAutoencoder):
     (3, 8, 8)
     """
 
-    def __init__(self, code_size=16, channels=(32, 64), hidden_size=256, activation="relu", loss="auto",
-                 image_shape=None, epochs=40, batch_size=64, learning_rate=2e-3, validation_fraction=0.1,
+    def __init__(self, code_size=16, channels=(32, 64, 128), hidden_size=None, activation="relu", loss="auto",
+                 image_shape=None, epochs=30, batch_size=32, learning_rate=2e-3, validation_fraction=0.1,
                  patience=10, device="auto", verbose=False, random_state=None, beta=1.0):
         self.code_size = code_size
         self.channels = channels
