@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from synthlearn.autoencoders import Autoencoder, ContractiveAutoencoder
-from synthlearn.autoencoders.contractive import jacobian_penalty
+from synthlearn.autoencoders.contractive import jacobian_penalty, jacobian_penalty_autograd
 
 import autoencoder_data  # this folder's tiny data sets
 
@@ -21,7 +21,7 @@ def finite_difference_jacobian_norm(encode, X, eps=1e-6):
     return out
 
 
-@pytest.mark.parametrize("hidden", [(), (6, 5)], ids=["closed-form", "autograd"])
+@pytest.mark.parametrize("hidden", [(), (6,), (6, 5)], ids=["closed-form", "chain-1", "chain-2"])
 def test_penalty_equals_finite_differences(hidden):
     low_rank = autoencoder_data.low_rank()
     import torch
@@ -33,16 +33,23 @@ def test_penalty_equals_finite_differences(hidden):
     np.testing.assert_allclose(exact, finite_difference_jacobian_norm(cae.transform, X), rtol=1e-6)
 
 
-def test_closed_form_equals_autograd():
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "elu", "gelu", "leaky_relu"])
+@pytest.mark.parametrize("hidden", [(), (7,), (7, 5)])
+def test_exact_penalty_equals_autograd(activation, hidden):
     low_rank = autoencoder_data.low_rank()
     import torch
 
-    cae = ContractiveAutoencoder(code_size=3, epochs=1, random_state=0).fit(low_rank)
+    cae = ContractiveAutoencoder(code_size=3, hidden_layer_sizes=hidden, activation=activation, epochs=1,
+                                 random_state=0).fit(low_rank)
     x = torch.tensor(low_rank[:10])
-    closed = jacobian_penalty(cae.module_, x)
-    cae.module_.encoder.append(torch.nn.Identity())  # same function, but takes the autograd path
-    np.testing.assert_allclose(closed.detach().numpy(), jacobian_penalty(cae.module_, x).detach().numpy(),
-                               rtol=1e-10)
+    exact = jacobian_penalty(cae.module_, x)
+    np.testing.assert_allclose(exact.detach().numpy(), jacobian_penalty_autograd(cae.module_, x).detach().numpy(),
+                               rtol=1e-9)
+    # its gradient (what training follows) matches too
+    weight = cae.module_.code_layer.weight
+    (g_exact,) = torch.autograd.grad(jacobian_penalty(cae.module_, x).sum(), weight)
+    (g_auto,) = torch.autograd.grad(jacobian_penalty_autograd(cae.module_, x).sum(), weight)
+    np.testing.assert_allclose(g_exact.numpy(), g_auto.numpy(), rtol=1e-8, atol=1e-12)
 
 
 def test_contraction_gives_a_smaller_jacobian_than_a_plain_autoencoder():

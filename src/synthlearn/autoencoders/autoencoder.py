@@ -54,8 +54,13 @@ COMMON_ATTRIBUTES_DOC = """
 class Autoencoder(_BaseAutoencoder, BaseEstimator):
     __doc__ = f"""Undercomplete (and, with several hidden layers, deep) autoencoder.
 
+    The defaults (one hidden layer of 256, up to 200 epochs with early
+    stopping) reconstruct the MNIST sample at about half of PCA's error with
+    the same code size (benchmarks/autoencoders.py).
+
     Parameters
-    ----------{COMMON_PARAMETERS_DOC}
+    ----------{COMMON_PARAMETERS_DOC.replace("default=(128,)", "default=(256,)")
+                                   .replace("epochs : int, default=100", "epochs : int, default=200")}
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}
@@ -70,7 +75,7 @@ class Autoencoder(_BaseAutoencoder, BaseEstimator):
     (64, 2)
     """
 
-    def __init__(self, code_size=32, hidden_layer_sizes=(128,), activation="relu", loss="auto", epochs=100,
+    def __init__(self, code_size=32, hidden_layer_sizes=(256,), activation="relu", loss="auto", epochs=200,
                  batch_size=128, learning_rate=1e-3, validation_fraction=0.1, patience=10, device="auto",
                  verbose=False, random_state=None):
         self.code_size = code_size

@@ -45,8 +45,14 @@ class DenoisingAutoencoder(_BaseAutoencoder, BaseEstimator):
     The code may be wider than the input (no undercomplete check): the
     corruption, not the bottleneck, stops it from copying.
 
+    The defaults (a code of 64 behind one hidden layer of 512, up to 200
+    epochs) denoise σ = 0.3 noise on the MNIST sample to about 20 dB PSNR,
+    against 17.5 dB for the best PCA (benchmarks/autoencoders.py).
+
     Parameters
-    ----------{COMMON_PARAMETERS_DOC}
+    ----------{COMMON_PARAMETERS_DOC.replace("code_size : int, default=32", "code_size : int, default=64")
+                                   .replace("default=(128,)", "default=(512,)")
+                                   .replace("epochs : int, default=100", "epochs : int, default=200")}
     corruption : {{"gaussian", "masking", "salt_and_pepper"}}, default="gaussian"
     noise_level : float, default=0.3
         Standard deviation of the Gaussian noise, or the share of values
@@ -79,7 +85,7 @@ class DenoisingAutoencoder(_BaseAutoencoder, BaseEstimator):
         "clip": (lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
     }
 
-    def __init__(self, code_size=32, hidden_layer_sizes=(128,), activation="relu", loss="auto", epochs=100,
+    def __init__(self, code_size=64, hidden_layer_sizes=(512,), activation="relu", loss="auto", epochs=200,
                  batch_size=128, learning_rate=1e-3, validation_fraction=0.1, patience=10, device="auto",
                  verbose=False, random_state=None, corruption="gaussian", noise_level=0.3, clip=True):
         self.code_size = code_size
