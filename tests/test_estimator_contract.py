@@ -11,10 +11,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from synthlearn.autoencoders import (
     Autoencoder,
+    AutoRec,
     ContractiveAutoencoder,
     ConvAutoencoder,
     ConvVariationalAutoencoder,
     DenoisingAutoencoder,
+    SequenceAutoencoder,
     SparseAutoencoder,
     VariationalAutoencoder,
 )
@@ -35,6 +37,9 @@ ESTIMATORS = [
     # 2-D checks data read as one-row images (1 × n_features) through image_shape, one -1 as in numpy.reshape
     ConvAutoencoder(code_size=2, channels=(4, 4), hidden_size=8, image_shape=(1, -1), epochs=3, batch_size=32),
     ConvVariationalAutoencoder(code_size=2, channels=(4,), hidden_size=None, image_shape=(1, -1), epochs=3),
+    # 2-D checks data read as windows of n_features steps; y (when a check passes one) as the 1-step futures
+    SequenceAutoencoder(code_size=2, hidden_size=4, horizon=1, epochs=2, batch_size=32),
+    AutoRec(hidden_size=4, epochs=2, batch_size=32),  # 2-D checks data read as a fully observed user × item matrix
 ]
 
 #: estimator class name → {check name: reason}. One table for every estimator.
@@ -49,6 +54,17 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "VariationalAutoencoder": {},
     "ConvAutoencoder": {},
     "ConvVariationalAutoencoder": {},
+    "SequenceAutoencoder": {},
+    "AutoRec": {  # item-based (Sedhain et al. 2015): the input rows of its network are X's columns
+        **dict.fromkeys(["check_transformer_general", "check_transformer_general(readonly_memmap=True)",
+                         "check_transformer_data_not_an_array"],
+                        "transform gives one code per item (column of X), not per row"),
+        **dict.fromkeys(["check_methods_sample_order_invariance", "check_methods_subset_invariance",
+                         "check_fit_idempotent"],
+                        "an item's input is its whole column, so predict needs every fitted user (row)"),
+        **dict.fromkeys(["check_estimator_sparse_array", "check_estimator_sparse_matrix"],
+                        "predict returns the completed user x item matrix, not one value per row"),
+    },
 }
 
 

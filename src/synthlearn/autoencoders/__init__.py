@@ -6,11 +6,13 @@ not import torch; ``fit`` does.
 """
 
 from synthlearn.autoencoders.autoencoder import Autoencoder
+from synthlearn.autoencoders.autorec import AutoRec
 from synthlearn.autoencoders.contractive import ContractiveAutoencoder
 from synthlearn.autoencoders.convolutional import ConvAutoencoder, ConvVariationalAutoencoder
 from synthlearn.autoencoders.denoising import DenoisingAutoencoder
+from synthlearn.autoencoders.sequence import SequenceAutoencoder
 from synthlearn.autoencoders.sparse import SparseAutoencoder
 from synthlearn.autoencoders.variational import VariationalAutoencoder
 
-__all__ = ["Autoencoder", "ContractiveAutoencoder", "ConvAutoencoder", "ConvVariationalAutoencoder",
-           "DenoisingAutoencoder", "SparseAutoencoder", "VariationalAutoencoder"]
+__all__ = ["Autoencoder", "AutoRec", "ContractiveAutoencoder", "ConvAutoencoder", "ConvVariationalAutoencoder",
+           "DenoisingAutoencoder", "SequenceAutoencoder", "SparseAutoencoder", "VariationalAutoencoder"]

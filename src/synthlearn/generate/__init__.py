@@ -1,6 +1,7 @@
 """From-scratch generators: labelled mixed-type tables, declarative column specs, partitioned on Dask.
 
 ``make_table`` makes classification or regression tables with known truth;
+``make_ratings`` makes MovieLens-shaped user × item ratings with a known noise floor;
 ``load_spec`` reads a YAML/JSON column spec (Monte Carlo from named
 distributions); ``write_generated`` streams either to Parquet/CSV in bounded
 memory, optionally on a Dask cluster; ``sample_partitioned`` does the same for
@@ -9,9 +10,10 @@ any fitted synthesizer.
 
 from synthlearn.generate.partitioned import (SynthesizerSource, dask_client, generate_frame, sample_partitioned,
                                              to_dask_dataframe, write_generated)
+from synthlearn.generate.ratings import Ratings, make_ratings
 from synthlearn.generate.spec import Spec, SpecError, load_spec, parse_spec
 from synthlearn.generate.tables import PARTITION_ROWS, TableGenerator, make_table
 
-__all__ = ["PARTITION_ROWS", "Spec", "SpecError", "SynthesizerSource", "TableGenerator", "dask_client",
-           "generate_frame", "load_spec", "make_table", "parse_spec", "sample_partitioned", "to_dask_dataframe",
-           "write_generated"]
+__all__ = ["PARTITION_ROWS", "Ratings", "Spec", "SpecError", "SynthesizerSource", "TableGenerator", "dask_client",
+           "generate_frame", "load_spec", "make_ratings", "make_table", "parse_spec", "sample_partitioned",
+           "to_dask_dataframe", "write_generated"]
