@@ -169,3 +169,13 @@ def test_vae_samples_elbo_and_nll(vae, images):
         vae.sample(0)
     with pytest.raises(DataError, match=r"fitted on images of shape \(1, 8, 8\)"):
         vae.nll(binary[:, :4, :4])
+
+
+def test_save_and_load_keep_the_image_layout(images, tmp_path):
+    from synthlearn.autoencoders import load_model, save_model
+
+    for model in (ConvAutoencoder, ConvVariationalAutoencoder):
+        est = model(**TINY).fit(images[:60, None])
+        loaded = load_model(save_model(est, tmp_path / model.__name__))
+        assert loaded.image_shape_ == (1, 8, 8) and loaded.input_shape_ == (1, 8, 8)
+        np.testing.assert_array_equal(loaded.reconstruct(images[:5, None]), est.reconstruct(images[:5, None]))
