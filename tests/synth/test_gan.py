@@ -18,7 +18,7 @@ def table():
 
 
 def test_gan_learns_modes_and_keeps_the_table_shape(table):
-    synth = GANSynthesizer(epochs=120, batch_size=100, random_state=0).fit(table)
+    synth = GANSynthesizer(epochs=200, batch_size=50, random_state=0).fit(table)
     out = synth.sample(800, random_state=0)
     assert list(out.columns) == list(table.columns) and (out.dtypes == table.dtypes).all()
     assert set(out["color"]) <= set(table["color"])
@@ -26,7 +26,7 @@ def test_gan_learns_modes_and_keeps_the_table_shape(table):
     assert (out["x"] > 0).mean() > 0.15 and (out["x"] < 0).mean() > 0.15
     agree = ((out["color"] == "red") == (out["x"] > 0)).mean()
     assert agree > 0.6
-    assert len(synth.history_) == 120 and "critic_loss" in synth.history_[0]
+    assert len(synth.history_) == 200 and "critic_loss" in synth.history_[0]
 
 
 def test_gan_is_reproducible_and_saves(tmp_path, table):
@@ -51,3 +51,10 @@ def test_gan_on_numbers_only():
 def test_gan_bad_parameters(kw, word, table):
     with pytest.raises(InvalidParameterError, match=word):
         GANSynthesizer(**kw).fit(table)
+
+
+
+def test_auto_epochs_make_enough_steps_on_small_tables():
+    assert GANSynthesizer()._config(0, 124).epochs == 3000  # one step per epoch
+    assert GANSynthesizer()._config(0, 14000).epochs == 300  # 28 steps per epoch
+    assert GANSynthesizer(epochs=7)._config(0, 124).epochs == 7

@@ -8,7 +8,9 @@
 - the generator is a stack of residual blocks (linear, batch norm, ReLU,
   concatenated with the block input); continuous outputs go through ``tanh``,
   discrete blocks through Gumbel-softmax; a cross-entropy term makes the
-  generated row honour its condition;
+  generated row honour its condition; sampling draws categories and modes
+  from the generator's softmax (Gumbel-max), as in training, rather than
+  taking the argmax;
 - the critic sees ``pac`` rows at once (PacGAN, against mode collapse) and is
   trained with the WGAN gradient penalty.
 
@@ -18,6 +20,7 @@ Trained through the shared loop in :mod:`synthlearn.nn` with a custom step
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -25,6 +28,8 @@ import numpy as np
 from synthlearn.errors import InvalidParameterError
 from synthlearn.synth.base import Synthesizer
 from synthlearn.synth.modes import ModeEncoder
+
+_EPOCHS, _MIN_STEPS = 300, 3000  # epochs="auto"
 
 
 def _build_modules(data_dim, cond_dim, embedding_dim, generator_dims, critic_dims, pac):
@@ -62,7 +67,10 @@ class GANSynthesizer(Synthesizer):
     embedding_dim : int, default=128
         Size of the noise vector.
     generator_dims, critic_dims : tuple of int, default=(256, 256)
-    epochs : int, default=300
+    epochs : int or "auto", default="auto"
+        Passes over the training rows (``ceil(n / batch_size)`` steps each).
+        ``"auto"``: 300, or more on small tables so that training makes at
+        least 3,000 steps (300 steps leave a GAN far from converged).
     batch_size : int, default=500
         Must be a multiple of ``pac``.
     learning_rate : float, default=2e-4
@@ -81,7 +89,7 @@ class GANSynthesizer(Synthesizer):
         Per-epoch critic and generator losses.
     """
 
-    def __init__(self, *, embedding_dim=128, generator_dims=(256, 256), critic_dims=(256, 256), epochs=300,
+    def __init__(self, *, embedding_dim=128, generator_dims=(256, 256), critic_dims=(256, 256), epochs="auto",
                  batch_size=500, learning_rate=2e-4, pac=10, gradient_penalty=10.0, device="auto", verbose=False,
                  random_state=None):
         self.embedding_dim = embedding_dim
@@ -121,17 +129,27 @@ class GANSynthesizer(Synthesizer):
                 offset += s.width
         return layout, offset
 
+    def _config(self, seed, n_rows):
+        from synthlearn.nn import TrainingConfig
+
+        auto = isinstance(self.epochs, str) and self.epochs == "auto"
+        config = TrainingConfig(epochs=_EPOCHS if auto else self.epochs, batch_size=self.batch_size,
+                                learning_rate=self.learning_rate, validation_fraction=0.0, device=self.device,
+                                verbose=self.verbose, random_state=seed, restore_best=False, description="GAN")
+        config.validate()
+        if auto:
+            config.epochs = max(_EPOCHS, math.ceil(_MIN_STEPS / math.ceil(n_rows / config.batch_size)))
+        config.patience = config.epochs + 1  # no early stopping: GAN losses do not measure quality
+        return config
+
     def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:
         import torch
 
-        from synthlearn.nn import TrainingConfig, resolve_device, train
+        from synthlearn.nn import resolve_device, train
         from synthlearn.nn.training import seeded
 
         seed = int(rng.integers(2**31 - 1))
-        config = TrainingConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
-                                validation_fraction=0.0, patience=self.epochs + 1, device=self.device,
-                                verbose=self.verbose, random_state=seed, restore_best=False, description="GAN")
-        config.validate()
+        config = self._config(seed, X.shape[0])
         device = resolve_device(self.device)
         self.modes_ = ModeEncoder().fit(X, self.encoder_.columns_, random_state=seed)
         data = torch.from_numpy(self.modes_.transform(X, rng)).to(device)
@@ -140,46 +158,48 @@ class GANSynthesizer(Synthesizer):
         n = data.shape[0]
         # training by sampling: per discrete column, category frequencies and the rows of each category
         codes = [X[:, j].astype(np.int64) for j, *_ in layout]
-        log_freq = [np.log1p(np.bincount(c, minlength=w)) for c, (_, _, _, w) in zip(codes, layout)]
-        rows_of = [[torch.from_numpy(np.flatnonzero(c == k)).to(device) for k in range(w)]
-                   for c, (_, _, _, w) in zip(codes, layout)]
-        self.category_freq_ = [np.bincount(c, minlength=w) / len(c) for c, (_, _, _, w) in zip(codes, layout)]
+        counts = np.zeros((len(layout), max((w for *_, w in layout), default=1)), dtype=np.int64)
+        for i, (c, (*_, w)) in enumerate(zip(codes, layout)):
+            counts[i, :w] = np.bincount(c, minlength=w)
+        self.category_freq_ = [counts[i, :w] / n for i, (*_, w) in enumerate(layout)]
+        # rows of column i sorted by category: those of category k are pool[first[i, k]:first[i, k] + counts[i, k]]
+        pool = torch.from_numpy(np.concatenate([np.argsort(c, kind="stable") for c in codes] or [np.zeros(0, int)]))
+        first = np.arange(len(layout))[:, None] * n + np.cumsum(counts, axis=1) - counts
+        log_freq = np.log1p(counts)
+        pool, first, counts_t = pool.to(device), torch.from_numpy(first).to(device), torch.from_numpy(counts).to(device)
+        cond_probs = torch.from_numpy(log_freq / np.maximum(log_freq.sum(axis=1, keepdims=True), 1e-12)).float().to(device)
+        cond_offset = torch.tensor([offset for _, _, offset, _ in layout], dtype=torch.long, device=device)
         with seeded(seed, device):
             self.module_ = _build_modules(self.modes_.width_, cond_dim, self.embedding_dim,
                                           tuple(self.generator_dims), tuple(self.critic_dims), self.pac)
-        spans = self.modes_.spans_
         pac, lam, emb = self.pac, float(self.gradient_penalty), self.embedding_dim
 
         def sample_conditions(m):
             if not layout:
-                return None, None, None, torch.arange(m, device=device) % n
+                return None, None, None, torch.randint(n, (m,), device=device)
             col = torch.randint(len(layout), (m,), device=device)
+            cats = torch.multinomial(cond_probs[col], 1).squeeze(1)
             cond = torch.zeros(m, cond_dim, device=device)
-            cats = torch.zeros(m, dtype=torch.long, device=device)
-            real_idx = torch.zeros(m, dtype=torch.long, device=device)
-            for i, (p, rows) in enumerate(zip(log_freq, rows_of)):
-                chosen = (col == i).nonzero(as_tuple=True)[0]
-                if len(chosen) == 0:
-                    continue
-                probs = torch.as_tensor(p / p.sum(), dtype=torch.float32, device=device)
-                k = torch.multinomial(probs, len(chosen), replacement=True)
-                cats[chosen] = k
-                cond[chosen, layout[i][2] + k] = 1.0
-                for cat in k.unique().tolist():
-                    which = chosen[k == cat]
-                    pool = rows[cat]
-                    real_idx[which] = pool[torch.randint(len(pool), (len(which),), device=device)]
+            cond[torch.arange(m, device=device), cond_offset[col] + cats] = 1.0
+            within = (torch.rand(m, device=device) * counts_t[col, cats]).long()
+            real_idx = pool[first[col, cats] + within]
             return cond, col, cats, real_idx
 
-        def activate(raw, hard=False):
-            parts = []
-            for s in spans:
-                block = raw[:, s.start:s.start + s.width]
-                if s.activation == "tanh":
-                    parts.append(torch.tanh(block))
-                else:
-                    parts.append(torch.nn.functional.gumbel_softmax(block, tau=0.2, hard=hard))
-            return torch.cat(parts, dim=1)
+        tanh, blocks, valid = (torch.from_numpy(a).to(device) for a in self.modes_.layout())
+        pad, flat = ~valid, blocks[valid]
+        # the activated row is cat([tanh outputs, softmax outputs]) put back in layout order
+        order = torch.argsort(torch.cat([tanh, flat]))
+        # softmax block of each discrete column, for the conditional cross-entropy
+        block_of = {s.start: i for i, s in enumerate(x for x in self.modes_.spans_ if x.activation == "softmax")}
+        cond_block = torch.tensor([block_of[start] for _, start, _, _ in layout], dtype=torch.long, device=device)
+
+        def block_logits(raw):
+            return raw[:, blocks].masked_fill(pad, -torch.inf)
+
+        def activate(raw):
+            gumbel = -torch.empty(raw.shape[0], *blocks.shape, device=raw.device).exponential_().log()
+            soft = torch.softmax((block_logits(raw) + gumbel) / 0.2, dim=2)
+            return torch.cat([torch.tanh(raw[:, tanh]), soft[:, valid]], dim=1)[:, order]
 
         def critic_score(critic, rows, cond):
             x = rows if cond is None else torch.cat([rows, cond], dim=1)
@@ -219,13 +239,8 @@ class GANSynthesizer(Synthesizer):
             fake = activate(raw)
             loss_g = -critic_score(critic, fake, cond).mean()
             if cond is not None:
-                ce = torch.zeros((), device=device)
-                for i, (_, start, _, width) in enumerate(layout):
-                    chosen = (col == i).nonzero(as_tuple=True)[0]
-                    if len(chosen):
-                        ce = ce + torch.nn.functional.cross_entropy(raw[chosen, start:start + width], cats[chosen],
-                                                                    reduction="sum")
-                loss_g = loss_g + ce / m
+                logits = block_logits(raw)[torch.arange(m, device=device), cond_block[col]]
+                loss_g = loss_g + torch.nn.functional.cross_entropy(logits, cats, reduction="sum") / m
             backward(loss_g, opt_g)
             return {"loss": loss_g.detach(), "critic_loss": loss_c.detach()}
 
@@ -260,6 +275,8 @@ class GANSynthesizer(Synthesizer):
         layout, cond_dim = self._condition_layout()
         generator = self.module_["generator"]
         generator.eval()
+        tanh, blocks, valid = (torch.from_numpy(a) for a in self.modes_.layout())
+        flat = blocks[valid]
         outputs = []
         with torch.no_grad():
             for lo in range(0, n, 65536):
@@ -281,9 +298,10 @@ class GANSynthesizer(Synthesizer):
                             cond[chosen, layout[i][2] + k] = 1.0
                     z = torch.cat([z, cond], dim=1)
                 raw = generator(z)
-                for s in self.modes_.spans_:
-                    if s.activation == "tanh":
-                        raw[:, s.start] = torch.tanh(raw[:, s.start])
+                raw[:, tanh] = torch.tanh(raw[:, tanh])
+                # as in training (Gumbel-softmax), categories and modes are drawn from the softmax: the
+                # argmax of logits plus Gumbel noise
+                raw[:, flat] -= torch.empty(m, len(flat)).exponential_(generator=gen).log()
                 outputs.append(raw.numpy())
         return self.modes_.inverse_transform(np.concatenate(outputs))
 
