@@ -32,16 +32,21 @@ class SparseAutoencoder(_BaseAutoencoder, BaseEstimator):
     The code may be wider than the input (no undercomplete check): the
     penalty, not the bottleneck, stops it from copying.
 
+    The defaults (a 128-unit code behind one hidden layer of 256, ρ = 0.05,
+    β = 5) keep the MNIST sample's mean code activation within 1.2 ρ while
+    reconstructing better than PCA with 32 components (benchmarks/autoencoders.py).
+
     Parameters
     ----------{COMMON_PARAMETERS_DOC.replace("code_size : int, default=32", "code_size : int, default=128")
-                                   .replace("default=(128,)", "default=()")}
+                                   .replace("default=(128,)", "default=(256,)")}
     sparsity : {{"kl", "l1"}}, default="kl"
         KL divergence of the mean activation from ``sparsity_target``, or the
         L1 norm of the activations.
     sparsity_target : float, default=0.05
         ρ, the target mean activation of each code unit (``"kl"`` only).
-    sparsity_weight : float, default=3.0
-        β, the weight of the penalty (3 as in Ng's notes); the reconstruction loss is summed per row.
+    sparsity_weight : float, default=5.0
+        β, the weight of the penalty (Ng's notes use 3 on a mean squared loss;
+        the reconstruction loss here is summed per row, so a little more is needed).
 
     Attributes
     ----------{COMMON_ATTRIBUTES_DOC}
@@ -62,9 +67,9 @@ class SparseAutoencoder(_BaseAutoencoder, BaseEstimator):
         "sparsity_weight": (lambda v: isinstance(v, numbers.Real) and v >= 0, "a number >= 0"),
     }
 
-    def __init__(self, code_size=128, hidden_layer_sizes=(), activation="relu", loss="auto", epochs=100,
+    def __init__(self, code_size=128, hidden_layer_sizes=(256,), activation="relu", loss="auto", epochs=100,
                  batch_size=128, learning_rate=1e-3, validation_fraction=0.1, patience=10, device="auto",
-                 verbose=False, random_state=None, sparsity="kl", sparsity_target=0.05, sparsity_weight=3.0):
+                 verbose=False, random_state=None, sparsity="kl", sparsity_target=0.05, sparsity_weight=5.0):
         self.code_size = code_size
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
