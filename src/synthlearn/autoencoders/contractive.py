@@ -132,7 +132,7 @@ class ContractiveAutoencoder(_BaseAutoencoder, BaseEstimator):
     penalty regularises it.
 
     Parameters
-    ----------{COMMON_PARAMETERS_DOC.replace("default=(128,)", "default=()")}
+    ----------{COMMON_PARAMETERS_DOC.replace("default=(128,)", "default=(256,)")}
     contraction_weight : float, default=0.1
         λ, the weight of ‖∂h/∂x‖²_F (mean over the batch).
 
@@ -153,7 +153,7 @@ class ContractiveAutoencoder(_BaseAutoencoder, BaseEstimator):
         "contraction_weight": (lambda v: isinstance(v, numbers.Real) and v >= 0, "a number >= 0"),
     }
 
-    def __init__(self, code_size=32, hidden_layer_sizes=(), activation="relu", loss="auto", epochs=100,
+    def __init__(self, code_size=32, hidden_layer_sizes=(256,), activation="relu", loss="auto", epochs=100,
                  batch_size=128, learning_rate=1e-3, validation_fraction=0.1, patience=10, device="auto",
                  verbose=False, random_state=None, contraction_weight=0.1):
         self.code_size = code_size
