@@ -175,6 +175,13 @@ class ConvAutoencoder(_ImageInput, _BaseAutoencoder, BaseEstimator):
     Attributes
     ----------{CONV_ATTRIBUTES_DOC}
 
+    Notes
+    -----
+    With the defaults, on 4,000 images of the 5,000-image MNIST sample, the
+    test mean squared error per pixel is 0.0056 at ``code_size=32`` (PCA with
+    32 components: 0.0175) and 0.044 at ``code_size=2`` (PCA-2: 0.057); the fit
+    takes about three minutes on one CPU core.
+
     Examples
     --------
     >>> from synthlearn.autoencoders import ConvAutoencoder
@@ -218,6 +225,12 @@ class ConvVariationalAutoencoder(_ImageInput, VariationalAutoencoder):
 
     Attributes
     ----------{CONV_ATTRIBUTES_DOC}
+
+    Notes
+    -----
+    With the defaults, on 4,000 images of the MNIST sample binarised at 0.5,
+    the importance-sampled negative log-likelihood of 1,000 test images is
+    about 85 nats (``nll(X, n_importance=100)``; negative ELBO 93).
 
     Examples
     --------
