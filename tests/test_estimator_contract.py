@@ -10,6 +10,7 @@ from __future__ import annotations
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from synthlearn.autoencoders import (
+    AnomalyDetector,
     Autoencoder,
     AutoRec,
     ContractiveAutoencoder,
@@ -40,6 +41,7 @@ ESTIMATORS = [
     # 2-D checks data read as windows of n_features steps; y (when a check passes one) as the 1-step futures
     SequenceAutoencoder(code_size=2, hidden_size=4, horizon=1, epochs=2, batch_size=32),
     AutoRec(hidden_size=4, epochs=2, batch_size=32),  # 2-D checks data read as a fully observed user × item matrix
+    AnomalyDetector(Autoencoder(**{**_SMALL_AE, "code_size": 1}), contamination=0.1),
 ]
 
 #: estimator class name → {check name: reason}. One table for every estimator.
@@ -55,6 +57,7 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "ConvAutoencoder": {},
     "ConvVariationalAutoencoder": {},
     "SequenceAutoencoder": {},
+    "AnomalyDetector": {},
     "AutoRec": {  # item-based (Sedhain et al. 2015): the input rows of its network are X's columns
         **dict.fromkeys(["check_transformer_general", "check_transformer_general(readonly_memmap=True)",
                          "check_transformer_data_not_an_array"],

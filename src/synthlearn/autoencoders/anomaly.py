@@ -35,7 +35,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         Expected share of anomalies in the training data, in (0, 0.5]; the
         threshold is the ``1 - contamination`` quantile of the training errors.
     random_state : int or None, default=None
-        Seed of the default autoencoder (ignored when ``autoencoder`` is given).
+        Seed of the default autoencoder, and of a given one whose own
+        ``random_state`` is None.
     prefit : bool, default=False
         When True, ``autoencoder`` is already fitted: ``fit`` only sets the
         threshold from the errors on ``X`` (and does not clone it).
@@ -85,6 +86,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             model = Autoencoder(code_size=max(1, width // 4), random_state=self.random_state)
         else:
             model = clone(self.autoencoder)
+            if "random_state" in model.get_params() and model.get_params()["random_state"] is None:
+                model.set_params(random_state=self.random_state)
         self.autoencoder_ = model if self.prefit else model.fit(X)
         self.n_features_in_ = model.n_features_in_
         if hasattr(model, "feature_names_in_"):
