@@ -32,6 +32,12 @@ def files(tmp_path_factory, penguins):
     table = penguins.dropna().reset_index(drop=True)
     table.insert(0, "penguin_id", np.arange(len(table)))
     table.to_csv(folder / "p.csv", index=False)
+    t = np.arange(120)
+    pd.DataFrame({"t": t, "y": np.sin(2 * np.pi * t / 12)}).to_csv(folder / "series.csv", index=False)
+    rng = np.random.default_rng(0)
+    pairs = pd.DataFrame({"who": rng.choice(["ann", "bob", "cy", "di"], 40), "what": rng.integers(0, 12, 40)})
+    pairs = pairs.drop_duplicates().assign(stars=lambda d: rng.integers(1, 6, len(d)).astype(float))
+    pairs.to_csv(folder / "ratings.csv", index=False)
     assert invoke("ae", "train", folder / "digits.npy", "--model", "denoising", "-k", "16", "--hidden", "32",
                   "--epochs", "5", "--out", folder / "dae", "-q").exit_code == 0
     assert invoke("ae", "train", folder / "digits.npy", "--model", "vae", "-k", "4", "--hidden", "32",
@@ -93,7 +99,29 @@ def test_workbench_reduce_with_an_autoencoder(files):
     assert "reconstruction R²" in result.stdout
 
 
+def test_forecast_writes_the_next_steps(files):
+    result = invoke("ae", "forecast", files / "series.csv", "--column", "y", "--window", "12", "--steps", "6",
+                    "--epochs", "5", "--out", files / "fc.csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    fc = pd.read_csv(files / "fc.csv")
+    assert list(fc.columns) == ["step", "y"] and len(fc) == 6 and fc["y"].abs().max() < 3
+
+
+def test_recommend_never_returns_rated_items(files):
+    result = invoke("ae", "recommend", files / "ratings.csv", "--user", "who", "--item", "what", "--rating", "stars",
+                    "--k", "3", "--epochs", "5", "--out", files / "rec.csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    recs = pd.read_csv(files / "rec.csv")
+    assert list(recs.columns) == ["who", "rank", "what", "predicted_rating"]
+    rated = set(map(tuple, pd.read_csv(files / "ratings.csv")[["who", "what"]].to_numpy()))
+    assert not rated & set(map(tuple, recs[["who", "what"]].to_numpy()))
+    assert recs.groupby("who")["rank"].max().max() == 3
+
+
 @pytest.mark.parametrize("args, message", [
+    (["forecast", "{f}/series.csv", "--column", "z", "--out", "{f}/x.csv"], "--column 'z' is not a column"),
+    (["forecast", "{f}/series.csv", "--column", "y", "--window", "200", "--out", "{f}/x.csv"], "need at least"),
+    (["recommend", "{f}/ratings.csv", "--user", "who", "--out", "{f}/x.csv"], "--item 'item' is not a column"),
     (["train", "{f}/digits.npy", "--model", "cnv", "--out", "{f}/x"], "did you mean 'conv'"),
     (["train", "{f}/missing.npy", "--out", "{f}/x"], "does not exist"),
     (["train", "{f}/p.csv", "--model", "autoencoder", "-k", "40", "--out", "{f}/x"], "code_size=40 is larger"),
@@ -117,6 +145,7 @@ def test_bad_input_gives_one_error_line_and_writes_nothing(files, args, message)
 
 
 def test_every_ae_command_help_shows_an_example():
-    for command in ("train", "reduce", "features", "denoise", "repair", "generate", "anomaly"):
+    for command in ("train", "reduce", "features", "denoise", "repair", "generate", "anomaly", "forecast",
+                    "recommend"):
         result = invoke("ae", command, "--help")
         assert result.exit_code == 0 and "Example: synthlearn ae" in result.stdout

@@ -17,7 +17,8 @@ from synthlearn.cli.console import Progress, user_errors
 
 app = typer.Typer(
     name="ae",
-    help="Autoencoders: train, reduce, denoise, repair, extract features, generate, find anomalies.\n\n"
+    help="Autoencoders: train, reduce, denoise, repair, extract features, generate, find anomalies, forecast, "
+    "recommend.\n\n"
     "Example: synthlearn ae train digits.npy --model conv --code-size 32 --out ae-model",
     no_args_is_help=True,
     add_completion=False,
@@ -486,3 +487,109 @@ def anomaly(
     if not quiet:
         progress.done(f"wrote {out}: {int(frame['is_anomaly'].sum())} of {len(frame)} samples flagged "
                       f"(error > {detector.threshold_:.4g})")
+
+
+@app.command("forecast")
+@user_errors
+def forecast(
+    data: Path = typer.Argument(..., help="Table (.csv/.parquet) with the series in a column, in time order."),
+    column: str = typer.Option(..., "--column", "-c", help="The column to forecast."),
+    steps: int = typer.Option(10, "--steps", help="Steps to forecast after the last row."),
+    window: int = typer.Option(11, "--window", help="Past steps the model reads (a season, if there is one)."),
+    horizon: int = typer.Option(5, "--horizon", help="Steps the model learns to predict at once; longer "
+                                "forecasts continue recursively."),
+    out: Path = typer.Option(Path("forecast.csv"), "--out", "-o", help="Table of the forecast (.csv or .parquet)."),
+    epochs: int = typer.Option(200, "--epochs", help="Most epochs (early stopping may end sooner)."),
+    seed: int = _SEED,
+    quiet: bool = _QUIET,
+) -> None:
+    """Forecast a series with a sequence-to-sequence (GRU) autoencoder trained on its own windows.
+
+    Example: synthlearn ae forecast sunspots.csv --column sunspots --window 11 --steps 10
+    """
+    import pandas as pd
+
+    from synthlearn.autoencoders import SequenceAutoencoder
+    from synthlearn.cli.options import writable_file
+    from synthlearn.data import read_table
+    from synthlearn.errors import InvalidParameterError
+
+    out = writable_file(out)
+    if steps < 1:
+        raise InvalidParameterError(f"--steps must be at least 1, got {steps}")
+    with Progress(quiet) as progress:
+        progress.step(f"reading {data}")
+        df = read_table(data)
+        if column not in df.columns:
+            raise _column_error(f"--column '{column}' is not a column; choose one of {list(df.columns)}")
+        values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=np.float64)
+        if np.isnan(values).any():
+            raise _data_error(f"column '{column}' has missing or non-numeric values; a series needs a number "
+                              f"at every step")
+        if len(values) < window + horizon + 1:
+            raise _data_error(f"column '{column}' has {len(values)} steps; --window {window} and --horizon "
+                              f"{horizon} need at least {window + horizon + 1}")
+        model = SequenceAutoencoder(window=window, horizon=horizon, epochs=epochs, random_state=seed,
+                                    verbose=not quiet)
+        progress.step(f"training on {len(values) - window - horizon + 1} windows")
+        model.fit(values)
+        predicted = model.forecast(values, steps=steps)
+        frame = pd.DataFrame({"step": np.arange(1, steps + 1), column: predicted})
+        _write_frame(frame, out, source=data)
+    if not quiet:
+        progress.done(f"wrote {out} ({steps} steps after row {len(values)})")
+
+
+@app.command("recommend")
+@user_errors
+def recommend(
+    data: Path = typer.Argument(..., help="Ratings table (.csv/.parquet), one row per rating."),
+    user: str = typer.Option("user", "--user", help="Column of user ids."),
+    item: str = typer.Option("item", "--item", help="Column of item ids."),
+    rating: str = typer.Option("rating", "--rating", help="Column of ratings."),
+    k: int = typer.Option(10, "--k", help="Items to recommend per user."),
+    out: Path = typer.Option(Path("recommendations.csv"), "--out", "-o", help="Table: user, rank, item, "
+                             "predicted rating (.csv or .parquet)."),
+    epochs: int = typer.Option(150, "--epochs", help="Most epochs."),
+    seed: int = _SEED,
+    quiet: bool = _QUIET,
+) -> None:
+    """Recommend each user's top-k unrated items with AutoRec, trained on the observed ratings.
+
+    Example: synthlearn ae recommend ratings.csv --user user_id --item movie_id --rating stars --k 5
+    """
+    import pandas as pd
+
+    from synthlearn.autoencoders import AutoRec
+    from synthlearn.cli.options import writable_file
+    from synthlearn.data import read_table
+    from synthlearn.errors import InvalidParameterError
+
+    out = writable_file(out)
+    if k < 1:
+        raise InvalidParameterError(f"--k must be at least 1, got {k}")
+    with Progress(quiet) as progress:
+        progress.step(f"reading {data}")
+        df = read_table(data)
+        for option, name in (("--user", user), ("--item", item), ("--rating", rating)):
+            if name not in df.columns:
+                raise _column_error(f"{option} '{name}' is not a column; choose one of {list(df.columns)}")
+        stars = pd.to_numeric(df[rating], errors="coerce")
+        if stars.isna().any():
+            raise _data_error(f"column '{rating}' has missing or non-numeric ratings; drop those rows first")
+        user_codes, user_ids = pd.factorize(df[user])
+        item_codes, item_ids = pd.factorize(df[item])
+        long = pd.DataFrame({"user": user_codes, "item": item_codes, "rating": stars.to_numpy(np.float64)})
+        if long.duplicated(["user", "item"]).any():
+            raise _data_error(f"some users rate an item more than once; keep one row per ({user}, {item})")
+        model = AutoRec(epochs=epochs, random_state=seed, verbose=not quiet)
+        progress.step(f"training AutoRec on {len(long)} ratings ({len(user_ids)} users × {len(item_ids)} items)")
+        model.fit(long)
+        top = model.recommend(k=k)
+        completed = model.predict(long)
+        rows = [(user_ids[u], rank + 1, item_ids[i], completed[u, i])
+                for u in range(len(user_ids)) for rank, i in enumerate(top[u]) if i >= 0]
+        frame = pd.DataFrame(rows, columns=[user, "rank", item, "predicted_rating"])
+        _write_frame(frame, out, source=data)
+    if not quiet:
+        progress.done(f"wrote {out} (top {k} for {len(user_ids)} users)")
