@@ -103,3 +103,57 @@ def test_copy_guard_survives_save_and_load(tmp_path, table):
     again = Synthesizer.load(tmp_path / "m")
     assert np.array_equal(again.train_hashes_, synth.train_hashes_)
     again.sample(50, reject_copies=True)
+
+
+def test_min_distance_keeps_every_row_away_from_the_training_rows(table):
+    from synthlearn.evaluate.privacy import distance_to_closest_record
+
+    synth = CARTSynthesizer(random_state=0).fit(table)
+    plain = synth.sample(300, random_state=1)
+    closest = distance_to_closest_record(table, plain, synth.schema_)
+    threshold = float(np.quantile(closest, 0.3))  # 30 % of plain rows sit closer than this
+    guarded = synth.sample(300, random_state=1, min_distance=threshold)
+    assert distance_to_closest_record(table, guarded, synth.schema_).min() >= threshold
+    assert synth.last_sample_info_["too_close_replaced"] >= 0.2 * 300
+    # also with conditions, which stay met
+    gentle = synth.sample(50, random_state=2, conditions={"kind": "b"}, min_distance=threshold)
+    assert (gentle["kind"] == "b").all()
+
+
+def test_min_distance_after_loading_needs_the_reference(tmp_path, table):
+    synth = GaussianCopulaSynthesizer(random_state=0).fit(table)
+    synth.save(tmp_path / "m")
+    again = Synthesizer.load(tmp_path / "m")
+    with pytest.raises(Exception, match="pass reference="):
+        again.sample(10, min_distance=0.01)
+    assert len(again.sample(10, min_distance=0.01, reference=table)) == 10
+
+
+@pytest.mark.parametrize("value", [0, 1.5, -0.1, True, "far"])
+def test_min_distance_must_be_a_gower_distance(fitted, value):
+    with pytest.raises(Exception, match="min_distance must be"):
+        fitted["copula"].sample(5, min_distance=value)
+
+
+def test_an_unreachable_min_distance_is_a_clear_error(fitted):
+    with pytest.raises(Exception, match="lower min_distance"):
+        fitted["copula"].sample(20, min_distance=1.0)
+
+
+def test_cli_min_distance_needs_the_reference_and_reports_replacements(tmp_path, table):
+    from typer.testing import CliRunner
+
+    from synthlearn.cli.main import app
+
+    table.to_csv(tmp_path / "t.csv", index=False)
+    run = CliRunner().invoke
+    result = run(app, ["synthesize", str(tmp_path / "t.csv"), "--method", "copula", "--min-distance", "0.01",
+                       "--out", str(tmp_path / "o"), "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert "rows closer than 0.01" in (tmp_path / "o" / "report.html").read_text()
+    result = run(app, ["sample", str(tmp_path / "o" / "model"), "--rows", "20", "--min-distance", "0.01",
+                       "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 1 and "needs --reference" in result.stderr and not (tmp_path / "s.csv").exists()
+    result = run(app, ["sample", str(tmp_path / "o" / "model"), "--rows", "20", "--min-distance", "0.01",
+                       "--reference", str(tmp_path / "t.csv"), "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 0 and len(pd.read_csv(tmp_path / "s.csv")) == 20

@@ -27,6 +27,8 @@ def synthesize(
     categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help="Treat this column as categorical (repeatable)."),
     schema_file: Optional[Path] = typer.Option(None, "--schema", help='JSON {"columns": {"name": "kind"}} overriding inferred kinds.'),
     no_copies: bool = typer.Option(False, "--no-copies", help="Never output a row identical to a training row."),
+    min_distance: Optional[float] = typer.Option(None, "--min-distance", help="Also redraw rows closer than this "
+                                                 "Gower distance (0-1, the report's DCR) to any training row."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs (neural methods: vae)."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Mini-batch size (neural methods: vae)."),
     device: str = typer.Option("auto", "--device", help="Torch device for neural methods: auto (CUDA if present), cpu, cuda."),
@@ -82,7 +84,7 @@ def synthesize(
             params.update({k: v for k, v in neural.items() if v is not None}, device=device, verbose=not quiet)
         synth = METHODS[method](**params).fit(train, schema)
         progress.step(f"sampling {n:,} rows")
-        synthetic = synth.sample(n, reject_copies=no_copies)
+        synthetic = synth.sample(n, reject_copies=no_copies, min_distance=min_distance)
         from synthlearn.evaluate import evaluate, write_report
 
         report = evaluate(train, hold, synthetic, schema=schema, target=target, random_state=seed,
@@ -90,6 +92,9 @@ def synthesize(
         report.meta.update(method=method, source=source, seed=seed)
         if no_copies:
             report.meta["copies_replaced"] = synth.last_sample_info_["copies_replaced"]
+        if min_distance is not None:
+            report.meta["min_distance"] = min_distance
+            report.meta["too_close_replaced"] = synth.last_sample_info_["too_close_replaced"]
         progress.step("writing the report")
         create_folder(out)
         write_report(report, out, train, synthetic, schema, title=f"Synthetic data quality — {Path(source).name}")
@@ -111,6 +116,10 @@ def sample(
     where: Optional[list[str]] = typer.Option(None, "--where", "-w", help="Condition COL=VALUE for every row (repeatable)."),
     balance: Optional[str] = typer.Option(None, "--balance", help="Make every category of this column equally frequent."),
     no_copies: bool = typer.Option(False, "--no-copies", help="Never output a row identical to a training row."),
+    min_distance: Optional[float] = typer.Option(None, "--min-distance", help="Also redraw rows closer than this "
+                                                 "Gower distance (0-1) to any training row; needs --reference."),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="The training table, for --min-distance "
+                                             "(saved models keep no training rows)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
 ) -> None:
     """Sample rows from a saved synthesizer, optionally conditioned.
@@ -135,18 +144,28 @@ def sample(
     condition = _parse_where(where or [])
     table_format(out)
     writable_file(out)
+    if min_distance is not None and reference is None:
+        raise InvalidParameterError("--min-distance needs --reference <the training table>: saved models keep no "
+                                    "training rows")
     with Progress(quiet) as progress:
         progress.step(f"loading {model}")
         synth = Synthesizer.load(model)
         n = rows if rows is not None else synth.n_rows_
         progress.step(f"sampling {n:,} rows")
-        if condition or balance or no_copies:
+        if condition or balance or no_copies or min_distance is not None:
             if n > IN_MEMORY_ROWS:
                 raise InvalidParameterError(
-                    f"--rows {n:,} with --where/--balance/--no-copies is sampled in memory (at most "
+                    f"--rows {n:,} with --where/--balance/--no-copies/--min-distance is sampled in memory (at most "
                     f"{IN_MEMORY_ROWS:,}); ask for fewer rows or drop those options to stream")
             conditions = _balanced(synth, balance, n, condition) if balance else (condition or None)
-            df = synth.sample(n, conditions=conditions, random_state=seed, reject_copies=no_copies)
+            train = None
+            if reference is not None:
+                from synthlearn.data import read_table
+
+                progress.step(f"reading {reference}")
+                train = read_table(reference)
+            df = synth.sample(n, conditions=conditions, random_state=seed, reject_copies=no_copies,
+                              min_distance=min_distance, reference=train)
             write_table(df, out)
         else:
             # streamed partition by partition (bounded memory for any --rows); rows depend on the seed only
@@ -158,6 +177,9 @@ def sample(
             write_generated(SynthesizerSource(synth), n, out, seed=stream_seed, partition_rows=PARTITION_ROWS)
     if not quiet:
         extra = f"; {synth.last_sample_info_['copies_replaced']} copies of training rows replaced" if no_copies else ""
+        if min_distance is not None:
+            extra += (f"; {synth.last_sample_info_['too_close_replaced']} rows closer than {min_distance} to a "
+                      f"training row replaced")
         progress.done(f"wrote {out} ({n:,} rows{extra})")
 
 

@@ -153,7 +153,9 @@ def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFr
 <header><h1>{html.escape(title)}</h1><p>synthlearn {html.escape(str(meta.get('synthlearn_version')))} ·
 {html.escape(str(meta.get('created')))} · train {report.rows['train']:,} rows · holdout {report.rows['holdout']:,} rows ·
 synthetic {report.rows['synthetic']:,} rows{' · method ' + html.escape(str(meta['method'])) if meta.get('method') else ''}{
-f" · copy guard on: {meta['copies_replaced']} copies of training rows replaced" if 'copies_replaced' in meta else ''}</p></header>
+f" · copy guard on: {meta['copies_replaced']} copies of training rows replaced" if 'copies_replaced' in meta else ''}{
+f" · {meta['too_close_replaced']} rows closer than {meta['min_distance']} to a training row replaced"
+if 'too_close_replaced' in meta else ''}</p></header>
 <main>
 <div class="cards">{card_html}</div>
 <h2>Summary</h2>

@@ -86,12 +86,14 @@ class Synthesizer(BaseEstimator):
         self.n_rows_ = len(df)
         X = self.encoder_.transform(df)
         self.train_hashes_ = np.unique(self._row_hashes(X))
+        self._train_frame = df  # in memory only, for min_distance; saved models keep no training rows
         self._rng_ = np.random.default_rng(self.random_state)
         self._fit(X, self._rng_)
         self._n_sampled_ = 0
         return self
 
     def sample(self, n: int, *, conditions=None, random_state=None, reject_copies: bool = False,
+               min_distance: float | None = None, reference: pd.DataFrame | None = None,
                id_start: int | None = None) -> pd.DataFrame:
         """Draw ``n`` synthetic rows.
 
@@ -114,6 +116,16 @@ class Synthesizer(BaseEstimator):
         reject_copies : bool, default=False
             Never return a row identical to a training row: such rows are
             drawn again. ``last_sample_info_["copies_replaced"]`` says how many.
+        min_distance : float, optional
+            Also redraw every row whose Gower distance to the closest training
+            row (the distance of the privacy report: numbers scaled by their
+            range, a category mismatch counting 1, averaged over columns) is
+            below this value, in (0, 1]. ``last_sample_info_["too_close_replaced"]``
+            says how many.
+        reference : DataFrame, optional
+            The training rows for ``min_distance``. Default: the table given to
+            ``fit`` in this session; a loaded model keeps no training rows, so
+            pass them here.
         id_start : int, optional
             Offset of the first regenerated identifier. Default: continue
             after the rows this synthesizer already sampled, so identifiers
@@ -135,6 +147,7 @@ class Synthesizer(BaseEstimator):
         for fixed, idx in groups:
             X[idx] = self._draw(len(idx), fixed, rng)
         replaced = 0
+        too_close = self._check_min_distance(min_distance, reference)
         if reject_copies:
             for fixed, idx in groups:
                 pending = idx  # only rows drawn again need checking again
@@ -148,13 +161,62 @@ class Synthesizer(BaseEstimator):
                     raise InvalidParameterError(
                         "could not avoid copying training rows after 50 redraws; the table is too small or "
                         "too discrete for reject_copies")
-        self.last_sample_info_ = {"rows": n, "copies_replaced": int(replaced)}
+        close_replaced = 0
+        if too_close is not None:
+            for fixed, idx in groups:
+                pending = idx
+                for _ in range(50):
+                    pending = pending[too_close(X[pending])]
+                    if pending.size == 0:
+                        break
+                    close_replaced += pending.size
+                    X[pending] = self._draw(pending.size, fixed, rng)
+                else:
+                    raise InvalidParameterError(
+                        f"could not keep every row at least min_distance={min_distance} from the training rows "
+                        f"after 50 redraws; lower min_distance")
+        self.last_sample_info_ = {"rows": n, "copies_replaced": int(replaced),
+                                  "too_close_replaced": int(close_replaced)}
         if id_start is None:
             df = self.encoder_.inverse_transform(X, id_offset=self._n_sampled_)
             self._n_sampled_ += n
         else:
             df = self.encoder_.inverse_transform(X, id_offset=int(id_start))
         return df
+
+    def _check_min_distance(self, min_distance, reference):
+        """A function telling which encoded rows sit closer than ``min_distance`` to a training row, or None."""
+        if min_distance is None:
+            return None
+        if isinstance(min_distance, bool) or not isinstance(min_distance, numbers.Real) \
+                or not 0 < min_distance <= 1:
+            raise InvalidParameterError(f"min_distance must be a Gower distance in (0, 1], got {min_distance!r}")
+        if reference is None:
+            reference = getattr(self, "_train_frame", None)
+        if reference is None:
+            raise InvalidParameterError("min_distance needs the training rows, which a loaded model does not keep; "
+                                        "pass reference=<the training table>")
+        if not isinstance(reference, pd.DataFrame):
+            raise DataError(f"reference must be a pandas DataFrame, got {type(reference).__name__}")
+        missing = [c for c in self.schema_.modelled if c not in reference.columns]
+        if missing:
+            raise DataError(f"reference lacks the column(s) {missing} of the fitted table")
+        from sklearn.neighbors import NearestNeighbors
+
+        from synthlearn.evaluate.privacy import GowerSpace  # the privacy report's own distance
+
+        space = GowerSpace(reference, self.schema_)
+        index = NearestNeighbors(n_neighbors=1, metric="manhattan").fit(space.embed(reference))
+        width = max(len(space.columns), 1)
+
+        def too_close(X):
+            if len(X) == 0:
+                return np.zeros(0, dtype=bool)
+            rows = self.encoder_.inverse_transform(X, id_offset=0)
+            dist, _ = index.kneighbors(space.embed(rows))
+            return dist[:, 0] / width < min_distance
+
+        return too_close
 
     def _draw(self, n: int, fixed: dict, rng) -> np.ndarray:
         """Encoded rows meeting ``fixed``: natively if the subclass can, else by rejection."""
