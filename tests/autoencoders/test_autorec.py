@@ -161,6 +161,7 @@ def test_a_matrix_without_ratings_is_refused():
     (dict(l2=-1), "l2 must be a number >= 0"),
     (dict(dropout=1.0), "dropout must be a number in \\[0, 1\\)"),
     (dict(activation="softmax"), "activation must be one of"),
+    (dict(lr_schedule="linear"), "lr_schedule must be None, 'cosine' or 'plateau'"),
 ])
 def test_bad_parameters_are_named(params, match):
     with pytest.raises(InvalidParameterError, match=match):
@@ -170,8 +171,10 @@ def test_bad_parameters_are_named(params, match):
 def test_bad_inputs_are_explained():
     data = small()
     model = AutoRec(**FAST).fit(data.matrix())
-    with pytest.raises(DataError, match="X has 40 features, but AutoRec is expecting 40|has 5 users, but the model was fitted on 60 users"):
+    with pytest.raises(DataError, match="has 5 users, but the model was fitted on 60 users x 40 items"):
         model.predict(np.ones((5, 40)))
+    with pytest.raises(DataError, match="X has 39 features, but AutoRec is expecting 40 features"):
+        model.transform(np.ones((60, 39)))
     with pytest.raises(DataError, match="columns 'user', 'item' and 'rating'"):
         model.fit(pd.DataFrame({"u": [0], "i": [0], "r": [1.0]}))
     with pytest.raises(DataError, match="0-based integer indices"):

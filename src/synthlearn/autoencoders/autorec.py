@@ -40,6 +40,7 @@ PARAMS = {
     "epochs": (_positive_int, "a positive integer"),
     "batch_size": (_positive_int, "a positive integer"),
     "learning_rate": (_positive_real, "a number > 0"),
+    "lr_schedule": (lambda v: v in (None, "cosine", "plateau"), "None, 'cosine' or 'plateau'"),
     "patience": (_positive_int, "a positive integer"),
     "clip": (lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
     "verbose": (lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
@@ -102,7 +103,7 @@ def _forget_fit(estimator) -> None:
 
 
 def masked_loss(module, x, observed, target, *, decay, dropout=0.0):
-    """AutoRec's objective for a batch of items, per item: squared error on observed ratings + decay * (||W||² + ||V||²).
+    """AutoRec's objective per item of a batch: squared error on observed ratings + decay * (||W||² + ||V||²).
 
     ``x`` is the encoder input, ``observed`` the 0/1 mask and ``target`` the ratings (all
     of shape (batch, n_users)); unobserved targets never count. With ``dropout`` > 0 a
@@ -136,20 +137,23 @@ class AutoRec(TransformerMixin, BaseEstimator):
         Width of the hidden layer, the item code (500 in the paper).
     activation : {"sigmoid", "relu", "tanh", "elu", "gelu", "leaky_relu"}, default="sigmoid"
         Activation of the hidden layer; the output is linear, as in the paper.
-    l2 : float, default=100.0
+    l2 : float, default=150.0
         λ: the objective is the summed squared error on observed ratings plus
         ``λ / 2 * (||W||² + ||V||²)`` over the two weight matrices (the paper tunes
-        λ over 0.001–1000; 100 suits MovieLens-100k-sized data).
+        λ over 0.001–1000; 150 suits MovieLens-100k-sized data).
     dropout : float, default=0.0
         Share of the observed ratings hidden from the encoder in each batch; when > 0
         only those hidden ratings are scored, so the network learns to predict
         ratings it does not see (a denoising variant, not in the paper).
-    epochs : int, default=150
+    epochs : int, default=100
     batch_size : int, default=128
         Items per mini-batch.
     learning_rate : float, default=3e-3
         Adam's step size.
-    patience : int, default=20
+    lr_schedule : {"cosine", "plateau", None}, default="cosine"
+        Learning-rate schedule of ``synthlearn.nn.train``; cosine annealing over ``epochs``
+        lets the mini-batch optimiser settle where the paper's full-batch L-BFGS would.
+    patience : int, default=30
         Epochs without improvement of the training objective before stopping (there is
         no validation split: λ does the regularising, as in the paper).
     clip : bool, default=True
@@ -194,8 +198,9 @@ class AutoRec(TransformerMixin, BaseEstimator):
     (4, 1)
     """
 
-    def __init__(self, hidden_size=500, activation="sigmoid", l2=100.0, dropout=0.0, epochs=150, batch_size=128,
-                 learning_rate=3e-3, patience=20, clip=True, device="auto", verbose=False, random_state=None):
+    def __init__(self, hidden_size=500, activation="sigmoid", l2=150.0, dropout=0.0, epochs=100, batch_size=128,
+                 learning_rate=3e-3, lr_schedule="cosine", patience=30, clip=True, device="auto", verbose=False,
+                 random_state=None):
         self.hidden_size = hidden_size
         self.activation = activation
         self.l2 = l2
@@ -203,6 +208,7 @@ class AutoRec(TransformerMixin, BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
         self.patience = patience
         self.clip = clip
         self.device = device
@@ -245,7 +251,8 @@ class AutoRec(TransformerMixin, BaseEstimator):
                                                ACTIVATIONS[self.activation]()),
                 "decoder": torch.nn.Linear(self.hidden_size, n_users)})
         config = TrainingConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
-                                validation_fraction=0.0, patience=self.patience, device=str(device),
+                                lr_schedule=self.lr_schedule, validation_fraction=0.0, patience=self.patience,
+                                device=str(device),
                                 random_state=seed, verbose=bool(self.verbose), description="AutoRec")
         # items are the rows the autoencoder sees
         self.mean_ = float(values[observed > 0].mean())
@@ -337,7 +344,7 @@ class AutoRec(TransformerMixin, BaseEstimator):
         return self._complete(*self._matrix(R))
 
     def predict_ratings(self, users, items, known=None):
-        """Predicted ratings of the (user, item) pairs ``zip(users, items)``, from ``known`` (default: the training ratings).
+        """Predicted ratings of the pairs ``zip(users, items)``, from ``known`` (default: the training ratings).
 
         Returns
         -------

@@ -132,8 +132,9 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     module_ : torch.nn.ModuleDict
-        ``encoder``, ``to_code``, and for each decoder (``recon``, ``forecast``) an
-        initial-state layer, a recurrent layer and a readout; on the CPU in float64.
+        ``encoder``, ``to_code``, ``autoregressive`` (the linear highway of the forecast)
+        and, for each decoder (``recon``, ``forecast``), an initial-state layer, a
+        recurrent layer and a readout; on the CPU in float64.
     scaler_ : sklearn.preprocessing.StandardScaler
         The per-feature standardisation fitted on the training values.
     window_ : int
@@ -272,7 +273,8 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         with seeded(seed, device):
             self.module_ = self._build(torch.nn)
         config = TrainingConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
-                                weight_decay=self.weight_decay, validation_fraction=self.validation_fraction, patience=self.patience,
+                                weight_decay=self.weight_decay, validation_fraction=self.validation_fraction,
+                                patience=self.patience,
                                 device=str(device), random_state=seed, verbose=bool(self.verbose),
                                 description=type(self).__name__)
         tensors = [torch.tensor(W, dtype=torch.float32)]
@@ -439,7 +441,10 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         return pred[0, :, 0] if ndim == 1 else self._shape_like(pred, ndim)
 
     def score(self, X, y=None):
-        """Negative mean squared error in original units: of the reconstruction of ``X``, or of the forecast when the futures ``y`` are given."""
+        """Negative mean squared error in original units (higher is better).
+
+        Of the reconstruction of the windows ``X``, or, when their futures ``y`` are given, of the forecast.
+        """
         check_is_fitted(self)
         W = self._windows(X)
         if y is not None:

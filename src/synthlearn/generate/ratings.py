@@ -209,7 +209,7 @@ def make_ratings(n_users=943, n_items=1682, n_ratings=100_000, *, rank=2, noise=
 
 
 def _ratings_per_user(rng, n_users, n_items, n_ratings, minimum, activity) -> np.ndarray:
-    """Ratings per user: ``minimum`` each plus a log-normal share of the rest, capped at ``n_items``, summing exactly."""
+    """Ratings per user: ``minimum`` each plus a log-normal share of the rest, capped at ``n_items``; exact sum."""
     weight = rng.lognormal(0.0, activity, n_users)
     counts = np.full(n_users, minimum, dtype=np.int64)
     left = n_ratings - counts.sum()
