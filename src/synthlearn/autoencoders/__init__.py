@@ -18,7 +18,7 @@ from synthlearn.autoencoders.sequence import SequenceAutoencoder
 from synthlearn.autoencoders.sparse import SparseAutoencoder
 from synthlearn.autoencoders.variational import VariationalAutoencoder
 
-__all__ = ["AnomalyDetector", "Autoencoder", "AutoRec", "ContractiveAutoencoder", "ConvAutoencoder", "ConvVariationalAutoencoder",
-           "DenoisingAutoencoder", "SequenceAutoencoder", "SparseAutoencoder",
+__all__ = ["AnomalyDetector", "AutoRec", "Autoencoder", "ContractiveAutoencoder", "ConvAutoencoder",
+           "ConvVariationalAutoencoder", "DenoisingAutoencoder", "SequenceAutoencoder", "SparseAutoencoder",
            "VariationalAutoencoder", "damage", "denoise", "interpolate", "load_model", "psnr", "repair",
            "save_model", "save_samples"]

@@ -550,7 +550,7 @@ def recommend(
     k: int = typer.Option(10, "--k", help="Items to recommend per user."),
     out: Path = typer.Option(Path("recommendations.csv"), "--out", "-o", help="Table: user, rank, item, "
                              "predicted rating (.csv or .parquet)."),
-    epochs: int = typer.Option(150, "--epochs", help="Most epochs."),
+    epochs: int = typer.Option(100, "--epochs", help="Most epochs (the cosine learning-rate schedule spans them)."),
     seed: int = _SEED,
     quiet: bool = _QUIET,
 ) -> None:
