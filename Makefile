@@ -46,6 +46,7 @@ bench: $(BENCH_VENV)/.installed $(VENV)/.installed-dev
 	$(BENCH_PY) benchmarks/deep_synth.py
 	$(PY) benchmarks/learn.py
 	$(PY) benchmarks/generate.py
+	$(PY) benchmarks/autoencoders.py
 
 clean:
 	rm -rf out .pytest_cache .hypothesis
