@@ -236,19 +236,19 @@ def speed():
     X, _ = load_images("mnist")
     B = (X.reshape(len(X), -1) > 0.5).astype(np.float32)
     results = {}
-    for threads in (1, 2):
+    for threads, batch in ((1, 128), (2, 128), (2, 512)):
         torch.set_num_threads(threads)
-        model = VariationalAutoencoder(code_size=20, hidden_layer_sizes=(400,), epochs=1, validation_fraction=0,
-                                       random_state=0)
+        model = VariationalAutoencoder(code_size=20, hidden_layer_sizes=(400,), epochs=1, batch_size=batch,
+                                       validation_fraction=0, random_state=0)
         model.fit(B[:500])  # warm-up
         model.set_params(epochs=5)
         _, s = timed(lambda: model.fit(B))
-        results[threads] = 5 * len(B) / s
+        results[(threads, batch)] = 5 * len(B) / s
     torch.set_num_threads(1)
-    best = max(results.values())
-    row("784-400-20 VAE training speed (batch 128)", f"{best:,.0f} samples/s",
-        ", ".join(f"{t} thread{'s' * (t > 1)}: {v:,.0f}" for t, v in results.items()), ">= 20,000/s",
-        best >= 20_000)
+    default = max(v for (t, b), v in results.items() if b == 128)
+    row("784-400-20 VAE training speed (default batch 128)", f"{default:,.0f} samples/s",
+        "; ".join(f"{t} thread{'s' * (t > 1)}, batch {b}: {v:,.0f}" for (t, b), v in results.items()),
+        ">= 20,000/s", default >= 20_000)
 
 
 def main():
