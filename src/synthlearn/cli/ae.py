@@ -89,6 +89,17 @@ def _column_error(message):
 _KIND_TEXT = {"table": "a table", "images": "images"}
 
 
+def _new_metadata(X, info, kind: str) -> dict:
+    """What a model trained here must remember about its input: layout, and a table's columns and scaling."""
+    metadata = {k: v for k, v in info.items() if k != "ids"}
+    if info["input"] == "table":
+        std = X.std(axis=0)
+        metadata["mean"] = X.mean(axis=0).tolist()
+        metadata["scale"] = np.where(std > 0, std, 1.0).tolist()
+    metadata["kind"] = kind
+    return metadata
+
+
 def _model_input(X, info, metadata, images_as_images: bool):
     """What the model sees: standardised table columns, flat image rows, or images as they are."""
     trained_on = metadata.get("input")
@@ -209,13 +220,9 @@ def train(
     with Progress(quiet) as progress:
         X, info = _read_input(data, progress)
         images_as_images = KINDS.get(model, (None, False))[1]
-        metadata = {k: v for k, v in info.items() if k != "ids"}
-        if info["input"] == "table":
-            if images_as_images:
-                raise _data_error(f"--model {model} needs images (.npy or a PNG folder); {data} is a table")
-            metadata["mean"] = X.mean(axis=0).tolist()
-            metadata["scale"] = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0).tolist()
-        metadata["kind"] = model
+        if info["input"] == "table" and images_as_images:
+            raise _data_error(f"--model {model} needs images (.npy or a PNG folder); {data} is a table")
+        metadata = _new_metadata(X, info, model)
         estimator = _make(model, code_size, epochs, batch_size, hidden, noise, device, seed, not quiet)
         progress.step(f"training {type(estimator).__name__} on {len(X)} samples")
         estimator.fit(_model_input(X, info, metadata, images_as_images))
@@ -252,11 +259,7 @@ def reduce(
     with Progress(quiet) as progress:
         X, info = _read_input(data, progress)
         images_as_images = KINDS.get(model, (None, False))[1]
-        metadata = {k: v for k, v in info.items() if k != "ids"}
-        if info["input"] == "table":
-            metadata["mean"] = X.mean(axis=0).tolist()
-            metadata["scale"] = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0).tolist()
-        metadata["kind"] = model
+        metadata = _new_metadata(X, info, model)
         estimator = _make(model, code_size, epochs, 128, None, None, "auto", seed, not quiet)
         progress.step(f"training {type(estimator).__name__}")
         Z = _model_input(X, info, metadata, images_as_images)
@@ -466,13 +469,9 @@ def anomaly(
             X, info = _read_input(data, progress, metadata.get("columns"))
         else:
             X, info = _read_input(data, progress)
-            metadata = {k: v for k, v in info.items() if k != "ids"}
-            if info["input"] == "table":
-                metadata["mean"] = X.mean(axis=0).tolist()
-                metadata["scale"] = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0).tolist()
+            metadata = _new_metadata(X, info, "autoencoder")
             estimator = _make("autoencoder", min(code_size, int(np.prod(X.shape[1:]))), epochs, 128, None, None,
                               "auto", seed, not quiet)
-            metadata["kind"] = "autoencoder"
         Z = _model_input(X, info, metadata, KINDS.get(metadata.get("kind"), ("", False))[1])
         progress.step("scoring")
         # a given model is used as it is (the threshold comes from DATA's errors); else one is trained here

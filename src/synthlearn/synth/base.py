@@ -146,43 +146,38 @@ class Synthesizer(BaseEstimator):
         X = np.empty((n, len(self.encoder_.columns_)))
         for fixed, idx in groups:
             X[idx] = self._draw(len(idx), fixed, rng)
-        replaced = 0
         too_close = self._check_min_distance(min_distance, reference)
+        replaced = close_replaced = 0
         if reject_copies:
-            for fixed, idx in groups:
-                pending = idx  # only rows drawn again need checking again
-                for _ in range(50):
-                    pending = pending[self._is_copy(X[pending])]
-                    if pending.size == 0:
-                        break
-                    replaced += pending.size
-                    X[pending] = self._draw(pending.size, fixed, rng)
-                else:
-                    raise InvalidParameterError(
-                        "could not avoid copying training rows after 50 redraws; the table is too small or "
-                        "too discrete for reject_copies")
-        close_replaced = 0
+            replaced = self._redraw(X, groups, self._is_copy, rng,
+                                    "could not avoid copying training rows after 50 redraws; the table is too "
+                                    "small or too discrete for reject_copies")
         if too_close is not None:
-            for fixed, idx in groups:
-                pending = idx
-                for _ in range(50):
-                    pending = pending[too_close(X[pending])]
-                    if pending.size == 0:
-                        break
-                    close_replaced += pending.size
-                    X[pending] = self._draw(pending.size, fixed, rng)
-                else:
-                    raise InvalidParameterError(
-                        f"could not keep every row at least min_distance={min_distance} from the training rows "
-                        f"after 50 redraws; lower min_distance")
-        self.last_sample_info_ = {"rows": n, "copies_replaced": int(replaced),
-                                  "too_close_replaced": int(close_replaced)}
+            close_replaced = self._redraw(X, groups, too_close, rng,
+                                          f"could not keep every row at least min_distance={min_distance} from "
+                                          f"the training rows after 50 redraws; lower min_distance")
+        self.last_sample_info_ = {"rows": n, "copies_replaced": replaced, "too_close_replaced": close_replaced}
         if id_start is None:
             df = self.encoder_.inverse_transform(X, id_offset=self._n_sampled_)
             self._n_sampled_ += n
         else:
             df = self.encoder_.inverse_transform(X, id_offset=int(id_start))
         return df
+
+    def _redraw(self, X, groups, rejected, rng, failure: str) -> int:
+        """Draw again, in place, the rows of ``X`` that ``rejected`` flags, until none is; returns how many were."""
+        replaced = 0
+        for fixed, idx in groups:
+            pending = idx  # only rows drawn again need checking again
+            for _ in range(50):
+                pending = pending[rejected(X[pending])]
+                if pending.size == 0:
+                    break
+                replaced += pending.size
+                X[pending] = self._draw(pending.size, fixed, rng)
+            else:
+                raise InvalidParameterError(failure)
+        return int(replaced)
 
     def _check_min_distance(self, min_distance, reference):
         """A function telling which encoded rows sit closer than ``min_distance`` to a training row, or None."""
