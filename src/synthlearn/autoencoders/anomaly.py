@@ -81,8 +81,7 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
             check_is_fitted(self.autoencoder)
             model = self.autoencoder
         elif self.autoencoder is None:
-            X_checked = np.asarray(X) if not hasattr(X, "shape") else X
-            width = int(np.prod(np.shape(X_checked)[1:])) if np.ndim(X_checked) > 1 else 1
+            width = int(np.prod(np.shape(X)[1:]))  # features per sample, images included
             model = Autoencoder(code_size=max(1, width // 4), random_state=self.random_state)
         else:
             model = clone(self.autoencoder)

@@ -14,6 +14,7 @@ import numpy as np
 import typer
 
 from synthlearn.cli.console import Progress, user_errors
+from synthlearn.errors import ColumnError, DataError
 
 app = typer.Typer(
     name="ae",
@@ -35,6 +36,13 @@ KINDS = {
     "conv": ("ConvAutoencoder", True),
     "conv-vae": ("ConvVariationalAutoencoder", True),
 }
+
+
+def _takes_images(kind) -> bool:
+    """Whether models of this ``--model`` kind see images as images (else flat rows)."""
+    return KINDS.get(kind, ("", False))[1]
+
+
 _QUIET = typer.Option(False, "--quiet", "-q", help="No progress on stderr.")
 _SEED = typer.Option(0, "--seed", help="Random seed: the same seed gives the same model and output.")
 
@@ -52,7 +60,7 @@ def _read_input(path: Path, progress, columns=None):
 
         X = read_images(path)
         if X.ndim not in (3, 4):
-            raise _data_error(f"{path} holds an array of shape {X.shape}; images are (n, H, W) or (n, C, H, W)")
+            raise DataError(f"{path} holds an array of shape {X.shape}; images are (n, H, W) or (n, C, H, W)")
         return X, {"input": "images", "image_shape": list(X.shape[1:])}
     from synthlearn.data import infer_schema, read_table
 
@@ -62,28 +70,16 @@ def _read_input(path: Path, progress, columns=None):
     if columns is None:
         columns = [c for c in df.columns if c not in ids and schema[c].value in ("numeric", "integer", "boolean")]
         if not columns:
-            raise _data_error(f"{path} has no numeric columns to encode; the autoencoder commands need numbers")
+            raise DataError(f"{path} has no numeric columns to encode; the autoencoder commands need numbers")
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise _column_error(f"{path} lacks the column(s) {missing} the model was trained on")
+        raise ColumnError(f"{path} lacks the column(s) {missing} the model was trained on")
     X = df[columns].to_numpy(dtype=np.float64, na_value=np.nan)
     bad = [c for c, has in zip(columns, np.isnan(X).any(axis=0)) if has]
     if bad:
-        raise _data_error(f"column '{bad[0]}' has missing values; fill or drop them first "
+        raise DataError(f"column '{bad[0]}' has missing values; fill or drop them first "
                           f"(e.g. synthlearn's synthesize keeps them, pandas' dropna removes them)")
     return X, {"input": "table", "columns": columns, "ids": {c: df[c].to_numpy() for c in ids}}
-
-
-def _data_error(message):
-    from synthlearn.errors import DataError
-
-    return DataError(message)
-
-
-def _column_error(message):
-    from synthlearn.errors import ColumnError
-
-    return ColumnError(message)
 
 
 _KIND_TEXT = {"table": "a table", "images": "images"}
@@ -104,13 +100,13 @@ def _model_input(X, info, metadata, images_as_images: bool):
     """What the model sees: standardised table columns, flat image rows, or images as they are."""
     trained_on = metadata.get("input")
     if trained_on is not None and trained_on != info["input"]:
-        raise _data_error(f"the model was trained on {_KIND_TEXT[trained_on]}, got {_KIND_TEXT[info['input']]}; "
+        raise DataError(f"the model was trained on {_KIND_TEXT[trained_on]}, got {_KIND_TEXT[info['input']]}; "
                           f"give data of the kind it was trained on")
     if info["input"] == "table":
         mean, scale = np.asarray(metadata["mean"]), np.asarray(metadata["scale"])
         return (X - mean) / scale
     if metadata.get("input") == "images" and list(X.shape[1:]) != list(metadata["image_shape"]):
-        raise _data_error(f"the model was trained on images of shape {tuple(metadata['image_shape'])}, "
+        raise DataError(f"the model was trained on images of shape {tuple(metadata['image_shape'])}, "
                           f"got {tuple(X.shape[1:])}")
     return X if images_as_images else X.reshape(len(X), -1)
 
@@ -176,6 +172,7 @@ def _make(kind: str, code_size: int, epochs: int, batch_size: int, hidden: Optio
     if not hasattr(aes, name):
         raise InvalidParameterError(f"--model {kind} ({name}) is not available in this version")
     cls = getattr(aes, name)
+    accepted = cls().get_params()
     params = {"code_size": code_size, "epochs": epochs, "batch_size": batch_size, "device": device,
               "random_state": seed, "verbose": verbose}
     if hidden is not None:
@@ -183,12 +180,11 @@ def _make(kind: str, code_size: int, epochs: int, batch_size: int, hidden: Optio
             widths = tuple(int(w) for w in hidden.split(",") if w.strip())
         except ValueError:
             raise InvalidParameterError(f"--hidden must be comma-separated widths such as 256,64, got '{hidden}'") from None
-        params["channels" if "channels" in cls().get_params() else "hidden_layer_sizes"] = widths
+        params["channels" if "channels" in accepted else "hidden_layer_sizes"] = widths
     if noise is not None:
-        if "noise_level" not in cls().get_params():
+        if "noise_level" not in accepted:
             raise InvalidParameterError(f"--noise applies to --model denoising, not {kind}")
         params["noise_level"] = noise
-    accepted = cls().get_params()
     return cls(**{k: v for k, v in params.items() if k in accepted})
 
 
@@ -219,9 +215,9 @@ def train(
     out = writable_folder(out)
     with Progress(quiet) as progress:
         X, info = _read_input(data, progress)
-        images_as_images = KINDS.get(model, (None, False))[1]
+        images_as_images = _takes_images(model)
         if info["input"] == "table" and images_as_images:
-            raise _data_error(f"--model {model} needs images (.npy or a PNG folder); {data} is a table")
+            raise DataError(f"--model {model} needs images (.npy or a PNG folder); {data} is a table")
         metadata = _new_metadata(X, info, model)
         estimator = _make(model, code_size, epochs, batch_size, hidden, noise, device, seed, not quiet)
         progress.step(f"training {type(estimator).__name__} on {len(X)} samples")
@@ -258,7 +254,7 @@ def reduce(
         writable_folder(save)
     with Progress(quiet) as progress:
         X, info = _read_input(data, progress)
-        images_as_images = KINDS.get(model, (None, False))[1]
+        images_as_images = _takes_images(model)
         metadata = _new_metadata(X, info, model)
         estimator = _make(model, code_size, epochs, 128, None, None, "auto", seed, not quiet)
         progress.step(f"training {type(estimator).__name__}")
@@ -290,7 +286,7 @@ def features(
         estimator, metadata = _load(model_dir)
         X, info = _read_input(data, progress, metadata.get("columns"))
         progress.step("encoding")
-        codes = estimator.transform(_model_input(X, info, metadata, KINDS.get(metadata.get("kind"), ("", False))[1]))
+        codes = estimator.transform(_model_input(X, info, metadata, _takes_images(metadata.get("kind"))))
         _write_frame(_codes_frame(codes, info), out, source=data)
     if not quiet:
         progress.done(f"wrote {out} ({codes.shape[1]} features per sample)")
@@ -347,20 +343,20 @@ def _rebuild(data, model_dir, out, mask, reference, iterations, quiet):
     with Progress(quiet) as progress:
         estimator, metadata = _load(model_dir)
         X, info = _read_input(data, progress, metadata.get("columns"))
-        as_images = KINDS.get(metadata.get("kind"), ("", False))[1]
+        as_images = _takes_images(metadata.get("kind"))
         Z = _model_input(X, info, metadata, as_images)
         known = None
         if mask is not None:
             if not images:
-                raise _data_error("--mask works on images; give a .npy or PNG folder")
+                raise DataError("--mask works on images; give a .npy or PNG folder")
             if mask.suffix.lower() != ".npy" or not mask.is_file():
-                raise _data_error(f"--mask '{mask}' must be an existing .npy array")
+                raise DataError(f"--mask '{mask}' must be an existing .npy array")
             known = np.load(mask, allow_pickle=False)
             if known.dtype != bool and not np.isin(known, (0, 1)).all():
-                raise _data_error(f"--mask '{mask}' must hold only 1/True (intact) and 0/False (missing)")
+                raise DataError(f"--mask '{mask}' must hold only 1/True (intact) and 0/False (missing)")
             known = known.astype(bool)
             if known.shape != X.shape:
-                raise _data_error(f"--mask has shape {known.shape}, the images {X.shape}; they must match")
+                raise DataError(f"--mask has shape {known.shape}, the images {X.shape}; they must match")
             known = known.reshape(Z.shape)
         progress.step("rebuilding")
         rebuilt = _model_output(run_repair(estimator, Z, known, iterations), metadata)
@@ -375,7 +371,7 @@ def _rebuild(data, model_dir, out, mask, reference, iterations, quiet):
     if reference is not None:
         clean, _ = _read_input(reference, progress, metadata.get("columns"))
         if clean.shape != X.shape:
-            raise _data_error(f"--reference has shape {clean.shape}, the input {X.shape}; they must match")
+            raise DataError(f"--reference has shape {clean.shape}, the input {X.shape}; they must match")
         typer.echo(f"PSNR before: {psnr(clean, X):.2f} dB, after: {psnr(clean, rebuilt):.2f} dB")
     if not quiet:
         progress.done(f"wrote {out}")
@@ -398,7 +394,7 @@ def generate(
 
     Example: synthlearn ae generate vae-model --n 64 --out samples.png
     """
-    from synthlearn.autoencoders.generation import as_images, interpolate
+    from synthlearn.autoencoders.generation import interpolate, save_samples
     from synthlearn.cli.options import writable_file
     from synthlearn.data.images import write_image_grid
     from synthlearn.errors import InvalidParameterError
@@ -420,15 +416,14 @@ def generate(
                                         f"(use synthlearn synthesize --method vae for tables)")
         shape = tuple(metadata["image_shape"])
         progress.step(f"sampling {n} images")
-        drawn = as_images(estimator.sample(n, random_state=seed), shape).reshape((n, *shape))
-        write_image_grid(drawn, out)
+        drawn = save_samples(estimator, out, n=n, image_shape=shape, random_state=seed)
         if samples is not None:
             _write_array(drawn, samples)
         if between is not None:
             X, info = _read_input(between, progress)
-            Z = _model_input(X, info, metadata, KINDS.get(metadata.get("kind"), ("", False))[1])
+            Z = _model_input(X, info, metadata, _takes_images(metadata.get("kind")))
             if len(Z) < 2:
-                raise _data_error(f"--interpolate needs at least two images, {between} has {len(Z)}")
+                raise DataError(f"--interpolate needs at least two images, {between} has {len(Z)}")
             rows = [interpolate(estimator, Z[i], Z[i + 1], steps) for i in range(0, len(Z) - 1, 2)]
             path = out.with_name(f"{out.stem}_interpolation.png")
             write_image_grid(np.concatenate(rows).reshape((-1, *shape)), path, n_cols=steps)
@@ -472,7 +467,7 @@ def anomaly(
             metadata = _new_metadata(X, info, "autoencoder")
             estimator = _make("autoencoder", min(code_size, int(np.prod(X.shape[1:]))), epochs, 128, None, None,
                               "auto", seed, not quiet)
-        Z = _model_input(X, info, metadata, KINDS.get(metadata.get("kind"), ("", False))[1])
+        Z = _model_input(X, info, metadata, _takes_images(metadata.get("kind")))
         progress.step("scoring")
         # a given model is used as it is (the threshold comes from DATA's errors); else one is trained here
         detector = AnomalyDetector(estimator, contamination=contamination, prefit=model_dir is not None).fit(Z)
@@ -520,13 +515,13 @@ def forecast(
         progress.step(f"reading {data}")
         df = read_table(data)
         if column not in df.columns:
-            raise _column_error(f"--column '{column}' is not a column; choose one of {list(df.columns)}")
+            raise ColumnError(f"--column '{column}' is not a column; choose one of {list(df.columns)}")
         values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=np.float64)
         if np.isnan(values).any():
-            raise _data_error(f"column '{column}' has missing or non-numeric values; a series needs a number "
+            raise DataError(f"column '{column}' has missing or non-numeric values; a series needs a number "
                               f"at every step")
         if len(values) < window + horizon + 1:
-            raise _data_error(f"column '{column}' has {len(values)} steps; --window {window} and --horizon "
+            raise DataError(f"column '{column}' has {len(values)} steps; --window {window} and --horizon "
                               f"{horizon} need at least {window + horizon + 1}")
         model = SequenceAutoencoder(window=window, horizon=horizon, epochs=epochs, random_state=seed,
                                     verbose=not quiet)
@@ -572,15 +567,15 @@ def recommend(
         df = read_table(data)
         for option, name in (("--user", user), ("--item", item), ("--rating", rating)):
             if name not in df.columns:
-                raise _column_error(f"{option} '{name}' is not a column; choose one of {list(df.columns)}")
+                raise ColumnError(f"{option} '{name}' is not a column; choose one of {list(df.columns)}")
         stars = pd.to_numeric(df[rating], errors="coerce")
         if stars.isna().any():
-            raise _data_error(f"column '{rating}' has missing or non-numeric ratings; drop those rows first")
+            raise DataError(f"column '{rating}' has missing or non-numeric ratings; drop those rows first")
         user_codes, user_ids = pd.factorize(df[user])
         item_codes, item_ids = pd.factorize(df[item])
         long = pd.DataFrame({"user": user_codes, "item": item_codes, "rating": stars.to_numpy(np.float64)})
         if long.duplicated(["user", "item"]).any():
-            raise _data_error(f"some users rate an item more than once; keep one row per ({user}, {item})")
+            raise DataError(f"some users rate an item more than once; keep one row per ({user}, {item})")
         model = AutoRec(epochs=epochs, random_state=seed, verbose=not quiet)
         progress.step(f"training AutoRec on {len(long)} ratings ({len(user_ids)} users × {len(item_ids)} items)")
         model.fit(long)
