@@ -130,6 +130,7 @@ def test_recommend_never_returns_rated_items(files):
     (["repair", "{f}/holes.npy", "--mask", "{f}/clean.npy", "--model", "{f}/dae", "--out", "{f}/y.npy"], None),
     (["generate", "{f}/dae", "--out", "{f}/g.png"], "cannot generate"),
     (["generate", "{f}/vae", "--out", "{f}/g.jpg"], "must be a .png"),
+    (["generate", "{f}/vae", "--n", "1000000000", "--out", "{f}/g.png"], "--n must be between 1 and 10,000"),
     (["anomaly", "{f}/p.csv", "--contamination", "0.9", "--out", "{f}/a.csv"], "--contamination must be"),
     (["features", "{f}/p.csv", "--model", "{f}/dae", "--out", "{f}/ff.csv"], None),
 ])

@@ -48,7 +48,7 @@ def _json_value(value):
     raise TypeError(type(value).__name__)
 
 
-def _describe(model, folder: Path, arrays: dict, prefix: str) -> dict:
+def _describe(model, arrays: dict, prefix: str) -> dict:
     """The config entry of ``model``; its arrays go into ``arrays`` under ``prefix``."""
     from sklearn.base import BaseEstimator
     from sklearn.utils.validation import check_is_fitted
@@ -72,7 +72,7 @@ def _describe(model, folder: Path, arrays: dict, prefix: str) -> dict:
         if not key.endswith("_") or key.startswith("_") or key == "module_":
             continue
         if isinstance(value, BaseEstimator):
-            nested[key] = _describe(value, folder, arrays, f"{prefix}{key}.")
+            nested[key] = _describe(value, arrays, f"{prefix}{key}.")
         elif isinstance(value, np.ndarray):
             if value.dtype == object:
                 attributes[key] = {"__array__": _json_value(value.tolist())}
@@ -122,7 +122,7 @@ def save_model(model, folder: str | os.PathLike, metadata: dict | None = None) -
 
     folder = Path(folder)
     arrays: dict = {}
-    entry = _describe(model, folder, arrays, "")
+    entry = _describe(model, arrays, "")
     meta = {"format_version": FORMAT_VERSION, "model": entry, "metadata": _json_value(metadata or {}),
             "versions": {"synthlearn": __version__, "torch": torch.__version__, "scikit-learn": sklearn.__version__,
                          "numpy": np.__version__, "python": platform.python_version()}}

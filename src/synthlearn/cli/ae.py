@@ -43,6 +43,8 @@ def _takes_images(kind) -> bool:
     return KINDS.get(kind, ("", False))[1]
 
 
+#: Most images ``ae generate`` tiles into one PNG.
+MAX_GRID = 10_000
 _QUIET = typer.Option(False, "--quiet", "-q", help="No progress on stderr.")
 _SEED = typer.Option(0, "--seed", help="Random seed: the same seed gives the same model and output.")
 
@@ -402,8 +404,9 @@ def generate(
     out = writable_file(out)
     if out.suffix.lower() != ".png":
         raise InvalidParameterError(f"--out '{out}' must be a .png file")
-    if n < 1:
-        raise InvalidParameterError(f"--n must be at least 1, got {n}")
+    if not 1 <= n <= MAX_GRID:
+        raise InvalidParameterError(f"--n must be between 1 and {MAX_GRID:,} (one PNG grid), got {n:,}; "
+                                    f"call VariationalAutoencoder.sample from Python for more")
     if samples is not None:
         _check_image_out(samples)
     with Progress(quiet) as progress:
