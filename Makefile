@@ -33,10 +33,17 @@ test: $(VENV)/.installed-dev
 
 # The benchmark environment adds SDV and sdmetrics (Business Source licensed dependencies):
 # they are only ever installed here, never a dependency of synthlearn.
+# So is mostlyai-engine's TabularARGN (Apache-2.0), for `diamonds_side.py --peers mostlyai` only:
+# its requirements less torchvision, torchaudio and xgrammar's triton, with torch held at $(TORCH).
 $(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements-sdv.txt
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_PY) -m pip install --quiet "$(TORCH)"
 	$(BENCH_PY) -m pip install --quiet -r benchmarks/requirements-sdv.txt
+	$(BENCH_PY) -m pip install --quiet --no-deps mostlyai-engine
+	echo "$(TORCH)" > $(BENCH_VENV)/torch-pin.txt
+	$(BENCH_PY) -m pip install --quiet -c $(BENCH_VENV)/torch-pin.txt accelerate datasets "huggingface-hub[hf-xet]" \
+		json-repair opacus peft "psutil<6,>=5.9.5" tokenizers transformers
+	$(BENCH_PY) -m pip install --quiet --no-deps "xgrammar<1.0.0,>=0.2.1" "apache-tvm-ffi>=0.1.11"
 	$(BENCH_PY) -m pip install --quiet -e .
 	touch $@
 

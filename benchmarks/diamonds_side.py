@@ -9,6 +9,19 @@ One process, single-threaded torch, so the timings compare.
 
     OMP_NUM_THREADS=1 .venv-bench/bin/python benchmarks/diamonds_side.py [--methods cart,copula,vae,gan]
                                                                          [--sdv copula,tvae,ctgan]
+                                                                         [--peers mostlyai]
+
+``--peers mostlyai`` (off by default) adds mostlyai-engine's TabularARGN (Apache-2.0) with its defaults
+(MOSTLY_AI/Medium, at most 100 epochs with early stopping, no time cap to speak of), on the CPU, with
+Hugging Face kept offline. The Makefile's ``.venv-bench`` recipe installs it beside the CPU torch, leaving
+out its torchvision/torchaudio pins and xgrammar's triton (GPU-only; TabularARGN imports none of them):
+
+    .venv-bench/bin/pip install --no-deps mostlyai-engine
+    echo torch==2.13.0 > /tmp/torch-pin.txt   # constraint: pip keeps the installed CPU torch
+    .venv-bench/bin/pip install -c /tmp/torch-pin.txt accelerate datasets "huggingface-hub[hf-xet]"
+    .venv-bench/bin/pip install -c /tmp/torch-pin.txt json-repair opacus peft "psutil<6,>=5.9.5"
+    .venv-bench/bin/pip install -c /tmp/torch-pin.txt tokenizers transformers
+    .venv-bench/bin/pip install --no-deps "xgrammar<1.0.0,>=0.2.1" "apache-tvm-ffi>=0.1.11"
 """
 
 from __future__ import annotations
@@ -31,6 +44,8 @@ CATEGORICAL = ["cut", "color", "clarity"]
 ISSUE_REFERENCE = {"SDV ctgan": (0.892, None, 382), "SDV tvae": (0.897, None, 91), "SDV copula": (0.939, None, None),
                    "TabularARGN (issue)": (0.941, 0.71, 94)}
 
+PEER_LABELS = {"mostlyai": "mostlyai TabularARGN"}
+
 
 def rf_accuracy(train_on: pd.DataFrame, test: pd.DataFrame) -> float:
     from sklearn.ensemble import RandomForestClassifier
@@ -46,6 +61,38 @@ def rf_accuracy(train_on: pd.DataFrame, test: pd.DataFrame) -> float:
     return float(np.mean(model.predict(features(test)) == test["cut"].astype(str).to_numpy()))
 
 
+def peer_synthesize(peer: str, train: pd.DataFrame, n: int, seed: int, timings: dict) -> pd.DataFrame:
+    """Fit a peer synthesizer (its defaults, CPU, offline) on ``train`` and sample ``n`` rows.
+
+    ``peer`` is ``"mostlyai"`` (mostlyai-engine's TabularARGN). Fitting is seeded with ``seed``, sampling
+    with ``seed + 1`` (as synthlearn's ``random_state=0`` / ``random_state=1``). Wall seconds go into
+    ``timings`` under ``"fit_s"`` and ``"sample_s"``; the package import (about 10 s) is outside both.
+    """
+    if peer != "mostlyai":
+        raise ValueError(f"peer must be 'mostlyai', got {peer!r}")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="diamonds_argn_") as workspace:
+        # TabularARGN reads its encoded parquet files through Hugging Face `datasets`: never look online,
+        # and cache inside the workspace (both read when `datasets` is imported, hence before the import)
+        os.environ.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+                          HF_DATASETS_CACHE=os.path.join(workspace, "hf-datasets"))
+        from mostlyai.engine import TabularARGN, set_random_state
+
+        model = TabularARGN(device="cpu", workspace_dir=os.path.join(workspace, "engine"), random_state=seed)
+        t0 = time.perf_counter()
+        model.fit(train)
+        t1 = time.perf_counter()
+        set_random_state(seed + 1)
+        out = model.sample(n_samples=n, device="cpu")
+        t2 = time.perf_counter()
+    timings.update(fit_s=t1 - t0, sample_s=t2 - t1)
+    out = out[list(train.columns)].reset_index(drop=True)
+    for c in train.columns.difference(CATEGORICAL):  # nullable Float64/Int64 back to numpy dtypes
+        out[c] = out[c].astype(train[c].dtype if not out[c].isna().any() else float)
+    return out
+
+
 def main():
     import torch
     from sklearn.model_selection import train_test_split
@@ -58,7 +105,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", default="cart,copula,vae,gan", help="synthlearn methods ('' for none)")
     parser.add_argument("--sdv", default="copula,tvae,ctgan", help="SDV synthesizers ('' for none)")
+    parser.add_argument("--peers", default="", help="other synthesizers: mostlyai ('' for none, the default)")
     args = parser.parse_args()
+    unknown = set(filter(None, args.peers.split(","))) - set(PEER_LABELS)
+    if unknown:
+        parser.error(f"unknown --peers {sorted(unknown)}; known: {sorted(PEER_LABELS)}")
     torch.set_num_threads(1)
 
     df = load("diamonds", 20_000)
@@ -86,6 +137,12 @@ def main():
             rows.append((f"SDV {method}", quality_score(train, out, CATEGORICAL), rf_accuracy(out, test),
                          timings["fit_s"], n / timings["sample_s"]))
             print(rows[-1], flush=True)
+    for peer in filter(None, args.peers.split(",")):
+        timings = {}
+        out = peer_synthesize(peer, train, n, 0, timings)
+        rows.append((PEER_LABELS[peer], quality_score(train, out, CATEGORICAL), rf_accuracy(out, test),
+                     timings["fit_s"], n / timings["sample_s"]))
+        print(rows[-1], flush=True)
     table = pd.DataFrame(rows, columns=["synthesizer", "sdmetrics_quality", "rf_accuracy_cut", "fit_s",
                                         "sample_rows_s"])
     real_rf = table.loc[0, "rf_accuracy_cut"]
