@@ -47,11 +47,42 @@ def test_gan_on_numbers_only():
 
 @pytest.mark.parametrize("kw, word", [(dict(batch_size=55), "multiple of pac"), (dict(pac=0), "pac"),
                                       (dict(generator_dims=(0,)), "generator_dims"),
-                                      (dict(gradient_penalty=-1), "gradient_penalty")])
+                                      (dict(gradient_penalty=-1), "gradient_penalty"),
+                                      (dict(averaging=1.0), "averaging"), (dict(averaging="yes"), "averaging")])
 def test_gan_bad_parameters(kw, word, table):
     with pytest.raises(InvalidParameterError, match=word):
         GANSynthesizer(**kw).fit(table)
 
+
+def test_weight_average_follows_the_generator_with_a_warm_up():
+    import torch
+
+    from synthlearn.synth.gan import _averaged
+
+    net = torch.nn.Linear(2, 1)
+    average = _averaged(net)
+    start = average.net.weight.clone()
+    with torch.no_grad():
+        net.weight.add_(1.0)
+    average.update(net, decay=0.999)  # first step: weight 1 - 2/11 on the old average
+    expected = start + (net.weight - start) * (1 - 2 / 11)
+    torch.testing.assert_close(average.net.weight, expected)
+    assert int(average.steps) == 1 and not average.net.weight.requires_grad
+
+
+def test_averaged_generator_is_sampled_with_recalibrated_batch_norm(table):
+    import torch
+
+    averaged = GANSynthesizer(epochs=30, batch_size=50, random_state=0).fit(table)
+    last = GANSynthesizer(epochs=30, batch_size=50, averaging=None, random_state=0).fit(table)
+    assert set(averaged.module_) == {"generator", "critic"}
+    norms = [m for m in averaged.module_["generator"].modules() if isinstance(m, torch.nn.BatchNorm1d)]
+    assert norms and all(m.momentum == 0.1 and int(m.num_batches_tracked) == 20 for m in norms)
+    # same training run, different weights sampled
+    a, b = (dict(s.module_["generator"].named_parameters()) for s in (averaged, last))
+    assert not all(torch.equal(a[k], b[k]) for k in a)
+    torch.testing.assert_close(dict(averaged.module_["critic"].named_parameters()),
+                               dict(last.module_["critic"].named_parameters()))
 
 
 def test_auto_epochs_make_enough_steps_on_small_tables():

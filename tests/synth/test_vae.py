@@ -82,5 +82,6 @@ def test_mode_layout_gathers_every_block(bimodal):
 def test_auto_epochs_make_enough_steps_on_small_tables():
     rng = np.random.default_rng(0)
     assert VAESynthesizer()._config(rng, 124).epochs == 3000  # one batch per epoch
-    assert VAESynthesizer()._config(rng, 14000).epochs == 300  # 28 batches per epoch
+    assert VAESynthesizer()._config(rng, 14000).epochs == 108  # 28 batches per epoch
+    assert VAESynthesizer()._config(rng, 10**7).epochs == 1
     assert VAESynthesizer(epochs=7)._config(rng, 124).epochs == 7

@@ -12,7 +12,12 @@
   from the generator's softmax (Gumbel-max), as in training, rather than
   taking the argmax;
 - the critic sees ``pac`` rows at once (PacGAN, against mode collapse) and is
-  trained with the WGAN gradient penalty.
+  trained with the WGAN gradient penalty;
+- beyond CTGAN, samples come from an exponential moving average of the
+  generator's weights (Yazici et al. 2019), with batch-norm statistics
+  recomputed for the averaged weights: on penguins this took the rare class's
+  recall with ``--balance`` from 0.45 to 0.95 and synthetic-trained accuracy
+  from 0.88 to 0.93 (benchmarks/RESULTS.md).
 
 Trained through the shared loop in :mod:`synthlearn.nn` with a custom step
 (critic, then generator). ``device="auto"``: CUDA when present.
@@ -30,6 +35,8 @@ from synthlearn.synth.base import Synthesizer
 from synthlearn.synth.modes import ModeEncoder
 
 _EPOCHS, _MIN_STEPS = 300, 3000  # epochs="auto"
+_SAMPLE_CHUNK = 4096
+_RECALIBRATION_BATCHES = 20  # batch-norm statistics of the averaged generator, after training
 
 
 def _build_modules(data_dim, cond_dim, embedding_dim, generator_dims, critic_dims, pac):
@@ -59,6 +66,31 @@ def _build_modules(data_dim, cond_dim, embedding_dim, generator_dims, critic_dim
     return nn.ModuleDict({"generator": generator, "critic": critic})
 
 
+def _averaged(generator):
+    """An exponential moving average of the generator's weights (Yazici et al. 2019, "The Unusual
+    Effectiveness of Averaging in GAN Training"), with its own step count for the warm-up."""
+    import copy
+
+    import torch
+    from torch import nn
+
+    class Average(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = copy.deepcopy(generator).requires_grad_(False)
+            self.register_buffer("steps", torch.zeros((), dtype=torch.long))
+
+        @torch.no_grad()
+        def update(self, source, decay):
+            self.steps += 1
+            t = int(self.steps)
+            weight = 1.0 - min(decay, (1 + t) / (10 + t))
+            for mine, theirs in zip(self.net.parameters(), source.parameters()):
+                mine.lerp_(theirs, weight)
+
+    return Average()
+
+
 class GANSynthesizer(Synthesizer):
     """Conditional tabular GAN (CTGAN).
 
@@ -77,6 +109,11 @@ class GANSynthesizer(Synthesizer):
         For both networks (Adam, betas 0.5 and 0.9).
     pac : int, default=10
     gradient_penalty : float, default=10.0
+    averaging : float or None, default=0.999
+        Decay of the exponential moving average of the generator's weights;
+        samples come from the averaged generator, whose batch-norm statistics
+        are recomputed after training. Averaging smooths the oscillation of
+        GAN training (Yazici et al. 2019). ``None`` or 0: the last weights.
     device : str, default="auto"
     verbose : bool, default=False
     random_state : int or None, default=None
@@ -90,8 +127,8 @@ class GANSynthesizer(Synthesizer):
     """
 
     def __init__(self, *, embedding_dim=128, generator_dims=(256, 256), critic_dims=(256, 256), epochs="auto",
-                 batch_size=500, learning_rate=2e-4, pac=10, gradient_penalty=10.0, device="auto", verbose=False,
-                 random_state=None):
+                 batch_size=500, learning_rate=2e-4, pac=10, gradient_penalty=10.0, averaging=0.999, device="auto",
+                 verbose=False, random_state=None):
         self.embedding_dim = embedding_dim
         self.generator_dims = generator_dims
         self.critic_dims = critic_dims
@@ -100,6 +137,7 @@ class GANSynthesizer(Synthesizer):
         self.learning_rate = learning_rate
         self.pac = pac
         self.gradient_penalty = gradient_penalty
+        self.averaging = averaging
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
@@ -118,6 +156,9 @@ class GANSynthesizer(Synthesizer):
                 raise InvalidParameterError(f"{name} must be a tuple of positive integers, got {v!r}")
         if not isinstance(self.gradient_penalty, numbers.Real) or self.gradient_penalty < 0:
             raise InvalidParameterError(f"gradient_penalty must be a number >= 0, got {self.gradient_penalty!r}")
+        if self.averaging is not None and (isinstance(self.averaging, bool) or not isinstance(self.averaging, numbers.Real)
+                                           or not 0 <= self.averaging < 1):
+            raise InvalidParameterError(f"averaging must be a number in [0, 1) or None, got {self.averaging!r}")
 
     # --------------------------------------------------------- conditions
     def _condition_layout(self):
@@ -172,6 +213,10 @@ class GANSynthesizer(Synthesizer):
         with seeded(seed, device):
             self.module_ = _build_modules(self.modes_.width_, cond_dim, self.embedding_dim,
                                           tuple(self.generator_dims), tuple(self.critic_dims), self.pac)
+        decay = self.averaging
+        if decay:
+            # the averaged generator trains along in the module (checkpoints and resume keep it)
+            self.module_["average"] = _averaged(self.module_["generator"])
         pac, lam, emb = self.pac, float(self.gradient_penalty), self.embedding_dim
 
         def sample_conditions(m):
@@ -242,6 +287,8 @@ class GANSynthesizer(Synthesizer):
                 logits = block_logits(raw)[torch.arange(m, device=device), cond_block[col]]
                 loss_g = loss_g + torch.nn.functional.cross_entropy(logits, cats, reduction="sum") / m
             backward(loss_g, opt_g)
+            if decay:
+                module["average"].update(gen, decay)
             return {"loss": loss_g.detach(), "critic_loss": loss_c.detach()}
 
         def optimizers(module):
@@ -252,7 +299,33 @@ class GANSynthesizer(Synthesizer):
         result = train(self.module_, lambda m, b: torch.zeros(()), (torch.arange(n),), config,
                        step_fn=step, optimizers=optimizers)
         self.history_ = result.history
+        if decay:
+            average = self.module_.pop("average")
+            self.module_["generator"].load_state_dict(average.net.state_dict())
+            self._recalibrate(sample_conditions, seed, device)
         self.module_.to("cpu")
+
+    def _recalibrate(self, sample_conditions, seed, device) -> None:
+        """Batch-norm statistics for the averaged weights (their running averages belong to no
+        generator that ever ran): the mean of batches drawn as in training."""
+        import torch
+
+        generator = self.module_["generator"]
+        for layer in generator.modules():
+            if isinstance(layer, torch.nn.BatchNorm1d):
+                layer.reset_running_stats()
+                layer.momentum = None  # cumulative average
+        generator.train()
+        with torch.random.fork_rng(devices=[device.index or 0] if device.type == "cuda" else []), torch.no_grad():
+            torch.manual_seed(seed)
+            for _ in range(_RECALIBRATION_BATCHES):
+                cond, *_ = sample_conditions(self.batch_size)
+                z = torch.randn(self.batch_size, self.embedding_dim, device=device)
+                generator(z if cond is None else torch.cat([z, cond], dim=1))
+        for layer in generator.modules():
+            if isinstance(layer, torch.nn.BatchNorm1d):
+                layer.momentum = 0.1
+        generator.eval()
 
     def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator):
         """Native for one fixed discrete column: its category goes into the conditional vector
@@ -277,10 +350,10 @@ class GANSynthesizer(Synthesizer):
         generator.eval()
         tanh, blocks, valid = (torch.from_numpy(a) for a in self.modes_.layout())
         flat = blocks[valid]
-        outputs = []
+        out = np.empty((n, self.modes_.width_), dtype=np.float32)
         with torch.no_grad():
-            for lo in range(0, n, 65536):
-                m = min(65536, n - lo)
+            for lo in range(0, n, _SAMPLE_CHUNK):  # chunks that stay in cache
+                m = min(_SAMPLE_CHUNK, n - lo)
                 z = torch.randn(m, self.embedding_dim, generator=gen)
                 if layout and condition is not None:
                     cond = torch.zeros(m, cond_dim)
@@ -302,8 +375,8 @@ class GANSynthesizer(Synthesizer):
                 # as in training (Gumbel-softmax), categories and modes are drawn from the softmax: the
                 # argmax of logits plus Gumbel noise
                 raw[:, flat] -= torch.empty(m, len(flat)).exponential_(generator=gen).log()
-                outputs.append(raw.numpy())
-        return self.modes_.inverse_transform(np.concatenate(outputs))
+                out[lo:lo + m] = raw.numpy()
+        return self.modes_.inverse_transform(out)
 
     def _get_state(self, folder):
         from synthlearn.nn.persist import module_arrays

@@ -4,7 +4,8 @@ Conditional GAN", section 4.2).
 Works on the shared encoding of :class:`~synthlearn.synth.TableEncoder`: every
 continuous model column is modelled by a variational Gaussian mixture
 (scikit-learn's ``BayesianGaussianMixture``, which switches off modes it does
-not need) and a value becomes a one-hot *mode* plus a scalar
+not need; fitted on at most 5,000 of the column's values, drawn at random, as
+its cost grows with the rows) and a value becomes a one-hot *mode* plus a scalar
 ``alpha = (x - mu_k) / (4 sigma_k)`` in (-1, 1); every discrete column
 (categories, missing indicators) becomes a one-hot vector. The layout is
 described by :class:`Span` entries so models know which outputs get ``tanh``
@@ -22,6 +23,7 @@ from synthlearn.synth.transform import ModelColumn
 
 _MAX_MODES = 10
 _MIN_WEIGHT = 0.005
+_FIT_ROWS = 5000  # the mixture of one column is fitted on at most this many values (its cost is linear)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class ModeEncoder:
             if n_modes == 1 or x.size < 2:
                 means, stds = np.array([x.mean() if x.size else 0.0]), np.array([max(x.std(), 1e-3) if x.size else 1.0])
             else:
+                if x.size > _FIT_ROWS:
+                    x = np.random.default_rng(random_state).choice(x, _FIT_ROWS, replace=False)
                 gm = BayesianGaussianMixture(n_components=n_modes, weight_concentration_prior_type="dirichlet_process",
                                              weight_concentration_prior=1e-3, n_init=1, max_iter=200,
                                              random_state=random_state)

@@ -26,7 +26,8 @@ from synthlearn.errors import InvalidParameterError
 from synthlearn.synth.base import Synthesizer
 from synthlearn.synth.modes import ModeEncoder
 
-_EPOCHS, _MIN_STEPS = 300, 3000  # epochs="auto"
+_STEPS = 3000  # epochs="auto": enough passes for this many optimizer steps
+_SAMPLE_CHUNK = 4096
 
 
 def _build_module(data_dim: int, hidden: tuple, embedding_dim: int, n_continuous: int):
@@ -45,7 +46,7 @@ def _build_module(data_dim: int, hidden: tuple, embedding_dim: int, n_continuous
             self.log_var = nn.Linear(width, embedding_dim)
             layers, width = [], embedding_dim
             for h in reversed(hidden):
-                layers += [nn.Linear(width, h), nn.ReLU()]
+                layers += [nn.Linear(width, h), nn.ReLU(inplace=True)]
                 width = h
             layers.append(nn.Linear(width, data_dim))
             self.decoder = nn.Sequential(*layers)
@@ -73,9 +74,10 @@ class VAESynthesizer(Synthesizer):
     hidden_layer_sizes : tuple of int, default=(128, 128)
         Encoder widths; the decoder mirrors them.
     epochs : int or "auto", default="auto"
-        Passes over the training rows. ``"auto"``: 300, or more on small
-        tables so that training makes at least 3,000 optimizer steps (300
-        full-batch steps underfit a table of a few hundred rows).
+        Passes over the training rows. ``"auto"``: as many as make 3,000
+        optimizer steps (3,000 passes over a table of a few hundred rows,
+        108 over 14,000 rows: on the diamonds benchmark 300 passes scored
+        no better).
     batch_size : int, default=500
     learning_rate : float, default=1e-3
     weight_decay : float, default=1e-5
@@ -135,7 +137,7 @@ class VAESynthesizer(Synthesizer):
         from synthlearn.nn import TrainingConfig
 
         auto = isinstance(self.epochs, str) and self.epochs == "auto"
-        config = TrainingConfig(epochs=_EPOCHS if auto else self.epochs, batch_size=self.batch_size,
+        config = TrainingConfig(epochs=1 if auto else self.epochs, batch_size=self.batch_size,
                                 learning_rate=self.learning_rate, weight_decay=self.weight_decay,
                                 validation_fraction=self.validation_fraction, patience=self.patience,
                                 device=self.device, verbose=self.verbose,
@@ -143,7 +145,7 @@ class VAESynthesizer(Synthesizer):
         config.validate()
         if auto:
             batches = math.ceil(n_rows * (1 - config.validation_fraction) / config.batch_size)
-            config.epochs = max(_EPOCHS, math.ceil(_MIN_STEPS / batches))
+            config.epochs = math.ceil(_STEPS / batches)
         return config
 
     def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:
@@ -190,18 +192,18 @@ class VAESynthesizer(Synthesizer):
         gen = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
         module = self.module_
         module.eval()
-        outputs = []
         tanh = torch.from_numpy(self.modes_.layout()[0])
+        out = np.empty((n, self.modes_.width_), dtype=np.float32)
         with torch.no_grad():
             sigma = module.sigma()[:len(tanh)]
-            for lo in range(0, n, 65536):
-                m = min(65536, n - lo)
-                z = torch.randn(m, self.embedding_dim, generator=gen)
-                out = module.decoder(z)
+            # chunks that stay in cache: large ones cost more in fresh allocations than they save
+            for lo in range(0, n, _SAMPLE_CHUNK):
+                m = min(_SAMPLE_CHUNK, n - lo)
+                rows = module.decoder(torch.randn(m, self.embedding_dim, generator=gen))
                 if len(tanh):
-                    out[:, tanh] = torch.tanh(out[:, tanh]) + torch.randn(m, len(tanh), generator=gen) * sigma
-                outputs.append(out.numpy())
-        return self.modes_.inverse_transform(np.concatenate(outputs))
+                    rows[:, tanh] = torch.tanh(rows[:, tanh]) + torch.randn(m, len(tanh), generator=gen) * sigma
+                out[lo:lo + m] = rows.numpy()
+        return self.modes_.inverse_transform(out)
 
     def _get_state(self, folder):
         from synthlearn.nn.persist import module_arrays
