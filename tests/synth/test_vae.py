@@ -64,10 +64,50 @@ def test_vae_is_reproducible_and_saves(tmp_path, bimodal):
 @pytest.mark.parametrize("kw, word", [(dict(embedding_dim=0), "embedding_dim"),
                                       (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
                                       (dict(loss_factor=-1), "loss_factor"), (dict(epochs=0), "epochs"),
-                                      (dict(device="nope"), "device")])
+                                      (dict(device="nope"), "device"), (dict(conditional="yes"), "conditional")])
 def test_vae_bad_parameters(kw, word, bimodal):
     with pytest.raises(InvalidParameterError, match=word):
         VAESynthesizer(**kw).fit(bimodal)
+
+
+def test_conditional_vae_samples_a_rare_category_natively(monkeypatch):
+    import synthlearn.synth.conditions as conditions
+
+    rng = np.random.default_rng(0)
+    n = 600
+    kind = rng.choice(["common", "other", "rare"], n, p=[0.6, 0.36, 0.04])
+    x = np.select([kind == "common", kind == "other"], [rng.normal(0, 1, n), rng.normal(-6, 1, n)], rng.normal(8, 1, n))
+    df = pd.DataFrame({"kind": kind, "x": x})
+    synth = VAESynthesizer(epochs=150, batch_size=100, random_state=0).fit(df)
+    assert synth.cond_dim_ == 3 and np.allclose(synth.category_freq_[0], pd.Series(kind).value_counts(normalize=True)
+                                                .reindex(["common", "other", "rare"]))
+
+    def no_rejection(*args, **kwargs):
+        raise AssertionError("rejection sampling used")
+
+    monkeypatch.setattr(conditions, "rejection_sample", no_rejection)
+    rare = synth.sample(300, conditions={"kind": "rare"}, random_state=0)
+    assert (rare["kind"] == "rare").all() and (rare["x"] > 4).mean() > 0.8
+    # unconditional draws keep the frequencies
+    assert 0.01 < (synth.sample(2000, random_state=1)["kind"] == "rare").mean() < 0.1
+
+
+def test_plain_vae_and_models_saved_before_the_conditional_vector(tmp_path, bimodal):
+    import json
+
+    plain = VAESynthesizer(epochs=3, conditional=False, random_state=0).fit(bimodal)
+    assert plain.cond_dim_ == 0
+    out = plain.sample(30, conditions={"g": "b"}, random_state=0)  # by rejection
+    assert (out["g"] == "b").all()
+    plain.save(tmp_path / "vae")
+    meta_path = tmp_path / "vae" / "synthesizer.json"
+    meta = json.loads(meta_path.read_text())
+    for key in ("cond_dim", "n_conditions"):  # the state of an older synthlearn
+        del meta["state"][key]
+    del meta["params"]["conditional"]
+    meta_path.write_text(json.dumps(meta))
+    old = Synthesizer.load(tmp_path / "vae")
+    pd.testing.assert_frame_equal(old.sample(20, random_state=2), plain.sample(20, random_state=2))
 
 
 def test_mode_layout_gathers_every_block(bimodal):

@@ -32,6 +32,7 @@ import numpy as np
 
 from synthlearn.errors import InvalidParameterError
 from synthlearn.synth.base import Synthesizer
+from synthlearn.synth.condvec import ConditionVectorMixin
 from synthlearn.synth.modes import ModeEncoder
 
 _EPOCHS, _MIN_STEPS = 300, 3000  # epochs="auto"
@@ -91,7 +92,7 @@ def _averaged(generator):
     return Average()
 
 
-class GANSynthesizer(Synthesizer):
+class GANSynthesizer(ConditionVectorMixin, Synthesizer):
     """Conditional tabular GAN (CTGAN).
 
     Parameters
@@ -160,16 +161,6 @@ class GANSynthesizer(Synthesizer):
                                            or not 0 <= self.averaging < 1):
             raise InvalidParameterError(f"averaging must be a number in [0, 1) or None, got {self.averaging!r}")
 
-    # --------------------------------------------------------- conditions
-    def _condition_layout(self):
-        """(model column, span start in the data, offset in the cond vector, width) for each discrete column."""
-        layout, offset = [], 0
-        for s in self.modes_.spans_:
-            if self.encoder_.columns_[s.column].discrete:
-                layout.append((s.column, s.start, offset, s.width))
-                offset += s.width
-        return layout, offset
-
     def _config(self, seed, n_rows):
         from synthlearn.nn import TrainingConfig
 
@@ -194,7 +185,7 @@ class GANSynthesizer(Synthesizer):
         device = resolve_device(self.device)
         self.modes_ = ModeEncoder().fit(X, self.encoder_.columns_, random_state=seed)
         data = torch.from_numpy(self.modes_.transform(X, rng)).to(device)
-        layout, cond_dim = self._condition_layout()
+        layout, cond_dim = self.modes_.condition_layout()
         self.cond_dim_ = cond_dim
         n = data.shape[0]
         # training by sampling: per discrete column, category frequencies and the rows of each category
@@ -202,7 +193,7 @@ class GANSynthesizer(Synthesizer):
         counts = np.zeros((len(layout), max((w for *_, w in layout), default=1)), dtype=np.int64)
         for i, (c, (*_, w)) in enumerate(zip(codes, layout)):
             counts[i, :w] = np.bincount(c, minlength=w)
-        self.category_freq_ = [counts[i, :w] / n for i, (*_, w) in enumerate(layout)]
+        self._fit_category_freq(X)
         # rows of column i sorted by category: those of category k are pool[first[i, k]:first[i, k] + counts[i, k]]
         pool = torch.from_numpy(np.concatenate([np.argsort(c, kind="stable") for c in codes] or [np.zeros(0, int)]))
         first = np.arange(len(layout))[:, None] * n + np.cumsum(counts, axis=1) - counts
@@ -327,25 +318,11 @@ class GANSynthesizer(Synthesizer):
                 layer.momentum = 0.1
         generator.eval()
 
-    def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator):
-        """Native for one fixed discrete column: its category goes into the conditional vector
-        (CTGAN's mechanism); other conditions use rejection (``None``)."""
-        layout, _ = self._condition_layout()
-        if len(fixed) != 1:
-            return None
-        (j, value), = fixed.items()
-        where = [i for i, (col, *_rest) in enumerate(layout) if col == j]
-        if not where:
-            return None
-        X = self._sample(n, rng, condition=(where[0], int(value)))
-        X[:, j] = value
-        return X
-
     def _sample(self, n: int, rng: np.random.Generator, condition: tuple | None = None) -> np.ndarray:
         import torch
 
         gen = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
-        layout, cond_dim = self._condition_layout()
+        layout, _ = self.modes_.condition_layout()
         generator = self.module_["generator"]
         generator.eval()
         tanh, blocks, valid = (torch.from_numpy(a) for a in self.modes_.layout())
@@ -355,21 +332,8 @@ class GANSynthesizer(Synthesizer):
             for lo in range(0, n, _SAMPLE_CHUNK):  # chunks that stay in cache
                 m = min(_SAMPLE_CHUNK, n - lo)
                 z = torch.randn(m, self.embedding_dim, generator=gen)
-                if layout and condition is not None:
-                    cond = torch.zeros(m, cond_dim)
-                    cond[:, layout[condition[0]][2] + condition[1]] = 1.0
-                    z = torch.cat([z, cond], dim=1)
-                elif layout:
-                    # unconditional sampling: conditions drawn with the categories' real frequencies
-                    cond = torch.zeros(m, cond_dim)
-                    col = torch.randint(len(layout), (m,), generator=gen)
-                    for i, freq in enumerate(self.category_freq_):
-                        chosen = (col == i).nonzero(as_tuple=True)[0]
-                        if len(chosen):
-                            k = torch.multinomial(torch.as_tensor(freq, dtype=torch.float32), len(chosen),
-                                                  replacement=True, generator=gen)
-                            cond[chosen, layout[i][2] + k] = 1.0
-                    z = torch.cat([z, cond], dim=1)
+                if layout:
+                    z = torch.cat([z, self._condition_vectors(m, gen, condition)], dim=1)
                 raw = generator(z)
                 raw[:, tanh] = torch.tanh(raw[:, tanh])
                 # as in training (Gumbel-softmax), categories and modes are drawn from the softmax: the
@@ -383,16 +347,14 @@ class GANSynthesizer(Synthesizer):
 
         _, arrays = self.modes_.get_state()
         arrays.update(module_arrays(self.module_))
-        for i, freq in enumerate(self.category_freq_):
-            arrays[f"category_freq_{i}"] = freq
-        return {"data_dim": self.modes_.width_, "cond_dim": self.cond_dim_, "n_conditions": len(self.category_freq_)}, arrays
+        return {"data_dim": self.modes_.width_, "cond_dim": self.cond_dim_, **self._condition_state(arrays)}, arrays
 
     def _set_state(self, state, arrays, folder):
         from synthlearn.nn.persist import load_module_arrays
 
         self.modes_ = ModeEncoder.from_state(self.encoder_.columns_, arrays)
         self.cond_dim_ = int(state["cond_dim"])
-        self.category_freq_ = [np.asarray(arrays[f"category_freq_{i}"]) for i in range(int(state["n_conditions"]))]
+        self._set_condition_state(state, arrays)
         self.module_ = _build_modules(int(state["data_dim"]), self.cond_dim_, self.embedding_dim,
                                       tuple(self.generator_dims), tuple(self.critic_dims), self.pac)
         load_module_arrays(self.module_, arrays)

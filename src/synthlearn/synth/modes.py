@@ -101,6 +101,17 @@ class ModeEncoder:
             valid[i, :s.width] = True
         return tanh, blocks, valid
 
+    def condition_layout(self) -> tuple[list[tuple[int, int, int, int]], int]:
+        """The conditional vector of the neural synthesizers: one one-hot slot per category of every
+        discrete column. Returns ``[(model column, span start in the row, offset in the vector, width)]``
+        and the vector's width."""
+        layout, offset = [], 0
+        for s in self.spans_:
+            if self.columns_[s.column].discrete:
+                layout.append((s.column, s.start, offset, s.width))
+                offset += s.width
+        return layout, offset
+
     def transform(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Encode; a value's mode is drawn from its posterior over the modes, as in CTGAN."""
         n = X.shape[0]

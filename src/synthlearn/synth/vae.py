@@ -6,12 +6,14 @@ an MLP encoder gives a Gaussian latent (mean and log-variance), a sample is
 drawn with the reparameterisation trick, and an MLP decoder reconstructs the
 row. As in TVAE, categories are the argmax of the decoder's output; drawing
 them from its softmax instead was tried and loses their dependence on the
-other columns (rare categories are the GAN's job: conditional vector and
-training-by-sampling). The loss is ``loss_factor`` times the reconstruction summed over columns
+other columns. Beyond TVAE, it is a conditional VAE: encoder and decoder also
+get the conditional vector of :mod:`synthlearn.synth.condvec` (in training, the
+row's own category of one discrete column drawn at random), so a condition on
+a discrete column, rare classes included, is sampled natively. The loss is ``loss_factor`` times the reconstruction summed over columns
 (a Gaussian likelihood with a learned scale per continuous column, cross-entropy
 for every mode and category block) plus the KL divergence to N(0, I), both per
 row, so the KL term cannot drown the reconstruction of wide tables. Sampling
-decodes standard normal draws. Trained through the shared loop in
+decodes standard normal draws with conditional vectors drawn as in training. Trained through the shared loop in
 :mod:`synthlearn.nn` (``device="auto"``: CUDA when present).
 """
 
@@ -24,27 +26,28 @@ import numpy as np
 
 from synthlearn.errors import InvalidParameterError
 from synthlearn.synth.base import Synthesizer
+from synthlearn.synth.condvec import ConditionVectorMixin
 from synthlearn.synth.modes import ModeEncoder
 
 _STEPS = 3000  # epochs="auto": enough passes for this many optimizer steps
 _SAMPLE_CHUNK = 4096
 
 
-def _build_module(data_dim: int, hidden: tuple, embedding_dim: int, n_continuous: int):
+def _build_module(data_dim: int, hidden: tuple, embedding_dim: int, n_continuous: int, cond_dim: int = 0):
     import torch
     from torch import nn
 
     class TabularVAE(nn.Module):
         def __init__(self):
             super().__init__()
-            layers, width = [], data_dim
+            layers, width = [], data_dim + cond_dim
             for h in hidden:
                 layers += [nn.Linear(width, h), nn.ReLU()]
                 width = h
             self.encoder = nn.Sequential(*layers)
             self.mean = nn.Linear(width, embedding_dim)
             self.log_var = nn.Linear(width, embedding_dim)
-            layers, width = [], embedding_dim
+            layers, width = [], embedding_dim + cond_dim
             for h in reversed(hidden):
                 layers += [nn.Linear(width, h), nn.ReLU(inplace=True)]
                 width = h
@@ -55,16 +58,16 @@ def _build_module(data_dim: int, hidden: tuple, embedding_dim: int, n_continuous
         def sigma(self):
             return self.log_sigma.exp().clamp(0.01, 1.0)
 
-        def forward(self, x):
-            h = self.encoder(x)
+        def forward(self, x, cond):
+            h = self.encoder(torch.cat([x, cond], dim=1))
             mean, log_var = self.mean(h), self.log_var(h)
             z = mean + torch.randn_like(mean) * (0.5 * log_var).exp()
-            return self.decoder(z), mean, log_var
+            return self.decoder(torch.cat([z, cond], dim=1)), mean, log_var
 
     return TabularVAE()
 
 
-class VAESynthesizer(Synthesizer):
+class VAESynthesizer(ConditionVectorMixin, Synthesizer):
     """Variational autoencoder for mixed tables (TVAE).
 
     Parameters
@@ -83,6 +86,12 @@ class VAESynthesizer(Synthesizer):
     weight_decay : float, default=1e-5
     loss_factor : float, default=2.0
         Weight of the reconstruction term against the KL term.
+    conditional : bool, default=True
+        Give encoder and decoder a conditional vector (a conditional VAE):
+        in training, each row's own category of one discrete column drawn
+        at random. Sampling draws the vectors as they were in training, and a
+        condition on one discrete column (``--where``, ``--balance``) is
+        native instead of rejection. False: a plain TVAE.
     validation_fraction : float, default=0.0
         Rows held out for early stopping (0: monitor the training loss).
     patience : int, default=300
@@ -108,7 +117,7 @@ class VAESynthesizer(Synthesizer):
     """
 
     def __init__(self, *, embedding_dim=128, hidden_layer_sizes=(128, 128), epochs="auto", batch_size=500,
-                 learning_rate=1e-3, weight_decay=1e-5, loss_factor=2.0, validation_fraction=0.0, patience=300,
+                 learning_rate=1e-3, weight_decay=1e-5, loss_factor=2.0, conditional=True, validation_fraction=0.0, patience=300,
                  device="auto", verbose=False, random_state=None):
         self.embedding_dim = embedding_dim
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -117,6 +126,7 @@ class VAESynthesizer(Synthesizer):
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.loss_factor = loss_factor
+        self.conditional = conditional
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.device = device
@@ -132,6 +142,8 @@ class VAESynthesizer(Synthesizer):
             raise InvalidParameterError(f"hidden_layer_sizes must be a tuple of positive integers, got {sizes!r}")
         if not isinstance(self.loss_factor, numbers.Real) or self.loss_factor <= 0:
             raise InvalidParameterError(f"loss_factor must be a number > 0, got {self.loss_factor!r}")
+        if not isinstance(self.conditional, (bool, np.bool_)):
+            raise InvalidParameterError(f"conditional must be True or False, got {self.conditional!r}")
 
     def _config(self, rng, n_rows):
         from synthlearn.nn import TrainingConfig
@@ -159,16 +171,30 @@ class VAESynthesizer(Synthesizer):
         data = torch.from_numpy(self.modes_.transform(X, rng))
         tanh_spans = [s for s in self.modes_.spans_ if s.activation == "tanh"]
         device = resolve_device(self.device)
+        layout, width = self.modes_.condition_layout()
+        self.cond_dim_ = width if self.conditional else 0
+        self._fit_category_freq(X)
         with seeded(config.random_state, device):
             self.module_ = _build_module(self.modes_.width_, tuple(self.hidden_layer_sizes), self.embedding_dim,
-                                         len(tanh_spans))
+                                         len(tanh_spans), self.cond_dim_)
         factor = float(self.loss_factor)
         tanh, blocks, valid = (torch.from_numpy(a).to(device) for a in self.modes_.layout())
         pad = ~valid
+        # a row's conditional vector is its own one-hot category of one discrete column drawn at random
+        source = torch.tensor([start + k for _, start, _, w in layout for k in range(w)], dtype=torch.long,
+                              device=device)
+        owner = torch.tensor([i for i, (*_, w) in enumerate(layout) for _ in range(w)], dtype=torch.long,
+                             device=device)
+
+        def conditions(x):
+            if not self.cond_dim_:
+                return x.new_zeros(x.shape[0], 0)
+            col = torch.randint(len(layout), (x.shape[0], 1), device=x.device)
+            return x[:, source] * (owner == col)
 
         def loss_fn(module, batch):
             (x,) = batch
-            out, mean, log_var = module(x)
+            out, mean, log_var = module(x, conditions(x))
             recon = x.new_zeros(())
             if len(tanh):
                 sd = module.sigma()
@@ -186,7 +212,7 @@ class VAESynthesizer(Synthesizer):
         self.history_ = result.history
         self.module_.to("cpu")
 
-    def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+    def _sample(self, n: int, rng: np.random.Generator, condition: tuple | None = None) -> np.ndarray:
         import torch
 
         gen = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
@@ -199,7 +225,8 @@ class VAESynthesizer(Synthesizer):
             # chunks that stay in cache: large ones cost more in fresh allocations than they save
             for lo in range(0, n, _SAMPLE_CHUNK):
                 m = min(_SAMPLE_CHUNK, n - lo)
-                rows = module.decoder(torch.randn(m, self.embedding_dim, generator=gen))
+                z = torch.randn(m, self.embedding_dim, generator=gen)
+                rows = module.decoder(torch.cat([z, self._condition_vectors(m, gen, condition)], dim=1))
                 if len(tanh):
                     rows[:, tanh] = torch.tanh(rows[:, tanh]) + torch.randn(m, len(tanh), generator=gen) * sigma
                 out[lo:lo + m] = rows.numpy()
@@ -210,12 +237,15 @@ class VAESynthesizer(Synthesizer):
 
         _, arrays = self.modes_.get_state()
         arrays.update(module_arrays(self.module_))
-        return {"data_dim": self.modes_.width_, "n_continuous": sum(s.activation == "tanh" for s in self.modes_.spans_)}, arrays
+        return {"data_dim": self.modes_.width_, "n_continuous": sum(s.activation == "tanh" for s in self.modes_.spans_),
+                "cond_dim": self.cond_dim_, **self._condition_state(arrays)}, arrays
 
     def _set_state(self, state, arrays, folder):
         from synthlearn.nn.persist import load_module_arrays
 
         self.modes_ = ModeEncoder.from_state(self.encoder_.columns_, arrays)
+        self.cond_dim_ = int(state.get("cond_dim", 0))  # 0: saved before the conditional vector
+        self._set_condition_state(state, arrays)
         self.module_ = _build_module(int(state["data_dim"]), tuple(self.hidden_layer_sizes), self.embedding_dim,
-                                     int(state["n_continuous"]))
+                                     int(state["n_continuous"]), self.cond_dim_)
         load_module_arrays(self.module_, arrays)

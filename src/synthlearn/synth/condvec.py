@@ -1,0 +1,67 @@
+"""The conditional vector of the neural synthesizers (Xu et al. 2019, section 4.3).
+
+One slot per category of every discrete column (:meth:`ModeEncoder.condition_layout`);
+a vector names one category of one column. The GAN learns it by training-by-sampling,
+the VAE from each row's own category of a column drawn at random. Unconditional
+sampling draws the column uniformly and the category with its real frequency, which
+is the vector's distribution in training; a condition on one discrete column is
+native (every vector names its category), other conditions fall back to rejection.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class ConditionVectorMixin:
+    """For synthesizers with a fitted ``modes_`` (:class:`~synthlearn.synth.modes.ModeEncoder`),
+    ``cond_dim_`` (0: no conditional vector) and a ``_sample(n, rng, condition=None)`` that takes
+    ``(layout index, category code)``."""
+
+    def _fit_category_freq(self, X: np.ndarray) -> None:
+        layout, _ = self.modes_.condition_layout()
+        self.category_freq_ = [np.bincount(X[:, j].astype(np.int64), minlength=w) / len(X)
+                               for j, _start, _offset, w in layout]
+
+    def _condition_vectors(self, m: int, gen, condition: tuple | None = None):
+        """An ``(m, width)`` float tensor of conditional vectors, drawn with the torch generator ``gen``."""
+        import torch
+
+        layout, _ = self.modes_.condition_layout()
+        cond = torch.zeros(m, self.cond_dim_)
+        if not self.cond_dim_:
+            return cond
+        if condition is not None:
+            cond[:, layout[condition[0]][2] + condition[1]] = 1.0
+            return cond
+        col = torch.randint(len(layout), (m,), generator=gen)
+        for i, freq in enumerate(self.category_freq_):
+            chosen = (col == i).nonzero(as_tuple=True)[0]
+            if len(chosen):
+                k = torch.multinomial(torch.as_tensor(freq, dtype=torch.float32), len(chosen), replacement=True,
+                                      generator=gen)
+                cond[chosen, layout[i][2] + k] = 1.0
+        return cond
+
+    def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator):
+        """Native for one fixed discrete column: its category goes into the conditional vector;
+        other conditions use rejection (``None``)."""
+        layout, _ = self.modes_.condition_layout()
+        if len(fixed) != 1 or not self.cond_dim_:
+            return None
+        (j, value), = fixed.items()
+        where = [i for i, (col, *_rest) in enumerate(layout) if col == j]
+        if not where:
+            return None
+        X = self._sample(n, rng, condition=(where[0], int(value)))
+        X[:, j] = value
+        return X
+
+    def _condition_state(self, arrays: dict) -> dict:
+        for i, freq in enumerate(self.category_freq_):
+            arrays[f"category_freq_{i}"] = freq
+        return {"n_conditions": len(self.category_freq_)}
+
+    def _set_condition_state(self, state: dict, arrays: dict) -> None:
+        self.category_freq_ = [np.asarray(arrays[f"category_freq_{i}"])
+                               for i in range(int(state.get("n_conditions", 0)))]
