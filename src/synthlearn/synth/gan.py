@@ -157,8 +157,8 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
                 raise InvalidParameterError(f"{name} must be a tuple of positive integers, got {v!r}")
         if not isinstance(self.gradient_penalty, numbers.Real) or self.gradient_penalty < 0:
             raise InvalidParameterError(f"gradient_penalty must be a number >= 0, got {self.gradient_penalty!r}")
-        if self.averaging is not None and (isinstance(self.averaging, bool) or not isinstance(self.averaging, numbers.Real)
-                                           or not 0 <= self.averaging < 1):
+        decay = self.averaging
+        if decay is not None and (isinstance(decay, bool) or not isinstance(decay, numbers.Real) or not 0 <= decay < 1):
             raise InvalidParameterError(f"averaging must be a number in [0, 1) or None, got {self.averaging!r}")
 
     def _config(self, seed, n_rows):

@@ -9,12 +9,15 @@ them from its softmax instead was tried and loses their dependence on the
 other columns. Beyond TVAE, it is a conditional VAE: encoder and decoder also
 get the conditional vector of :mod:`synthlearn.synth.condvec` (in training, the
 row's own category of one discrete column drawn at random), so a condition on
-a discrete column, rare classes included, is sampled natively. The loss is ``loss_factor`` times the reconstruction summed over columns
-(a Gaussian likelihood with a learned scale per continuous column, cross-entropy
+a discrete column, rare classes included, is sampled natively.
+
+The loss is ``loss_factor`` times the reconstruction summed over columns (a
+Gaussian likelihood with a learned scale per continuous column, cross-entropy
 for every mode and category block) plus the KL divergence to N(0, I), both per
 row, so the KL term cannot drown the reconstruction of wide tables. Sampling
-decodes standard normal draws with conditional vectors drawn as in training. Trained through the shared loop in
-:mod:`synthlearn.nn` (``device="auto"``: CUDA when present).
+decodes standard normal draws with conditional vectors drawn as in training.
+Trained through the shared loop in :mod:`synthlearn.nn` (``device="auto"``:
+CUDA when present).
 """
 
 from __future__ import annotations
@@ -117,8 +120,8 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
     """
 
     def __init__(self, *, embedding_dim=128, hidden_layer_sizes=(128, 128), epochs="auto", batch_size=500,
-                 learning_rate=1e-3, weight_decay=1e-5, loss_factor=2.0, conditional=True, validation_fraction=0.0, patience=300,
-                 device="auto", verbose=False, random_state=None):
+                 learning_rate=1e-3, weight_decay=1e-5, loss_factor=2.0, conditional=True, validation_fraction=0.0,
+                 patience=300, device="auto", verbose=False, random_state=None):
         self.embedding_dim = embedding_dim
         self.hidden_layer_sizes = hidden_layer_sizes
         self.epochs = epochs
@@ -135,7 +138,8 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        if isinstance(self.embedding_dim, bool) or not isinstance(self.embedding_dim, numbers.Integral) or self.embedding_dim < 1:
+        dim = self.embedding_dim
+        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or dim < 1:
             raise InvalidParameterError(f"embedding_dim must be a positive integer, got {self.embedding_dim!r}")
         sizes = self.hidden_layer_sizes
         if not isinstance(sizes, (tuple, list)) or not all(isinstance(h, numbers.Integral) and h > 0 for h in sizes):
