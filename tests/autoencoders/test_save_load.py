@@ -79,3 +79,34 @@ def test_loading_names_the_missing_or_broken_file(tmp_path):
         load_model(tmp_path / "m3")
     with pytest.raises(ModelFileError, match="not a model folder"):
         load_model(tmp_path / "nowhere")
+
+
+def test_sequence_autoencoder_round_trip_keeps_the_scaler_and_forecasts(tmp_path):
+    from sklearn.preprocessing import StandardScaler
+
+    from synthlearn.autoencoders import SequenceAutoencoder
+
+    series = 10 + 3 * np.sin(np.arange(160) / 4) + np.random.default_rng(0).normal(0, 0.2, 160)
+    model = SequenceAutoencoder(window=12, horizon=3, hidden_size=8, epochs=3, random_state=0).fit(series)
+    loaded = load_model(save_model(model, tmp_path / "seq"))
+    assert isinstance(loaded.scaler_, StandardScaler) and loaded.window_ == 12
+    np.testing.assert_array_equal(loaded.scaler_.mean_, model.scaler_.mean_)
+    np.testing.assert_array_equal(loaded.forecast(series, steps=7), model.forecast(series, steps=7))
+    windows = series[:48].reshape(4, 12)
+    np.testing.assert_array_equal(loaded.transform(windows), model.transform(windows))
+
+
+def test_autorec_round_trip_keeps_the_training_ratings(tmp_path):
+    from scipy import sparse
+
+    from synthlearn.autoencoders import AutoRec
+    from synthlearn.generate import make_ratings
+
+    data = make_ratings(n_users=40, n_items=30, n_ratings=600, min_per_user=5, random_state=0)
+    model = AutoRec(hidden_size=6, epochs=3, random_state=0).fit(data.ratings)
+    loaded = load_model(save_model(model, tmp_path / "rec"))
+    assert sparse.issparse(loaded.ratings_) and (loaded.ratings_ != model.ratings_).nnz == 0
+    assert (loaded.observed_ != model.observed_).nnz == 0
+    np.testing.assert_array_equal(loaded.recommend(k=3), model.recommend(k=3))
+    pairs = ([0, 1, 2], [3, 4, 5])
+    np.testing.assert_array_equal(loaded.predict_ratings(*pairs), model.predict_ratings(*pairs))

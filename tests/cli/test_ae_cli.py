@@ -100,18 +100,31 @@ def test_workbench_reduce_with_an_autoencoder(files):
 
 
 def test_forecast_writes_the_next_steps(files):
+    from synthlearn.autoencoders import load_model
+    from synthlearn.autoencoders.persist import model_metadata
+
     result = invoke("ae", "forecast", files / "series.csv", "--column", "y", "--window", "12", "--steps", "6",
-                    "--epochs", "5", "--out", files / "fc.csv", "-q")
+                    "--epochs", "5", "--out", files / "fc.csv", "--save-model", files / "seq", "-q")
     assert result.exit_code == 0, result.stderr
     fc = pd.read_csv(files / "fc.csv")
     assert list(fc.columns) == ["step", "y"] and len(fc) == 6 and fc["y"].abs().max() < 3
+    series = pd.read_csv(files / "series.csv")["y"].to_numpy()
+    np.testing.assert_allclose(load_model(files / "seq").forecast(series, steps=6), fc["y"], rtol=1e-9)
+    assert model_metadata(files / "seq")["column"] == "y"
 
 
 def test_recommend_never_returns_rated_items(files):
+    from synthlearn.autoencoders import load_model
+    from synthlearn.autoencoders.persist import model_metadata
+
     result = invoke("ae", "recommend", files / "ratings.csv", "--user", "who", "--item", "what", "--rating", "stars",
-                    "--k", "3", "--epochs", "5", "--out", files / "rec.csv", "-q")
+                    "--k", "3", "--epochs", "5", "--out", files / "rec.csv", "--save-model", files / "rec", "-q")
     assert result.exit_code == 0, result.stderr
     recs = pd.read_csv(files / "rec.csv")
+    meta = model_metadata(files / "rec")
+    top = load_model(files / "rec").recommend(k=3)
+    first = recs[recs["who"] == meta["user_ids"][0]].sort_values("rank")["what"].tolist()
+    assert first == [meta["item_ids"][i] for i in top[0] if i >= 0]
     assert list(recs.columns) == ["who", "rank", "what", "predicted_rating"]
     rated = set(map(tuple, pd.read_csv(files / "ratings.csv")[["who", "what"]].to_numpy()))
     assert not rated & set(map(tuple, recs[["who", "what"]].to_numpy()))

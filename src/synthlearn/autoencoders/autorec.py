@@ -172,6 +172,8 @@ class AutoRec(TransformerMixin, BaseEstimator):
         (Linear, hidden_size → n_users), on the CPU in float64.
     ratings_ : scipy.sparse.csr_array of shape (n_users, n_items)
         The training ratings, the default input of ``predict_ratings``, ``recommend`` and ``score``.
+    observed_ : scipy.sparse.csr_array of shape (n_users, n_items)
+        1 where a training rating exists (a rating may be 0).
     n_users_, n_items_ : int
     n_features_in_ : int
         Equal to ``n_items_`` (the columns of ``R``).
@@ -238,7 +240,6 @@ class AutoRec(TransformerMixin, BaseEstimator):
 
         import torch
 
-        from synthlearn.autoencoders.networks import ACTIVATIONS
         from synthlearn.nn import TrainingConfig, resolve_device, train
         from synthlearn.nn.training import seeded
 
@@ -246,10 +247,7 @@ class AutoRec(TransformerMixin, BaseEstimator):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         device = resolve_device(self.device)
         with seeded(seed, device):
-            self.module_ = torch.nn.ModuleDict({
-                "encoder": torch.nn.Sequential(torch.nn.Linear(n_users, self.hidden_size),
-                                               ACTIVATIONS[self.activation]()),
-                "decoder": torch.nn.Linear(self.hidden_size, n_users)})
+            self.module_ = self._build_module(n_users)
         config = TrainingConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
                                 lr_schedule=self.lr_schedule, validation_fraction=0.0, patience=self.patience,
                                 device=str(device),
@@ -274,7 +272,7 @@ class AutoRec(TransformerMixin, BaseEstimator):
 
         self.module_.to("cpu", torch.float64)
         self.ratings_ = sparse.csr_array(np.where(observed > 0, values, 0.0))
-        self._observed = sparse.csr_array(observed)
+        self.observed_ = sparse.csr_array(observed)
         self.n_users_, self.n_items_ = n_users, n_items
         self.n_features_in_ = n_items
         seen = values[observed > 0]
@@ -302,10 +300,21 @@ class AutoRec(TransformerMixin, BaseEstimator):
 
     def _known(self, known):
         if known is None:
-            return self.ratings_.toarray(), self._observed.toarray()
+            return self.ratings_.toarray(), self.observed_.toarray()
         return self._matrix(known)
 
     # ------------------------------------------------------------------ guts
+    def _build_module(self, n_users=None):
+        """The network: item vectors of ``n_users`` ratings through the code and back (also for loading)."""
+        import torch
+
+        from synthlearn.autoencoders.networks import ACTIVATIONS
+
+        n_users = self.n_users_ if n_users is None else n_users
+        return torch.nn.ModuleDict({
+            "encoder": torch.nn.Sequential(torch.nn.Linear(n_users, self.hidden_size), ACTIVATIONS[self.activation]()),
+            "decoder": torch.nn.Linear(self.hidden_size, n_users)})
+
     def _centred(self, values, observed):
         return self._input(np.where(observed > 0, values - self.mean_, 0.0), observed)
 

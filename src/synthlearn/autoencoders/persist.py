@@ -5,7 +5,9 @@ its small fitted attributes and the library versions) and ``arrays.npz`` (the
 network's weights and any fitted arrays). Loading builds the class named in
 the config — only classes exported by :mod:`synthlearn.autoencoders` — from
 its parameters, rebuilds the network through the model's ``_build_module``
-hook and loads the weights into it.
+hook and loads the weights into it. Fitted scikit-learn scalers inside a model
+(``SequenceAutoencoder.scaler_``) are stored as their fitted arrays, and SciPy
+sparse matrices (``AutoRec.ratings_``) as their CSR arrays.
 """
 
 from __future__ import annotations
@@ -25,6 +27,14 @@ ARRAYS = "arrays.npz"
 FORMAT_VERSION = 1
 _WEIGHTS = "weight__"
 _ATTR = "attr__"
+_SPARSE = "sparse__"
+
+
+def _fitted_sklearn() -> dict:
+    """Fitted scikit-learn objects a model may hold, rebuilt from their parameters and fitted arrays."""
+    from sklearn.preprocessing import StandardScaler
+
+    return {"StandardScaler": StandardScaler}
 
 
 def _classes() -> dict:
@@ -71,8 +81,15 @@ def _describe(model, arrays: dict, prefix: str) -> dict:
     for key, value in vars(model).items():
         if not key.endswith("_") or key.startswith("_") or key == "module_":
             continue
-        if isinstance(value, BaseEstimator):
+        if isinstance(value, BaseEstimator) and type(value).__name__ in _fitted_sklearn():
+            attributes[key] = {"__sklearn__": _describe_sklearn(value, arrays, f"{prefix}{key}.")}
+        elif isinstance(value, BaseEstimator):
             nested[key] = _describe(value, arrays, f"{prefix}{key}.")
+        elif _is_sparse(value):
+            csr = value.tocsr()
+            for part in ("data", "indices", "indptr"):
+                arrays[f"{prefix}{_SPARSE}{key}.{part}"] = getattr(csr, part)
+            attributes[key] = {"__sparse__": list(csr.shape)}
         elif isinstance(value, np.ndarray):
             if value.dtype == object:
                 attributes[key] = {"__array__": _json_value(value.tolist())}
@@ -89,6 +106,36 @@ def _describe(model, arrays: dict, prefix: str) -> dict:
             arrays[f"{prefix}{_WEIGHTS}{key}"] = value.detach().cpu().numpy()
     return {"class": name, "params": params, "attributes": attributes, "nested": nested,
             "has_module": module is not None}
+
+
+def _is_sparse(value) -> bool:
+    from scipy import sparse
+
+    return sparse.issparse(value)
+
+
+def _describe_sklearn(estimator, arrays: dict, prefix: str) -> dict:
+    """A fitted scikit-learn object of :func:`_fitted_sklearn`: parameters, numbers, arrays under ``prefix``."""
+    fitted = {}
+    for key, value in vars(estimator).items():
+        if not key.endswith("_") or key.startswith("_"):
+            continue
+        if isinstance(value, np.ndarray) and value.dtype != object:
+            arrays[f"{prefix}{_ATTR}{key}"] = value
+        else:
+            fitted[key] = _json_value(value)
+    return {"class": type(estimator).__name__, "params": _json_value(estimator.get_params(deep=False)),
+            "fitted": fitted}
+
+
+def _build_sklearn(entry: dict, arrays, prefix: str):
+    estimator = _fitted_sklearn()[entry["class"]](**_tuples(entry["params"]))
+    for key, value in entry["fitted"].items():
+        setattr(estimator, key, value)
+    for key in arrays.files:
+        if key.startswith(prefix + _ATTR):
+            setattr(estimator, key[len(prefix + _ATTR):], np.array(arrays[key]))
+    return estimator
 
 
 def _describe_unfitted(estimator) -> dict:
@@ -164,6 +211,13 @@ def _build(entry: dict, arrays, prefix: str, folder: Path):
             setattr(model, key, value)
         elif isinstance(value, dict) and "__array__" in value:
             setattr(model, key, np.array(value["__array__"], dtype=object))
+        elif isinstance(value, dict) and "__sklearn__" in value:
+            setattr(model, key, _build_sklearn(value["__sklearn__"], arrays, f"{prefix}{key}."))
+        elif isinstance(value, dict) and "__sparse__" in value:
+            from scipy import sparse
+
+            parts = [np.array(arrays[f"{prefix}{_SPARSE}{key}.{part}"]) for part in ("data", "indices", "indptr")]
+            setattr(model, key, sparse.csr_array(tuple(parts), shape=tuple(value["__sparse__"])))
         else:
             setattr(model, key, _tuple(value))
     for key in arrays.files:

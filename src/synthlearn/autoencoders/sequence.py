@@ -299,6 +299,12 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         self.random_seed_ = seed
 
     # ------------------------------------------------------------------ network
+    def _build_module(self):
+        """The network for the fitted shapes (used by loading)."""
+        import torch
+
+        return self._build(torch.nn)
+
     def _build(self, nn):
         rnn = nn.GRU if self.cell == "gru" else nn.LSTM
         h, c, L = self.hidden_size, self.n_channels_, self.num_layers

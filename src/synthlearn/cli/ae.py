@@ -497,6 +497,8 @@ def forecast(
                                 "forecasts continue recursively."),
     out: Path = typer.Option(Path("forecast.csv"), "--out", "-o", help="Table of the forecast (.csv or .parquet)."),
     epochs: int = typer.Option(200, "--epochs", help="Most epochs (early stopping may end sooner)."),
+    save: Optional[Path] = typer.Option(None, "--save-model", help="Also save the trained model here "
+                                        "(load it in Python with synthlearn.autoencoders.load_model)."),
     seed: int = _SEED,
     quiet: bool = _QUIET,
 ) -> None:
@@ -507,11 +509,14 @@ def forecast(
     import pandas as pd
 
     from synthlearn.autoencoders import SequenceAutoencoder
-    from synthlearn.cli.options import writable_file
+    from synthlearn.autoencoders.persist import save_model
+    from synthlearn.cli.options import writable_file, writable_folder
     from synthlearn.data import read_table
     from synthlearn.errors import InvalidParameterError
 
     out = writable_file(out)
+    if save is not None:
+        writable_folder(save)
     if steps < 1:
         raise InvalidParameterError(f"--steps must be at least 1, got {steps}")
     with Progress(quiet) as progress:
@@ -533,6 +538,8 @@ def forecast(
         predicted = model.forecast(values, steps=steps)
         frame = pd.DataFrame({"step": np.arange(1, steps + 1), column: predicted})
         _write_frame(frame, out, source=data)
+        if save is not None:
+            save_model(model, save, metadata={"kind": "sequence", "column": column})
     if not quiet:
         progress.done(f"wrote {out} ({steps} steps after row {len(values)})")
 
@@ -548,6 +555,8 @@ def recommend(
     out: Path = typer.Option(Path("recommendations.csv"), "--out", "-o", help="Table: user, rank, item, "
                              "predicted rating (.csv or .parquet)."),
     epochs: int = typer.Option(100, "--epochs", help="Most epochs (the cosine learning-rate schedule spans them)."),
+    save: Optional[Path] = typer.Option(None, "--save-model", help="Also save the trained model here, with the "
+                                        "user and item ids of its rows and columns."),
     seed: int = _SEED,
     quiet: bool = _QUIET,
 ) -> None:
@@ -558,11 +567,14 @@ def recommend(
     import pandas as pd
 
     from synthlearn.autoencoders import AutoRec
-    from synthlearn.cli.options import writable_file
+    from synthlearn.autoencoders.persist import save_model
+    from synthlearn.cli.options import writable_file, writable_folder
     from synthlearn.data import read_table
     from synthlearn.errors import InvalidParameterError
 
     out = writable_file(out)
+    if save is not None:
+        writable_folder(save)
     if k < 1:
         raise InvalidParameterError(f"--k must be at least 1, got {k}")
     with Progress(quiet) as progress:
@@ -588,5 +600,9 @@ def recommend(
                 for u in range(len(user_ids)) for rank, i in enumerate(top[u]) if i >= 0]
         frame = pd.DataFrame(rows, columns=[user, "rank", item, "predicted_rating"])
         _write_frame(frame, out, source=data)
+        if save is not None:
+            ids = {f"{name}_ids": [v if isinstance(v, (int, float, str)) else str(v) for v in index.tolist()]
+                   for name, index in (("user", user_ids), ("item", item_ids))}
+            save_model(model, save, metadata={"kind": "autorec", "user": user, "item": item, "rating": rating, **ids})
     if not quiet:
         progress.done(f"wrote {out} (top {k} for {len(user_ids)} users)")
