@@ -52,7 +52,8 @@ bench: $(BENCH_VENV)/.installed $(VENV)/.installed-dev
 	$(BENCH_PY) benchmarks/synth_quality.py
 	$(BENCH_PY) benchmarks/deep_synth.py
 	$(BENCH_PY) benchmarks/deep_synth.py --tables diamonds
-	$(BENCH_PY) benchmarks/diamonds_side.py
+	$(BENCH_PY) benchmarks/deep_synth.py --epochs 1 --sampling-only --tables penguins,diamonds
+	$(BENCH_PY) benchmarks/diamonds_side.py --peers mostlyai
 	$(PY) benchmarks/learn.py
 	$(PY) benchmarks/generate.py
 	$(PY) benchmarks/autoencoders.py
