@@ -29,8 +29,9 @@ def synthesize(
     no_copies: bool = typer.Option(False, "--no-copies", help="Never output a row identical to a training row."),
     min_distance: Optional[float] = typer.Option(None, "--min-distance", help="Also redraw rows closer than this "
                                                  "Gower distance (0-1, the report's DCR) to any training row."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs (neural methods: vae)."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Mini-batch size (neural methods: vae)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs (vae, gan; default: enough for "
+                                         "3,000 steps, and at least 300 for the gan)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Mini-batch size (vae, gan)."),
     device: str = typer.Option("auto", "--device", help="Torch device for neural methods: auto (CUDA if present), cpu, cuda."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
 ) -> None:
