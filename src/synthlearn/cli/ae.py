@@ -139,6 +139,16 @@ def _write_array(array, out: Path) -> None:
     write_images(array, out)
 
 
+def _check_outputs(out: Path, save: Optional[Path]) -> Path:
+    """Refuse an unwritable output table or --save-model folder before any work; returns the table path."""
+    from synthlearn.cli.options import writable_file, writable_folder
+
+    out = writable_file(out)
+    if save is not None:
+        writable_folder(save)
+    return out
+
+
 def _check_image_out(out: Path) -> Path:
     from synthlearn.cli.options import writable_file, writable_folder
     from synthlearn.errors import FileFormatError
@@ -249,11 +259,8 @@ def reduce(
     Example: synthlearn ae reduce penguins.csv --code-size 2 --out codes.csv
     """
     from synthlearn.autoencoders.persist import save_model
-    from synthlearn.cli.options import writable_file, writable_folder
 
-    out = writable_file(out)
-    if save is not None:
-        writable_folder(save)
+    out = _check_outputs(out, save)
     with Progress(quiet) as progress:
         X, info = _read_input(data, progress)
         images_as_images = _takes_images(model)
@@ -510,13 +517,10 @@ def forecast(
 
     from synthlearn.autoencoders import SequenceAutoencoder
     from synthlearn.autoencoders.persist import save_model
-    from synthlearn.cli.options import writable_file, writable_folder
     from synthlearn.data import read_table
     from synthlearn.errors import InvalidParameterError
 
-    out = writable_file(out)
-    if save is not None:
-        writable_folder(save)
+    out = _check_outputs(out, save)
     if steps < 1:
         raise InvalidParameterError(f"--steps must be at least 1, got {steps}")
     with Progress(quiet) as progress:
@@ -568,13 +572,10 @@ def recommend(
 
     from synthlearn.autoencoders import AutoRec
     from synthlearn.autoencoders.persist import save_model
-    from synthlearn.cli.options import writable_file, writable_folder
     from synthlearn.data import read_table
     from synthlearn.errors import InvalidParameterError
 
-    out = writable_file(out)
-    if save is not None:
-        writable_folder(save)
+    out = _check_outputs(out, save)
     if k < 1:
         raise InvalidParameterError(f"--k must be at least 1, got {k}")
     with Progress(quiet) as progress:

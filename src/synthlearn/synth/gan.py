@@ -302,10 +302,11 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         import torch
 
         generator = self.module_["generator"]
-        for layer in generator.modules():
-            if isinstance(layer, torch.nn.BatchNorm1d):
-                layer.reset_running_stats()
-                layer.momentum = None  # cumulative average
+        norms = [layer for layer in generator.modules() if isinstance(layer, torch.nn.BatchNorm1d)]
+        momenta = [layer.momentum for layer in norms]
+        for layer in norms:
+            layer.reset_running_stats()
+            layer.momentum = None  # cumulative average
         generator.train()
         with torch.random.fork_rng(devices=[device.index or 0] if device.type == "cuda" else []), torch.no_grad():
             torch.manual_seed(seed)
@@ -313,16 +314,14 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
                 cond, *_ = sample_conditions(self.batch_size)
                 z = torch.randn(self.batch_size, self.embedding_dim, device=device)
                 generator(z if cond is None else torch.cat([z, cond], dim=1))
-        for layer in generator.modules():
-            if isinstance(layer, torch.nn.BatchNorm1d):
-                layer.momentum = 0.1
+        for layer, momentum in zip(norms, momenta):
+            layer.momentum = momentum
         generator.eval()
 
     def _sample(self, n: int, rng: np.random.Generator, condition: tuple | None = None) -> np.ndarray:
         import torch
 
         gen = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
-        layout, _ = self.modes_.condition_layout()
         generator = self.module_["generator"]
         generator.eval()
         tanh, blocks, valid = (torch.from_numpy(a) for a in self.modes_.layout())
@@ -332,8 +331,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
             for lo in range(0, n, _SAMPLE_CHUNK):  # chunks that stay in cache
                 m = min(_SAMPLE_CHUNK, n - lo)
                 z = torch.randn(m, self.embedding_dim, generator=gen)
-                if layout:
-                    z = torch.cat([z, self._condition_vectors(m, gen, condition)], dim=1)
+                z = torch.cat([z, self._condition_vectors(m, gen, condition)], dim=1)
                 raw = generator(z)
                 raw[:, tanh] = torch.tanh(raw[:, tanh])
                 # as in training (Gumbel-softmax), categories and modes are drawn from the softmax: the

@@ -82,6 +82,12 @@ class ModeEncoder:
                 spans += [Span(start, 1, "tanh", j), Span(start + 1, k, "softmax", j)]
                 start += 1 + k
         self.spans_, self.width_ = spans, start
+        layout, offset = [], 0
+        for s in spans:
+            if self.columns_[s.column].discrete:
+                layout.append((s.column, s.start, offset, s.width))
+                offset += s.width
+        self._condition_layout = (layout, offset)
 
     def layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions for vectorised losses: the ``tanh`` outputs, and every softmax block padded to one grid.
@@ -105,12 +111,7 @@ class ModeEncoder:
         """The conditional vector of the neural synthesizers: one one-hot slot per category of every
         discrete column. Returns ``[(model column, span start in the row, offset in the vector, width)]``
         and the vector's width."""
-        layout, offset = [], 0
-        for s in self.spans_:
-            if self.columns_[s.column].discrete:
-                layout.append((s.column, s.start, offset, s.width))
-                offset += s.width
-        return layout, offset
+        return self._condition_layout
 
     def transform(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Encode; a value's mode is drawn from its posterior over the modes, as in CTGAN."""
