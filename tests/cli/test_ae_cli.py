@@ -135,6 +135,8 @@ def test_recommend_never_returns_rated_items(files):
     (["forecast", "{f}/series.csv", "--column", "z", "--out", "{f}/x.csv"], "--column 'z' is not a column"),
     (["forecast", "{f}/series.csv", "--column", "y", "--window", "200", "--out", "{f}/x.csv"], "need at least"),
     (["recommend", "{f}/ratings.csv", "--user", "who", "--out", "{f}/x.csv"], "--item 'item' is not a column"),
+    (["forecast", "{f}/series.csv", "--column", "y", "--out", "{f}/x.csv", "--save-model", "{f}/series.csv/m"],
+     "--save-model '"),
     (["train", "{f}/digits.npy", "--model", "cnv", "--out", "{f}/x"], "did you mean 'conv'"),
     (["train", "{f}/missing.npy", "--out", "{f}/x"], "does not exist"),
     (["train", "{f}/p.csv", "--model", "autoencoder", "-k", "40", "--out", "{f}/x"], "code_size=40 is larger"),

@@ -145,7 +145,7 @@ def _check_outputs(out: Path, save: Optional[Path]) -> Path:
 
     out = writable_file(out)
     if save is not None:
-        writable_folder(save)
+        writable_folder(save, "--save-model")
     return out
 
 

@@ -12,22 +12,24 @@ from synthlearn.data import Schema, infer_schema
 from synthlearn.errors import ColumnError, DataError, FileFormatError
 
 
-def writable_folder(path: Path) -> Path:
-    """Check, before any work is done, that the folder ``path`` can be written (it is not created yet)."""
+def writable_folder(path: Path, option: str = "--out") -> Path:
+    """Check, before any work is done, that the folder ``path`` can be written (it is not created yet);
+    errors name ``option``."""
     if path.exists():
         if not path.is_dir():
-            raise FileFormatError(f"--out '{path}' is a file; give a folder")
+            raise FileFormatError(f"{option} '{path}' is a file; give a folder")
         try:
             with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
                 pass
         except OSError as exc:
-            raise FileFormatError(f"cannot write to --out '{path}' ({exc.strerror}); choose a writable folder") from None
+            raise FileFormatError(f"cannot write to {option} '{path}' ({exc.strerror}); "
+                                  f"choose a writable folder") from None
         return path
     ancestor = path.absolute().parent
     while not ancestor.exists():
         ancestor = ancestor.parent
     if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
-        raise FileFormatError(f"cannot create --out '{path}': '{ancestor}' is not a writable folder; "
+        raise FileFormatError(f"cannot create {option} '{path}': '{ancestor}' is not a writable folder; "
                               f"choose a writable location")
     return path
 
