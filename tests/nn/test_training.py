@@ -172,3 +172,21 @@ def test_save_and_load_module(tmp_path):
     (tmp_path / "m" / "weights.pt").unlink()
     with pytest.raises(ModelFileError, match="weights.pt"):
         load_module_state(tmp_path / "m")
+
+
+def test_make_optimizer_fuses_where_torch_can_and_falls_back(monkeypatch):
+    from synthlearn.nn import training
+
+    params = list(torch.nn.Linear(3, 2).parameters())
+    opt = training.make_optimizer("adam", params, lr=0.1)
+    assert opt.defaults["fused"] and opt.defaults["lr"] == 0.1
+
+    class Unfusable(torch.optim.SGD):
+        def __init__(self, params, fused=None, **kw):
+            if fused:
+                raise RuntimeError("fused is not supported")
+            super().__init__(params, **kw)
+
+    monkeypatch.setitem(training.OPTIMIZERS, "sgd", Unfusable)
+    opt = training.make_optimizer("sgd", (p for p in params), lr=0.1)  # a generator is read once
+    assert isinstance(opt, Unfusable) and len(opt.param_groups[0]["params"]) == 2

@@ -89,3 +89,24 @@ def test_auto_epochs_make_enough_steps_on_small_tables():
     assert GANSynthesizer()._config(0, 124).epochs == 3000  # one step per epoch
     assert GANSynthesizer()._config(0, 14000).epochs == 300  # 28 steps per epoch
     assert GANSynthesizer(epochs=7)._config(0, 124).epochs == 7
+
+
+def test_fast_exponential_draws_and_dropout():
+    torch = pytest.importorskip("torch")
+    from synthlearn.synth.gan import _build_modules, _standard_exponential
+
+    e = _standard_exponential((200_000,), generator=torch.Generator().manual_seed(0))
+    assert torch.isfinite(e).all() and (e > 0).all()
+    assert float(e.mean()) == pytest.approx(1.0, abs=0.01) and float(e.var()) == pytest.approx(1.0, abs=0.03)
+    again = _standard_exponential((200_000,), generator=torch.Generator().manual_seed(0))
+    assert torch.equal(e, again)
+
+    critic = _build_modules(4, 0, 8, (16,), (32,), 1)["critic"]
+    dropout = critic[2]
+    assert isinstance(dropout, torch.nn.Dropout) and dropout.p == 0.5
+    x = torch.ones(1000, 32)
+    torch.manual_seed(0)
+    y = dropout.train()(x)
+    assert set(torch.unique(y).tolist()) == {0.0, 2.0}  # kept units are scaled by 1 / (1 - p)
+    assert float((y == 0).float().mean()) == pytest.approx(0.5, abs=0.02)
+    assert torch.equal(dropout.eval()(x), x)

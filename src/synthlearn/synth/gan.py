@@ -58,13 +58,31 @@ def _build_modules(data_dim, cond_dim, embedding_dim, generator_dims, critic_dim
         width += h
     layers.append(nn.Linear(width, data_dim))
     generator = nn.Sequential(*layers)
+    class Dropout(nn.Dropout):
+        """``nn.Dropout`` with its mask drawn from uniform numbers: torch's CPU Bernoulli sampler
+        took 5 % of a training step on its own."""
+
+        def forward(self, x):
+            if not self.training or not self.p:
+                return x
+            return x * (torch.rand_like(x) >= self.p) * (1.0 / (1.0 - self.p))
+
     layers, width = [], (data_dim + cond_dim) * pac
     for h in critic_dims:
-        layers += [nn.Linear(width, h), nn.LeakyReLU(0.2), nn.Dropout(0.5)]
+        layers += [nn.Linear(width, h), nn.LeakyReLU(0.2), Dropout(0.5)]
         width = h
     layers.append(nn.Linear(width, 1))
     critic = nn.Sequential(*layers)
     return nn.ModuleDict({"generator": generator, "critic": critic})
+
+
+def _standard_exponential(shape, device=None, generator=None):
+    """Standard exponential draws as ``-log(U)``, U uniform: on the CPU about 4 times faster than
+    ``Tensor.exponential_`` (the Gumbel noise was a tenth of a training step). U is kept away from 0
+    so that no draw is infinite."""
+    import torch
+
+    return torch.rand(shape, device=device, generator=generator).clamp_min_(1e-12).log_().neg_()
 
 
 def _averaged(generator):
@@ -178,7 +196,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         import torch
 
         from synthlearn.nn import resolve_device, train
-        from synthlearn.nn.training import seeded
+        from synthlearn.nn.training import make_optimizer, seeded
 
         seed = int(rng.integers(2**31 - 1))
         config = self._config(seed, X.shape[0])
@@ -233,7 +251,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
             return raw[:, blocks].masked_fill(pad, -torch.inf)
 
         def activate(raw):
-            gumbel = -torch.empty(raw.shape[0], *blocks.shape, device=raw.device).exponential_().log()
+            gumbel = -_standard_exponential((raw.shape[0], *blocks.shape), raw.device).log_()
             soft = torch.softmax((block_logits(raw) + gumbel) / 0.2, dim=2)
             return torch.cat([torch.tanh(raw[:, tanh]), soft[:, valid]], dim=1)[:, order]
 
@@ -243,14 +261,16 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
 
         def step(module, batch, optimizers, backward):
             # as in CTGAN every step uses a full batch: real rows come from training-by-sampling,
-            # the loop's batch only paces the steps (ceil(n / batch_size) per epoch)
+            # the loop's batch only paces the steps (ceil(n / batch_size) per epoch). One batch of
+            # fake rows serves the critic's update and then the generator's (as in DCGAN), where
+            # CTGAN generates a second batch: the same steps in about 15 % less time
             m = self.batch_size
             gen, critic = module["generator"], module["critic"]
             opt_g, opt_c = optimizers
             cond, col, cats, real_idx = sample_conditions(m)
             z = torch.randn(m, emb, device=device)
-            noise_in = z if cond is None else torch.cat([z, cond], dim=1)
-            fake = activate(gen(noise_in))
+            raw = gen(z if cond is None else torch.cat([z, cond], dim=1))
+            fake = activate(raw)
             real = data[real_idx]
             # the real rows are shuffled against their conditions, as in CTGAN
             perm = torch.randperm(m, device=device)
@@ -268,12 +288,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
             loss_c = -(y_real.mean() - y_fake.mean()) + lam * gp
             backward(loss_c, opt_c)
 
-            cond, col, cats, _ = sample_conditions(m)
-            z = torch.randn(m, emb, device=device)
-            noise_in = z if cond is None else torch.cat([z, cond], dim=1)
-            raw = gen(noise_in)
-            fake = activate(raw)
-            loss_g = -critic_score(critic, fake, cond).mean()
+            loss_g = -critic_score(critic, fake, cond).mean()  # the critic just updated
             if cond is not None:
                 logits = block_logits(raw)[torch.arange(m, device=device), cond_block[col]]
                 loss_g = loss_g + torch.nn.functional.cross_entropy(logits, cats, reduction="sum") / m
@@ -284,8 +299,8 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
 
         def optimizers(module):
             kw = dict(lr=self.learning_rate, betas=(0.5, 0.9), weight_decay=1e-6)
-            return [torch.optim.Adam(module["generator"].parameters(), **kw),
-                    torch.optim.Adam(module["critic"].parameters(), **kw)]
+            return [make_optimizer("adam", module["generator"].parameters(), **kw),
+                    make_optimizer("adam", module["critic"].parameters(), **kw)]
 
         result = train(self.module_, lambda m, b: torch.zeros(()), (torch.arange(n),), config,
                        step_fn=step, optimizers=optimizers)
@@ -326,7 +341,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         generator.eval()
         tanh, blocks, valid = (torch.from_numpy(a) for a in self.modes_.layout())
         flat = blocks[valid]
-        out = np.empty((n, self.modes_.width_), dtype=np.float32)
+        out = torch.empty(n, len(self.modes_.columns_), dtype=torch.float64)
         with torch.no_grad():
             for lo in range(0, n, _SAMPLE_CHUNK):  # chunks that stay in cache
                 m = min(_SAMPLE_CHUNK, n - lo)
@@ -336,9 +351,9 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
                 raw[:, tanh] = torch.tanh(raw[:, tanh])
                 # as in training (Gumbel-softmax), categories and modes are drawn from the softmax: the
                 # argmax of logits plus Gumbel noise
-                raw[:, flat] -= torch.empty(m, len(flat)).exponential_(generator=gen).log()
-                out[lo:lo + m] = raw.numpy()
-        return self.modes_.inverse_transform(out)
+                raw[:, flat] -= _standard_exponential((m, len(flat)), generator=gen).log_()
+                out[lo:lo + m] = self.modes_.decode(raw)
+        return out.numpy()
 
     def _get_state(self, folder):
         from synthlearn.nn.persist import module_arrays

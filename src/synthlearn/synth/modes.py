@@ -24,6 +24,7 @@ from synthlearn.synth.transform import ModelColumn
 _MAX_MODES = 10
 _MIN_WEIGHT = 0.005
 _FIT_ROWS = 5000  # the mixture of one column is fitted on at most this many values (its cost is linear)
+_MAX_ITER = 100  # EM iterations of each mixture: scikit-learn's default, which CTGAN's encoder keeps
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class ModeEncoder:
                 if x.size > _FIT_ROWS:
                     x = np.random.default_rng(random_state).choice(x, _FIT_ROWS, replace=False)
                 gm = BayesianGaussianMixture(n_components=n_modes, weight_concentration_prior_type="dirichlet_process",
-                                             weight_concentration_prior=1e-3, n_init=1, max_iter=200,
+                                             weight_concentration_prior=1e-3, n_init=1, max_iter=_MAX_ITER,
                                              random_state=random_state)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -88,6 +89,7 @@ class ModeEncoder:
                 layout.append((s.column, s.start, offset, s.width))
                 offset += s.width
         self._condition_layout = (layout, offset)
+        self._decode_tables = None  # built on the first decode
 
     def layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions for vectorised losses: the ``tanh`` outputs, and every softmax block padded to one grid.
@@ -137,19 +139,43 @@ class ModeEncoder:
 
     def inverse_transform(self, E: np.ndarray) -> np.ndarray:
         """Decode network outputs (alphas and one-hot or probability blocks) to model columns."""
-        n = E.shape[0]
-        X = np.zeros((n, len(self.columns_)))
-        spans = iter(self.spans_)
-        for span in spans:
-            j = span.column
-            block = E[:, span.start:span.start + span.width]
-            if self.columns_[j].discrete:
-                X[:, j] = block.argmax(axis=1)
-            else:
-                modes = next(spans)
-                mode = E[:, modes.start:modes.start + modes.width].argmax(axis=1)
-                means, stds = self.modes_[j]
-                X[:, j] = np.clip(block[:, 0], -1, 1) * 4 * stds[mode] + means[mode]
+        import torch
+
+        return self.decode(torch.from_numpy(np.ascontiguousarray(E, dtype=np.float32))).numpy()
+
+    def decode(self, rows):
+        """:meth:`inverse_transform` of a torch tensor of encoded rows, as a float64 tensor of model
+        columns: every category and mode is the argmax of its block, in one pass over a padded grid
+        of the blocks (the neural synthesizers decode each sampling chunk while it is in cache)."""
+        import torch
+
+        if getattr(self, "_decode_tables", None) is None:
+            tanh, blocks, valid = (torch.from_numpy(a) for a in self.layout())
+            soft = [s for s in self.spans_ if s.activation == "softmax"]
+            means = np.zeros(blocks.shape)
+            stds = np.zeros(blocks.shape)
+            block_of = {}
+            for i, span in enumerate(soft):
+                block_of[span.column] = i  # a continuous column's only softmax block is its modes
+                if not self.columns_[span.column].discrete:
+                    means[i, :span.width], stds[i, :span.width] = self.modes_[span.column]
+            discrete = [j for j, c in enumerate(self.columns_) if c.discrete]
+            continuous = [j for j, c in enumerate(self.columns_) if not c.discrete]
+            self._decode_tables = (
+                blocks, ~valid, torch.tensor(discrete, dtype=torch.long),
+                torch.tensor([block_of[j] for j in discrete], dtype=torch.long),
+                torch.tensor(continuous, dtype=torch.long), tanh,
+                torch.tensor([block_of[j] for j in continuous], dtype=torch.long),
+                torch.from_numpy(means), torch.from_numpy(4 * stds))
+        blocks, pad, discrete, discrete_block, continuous, tanh, mode_block, means, scales = self._decode_tables
+        X = torch.zeros(rows.shape[0], len(self.columns_), dtype=torch.float64)
+        if blocks.numel():
+            chosen = rows[:, blocks].masked_fill_(pad, -torch.inf).argmax(dim=2)
+            X[:, discrete] = chosen[:, discrete_block].double()
+            if len(continuous):
+                mode = chosen[:, mode_block]
+                alpha = rows[:, tanh].clamp(-1, 1).double()
+                X[:, continuous] = alpha * scales[mode_block, mode] + means[mode_block, mode]
         return X
 
     def get_state(self) -> tuple[dict, dict]:

@@ -223,7 +223,7 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         module = self.module_
         module.eval()
         tanh = torch.from_numpy(self.modes_.layout()[0])
-        out = np.empty((n, self.modes_.width_), dtype=np.float32)
+        out = torch.empty(n, len(self.modes_.columns_), dtype=torch.float64)
         with torch.no_grad():
             sigma = module.sigma()[:len(tanh)]
             # chunks that stay in cache: large ones cost more in fresh allocations than they save
@@ -233,8 +233,8 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
                 rows = module.decoder(torch.cat([z, self._condition_vectors(m, gen, condition)], dim=1))
                 if len(tanh):
                     rows[:, tanh] = torch.tanh(rows[:, tanh]) + torch.randn(m, len(tanh), generator=gen) * sigma
-                out[lo:lo + m] = rows.numpy()
-        return self.modes_.inverse_transform(out)
+                out[lo:lo + m] = self.modes_.decode(rows)
+        return out.numpy()
 
     def _get_state(self, folder):
         from synthlearn.nn.persist import module_arrays
