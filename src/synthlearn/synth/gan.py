@@ -12,7 +12,9 @@
   from the generator's softmax (Gumbel-max), as in training, rather than
   taking the argmax;
 - the critic sees ``pac`` rows at once (PacGAN, against mode collapse) and is
-  trained with the WGAN gradient penalty;
+  trained with the WGAN gradient penalty; each step generates one batch of
+  fake rows, which serves the critic's update and then, scored by the updated
+  critic, the generator's (CTGAN generates a second batch for the generator);
 - beyond CTGAN, samples come from an exponential moving average of the
   generator's weights (Yazici et al. 2019), with batch-norm statistics
   recomputed for the averaged weights: on penguins this took the rare class's
