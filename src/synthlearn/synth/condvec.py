@@ -6,17 +6,37 @@ the VAE from each row's own category of a column drawn at random. Unconditional
 sampling draws the column uniformly and the category with its real frequency, which
 is the vector's distribution in training; a condition on one discrete column is
 native (every vector names its category), other conditions fall back to rejection.
+Both models also sample the same way: noise beside conditional vectors, through their
+network, decoded chunk by chunk (:meth:`ConditionVectorMixin._sample_chunks`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+_SAMPLE_CHUNK = 4096  # rows per sampling chunk: it stays in cache; larger ones cost more in fresh allocations
+
 
 class ConditionVectorMixin:
     """For synthesizers with a fitted ``modes_`` (:class:`~synthlearn.synth.modes.ModeEncoder`),
-    ``cond_dim_`` (0: no conditional vector) and a ``_sample(n, rng, condition=None)`` that takes
-    ``(layout index, category code)``."""
+    ``cond_dim_`` (0: no conditional vector), an ``embedding_dim`` (the noise's width) and a
+    ``_sample(n, rng, condition=None)`` that takes ``(layout index, category code)``."""
+
+    def _sample_chunks(self, n: int, rng: np.random.Generator, condition, network) -> np.ndarray:
+        """``n`` rows of model columns: per chunk, standard normal noise beside conditional vectors
+        goes through ``network(inputs, gen) -> encoded rows`` (``gen``: the torch generator of the
+        draw, for any further noise), and the rows are decoded while in cache."""
+        import torch
+
+        gen = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
+        out = torch.empty(n, len(self.modes_.columns_), dtype=torch.float64)
+        with torch.no_grad():
+            for lo in range(0, n, _SAMPLE_CHUNK):
+                m = min(_SAMPLE_CHUNK, n - lo)
+                z = torch.randn(m, self.embedding_dim, generator=gen)
+                inputs = torch.cat([z, self._condition_vectors(m, gen, condition)], dim=1)
+                out[lo:lo + m] = self.modes_.decode(network(inputs, gen))
+        return out.numpy()
 
     def _fit_category_freq(self, X: np.ndarray) -> None:
         layout, _ = self.modes_.condition_layout()

@@ -38,7 +38,6 @@ from synthlearn.synth.condvec import ConditionVectorMixin
 from synthlearn.synth.modes import ModeEncoder
 
 _EPOCHS, _MIN_STEPS = 300, 3000  # epochs="auto"
-_SAMPLE_CHUNK = 4096
 _RECALIBRATION_BATCHES = 20  # batch-norm statistics of the averaged generator, after training
 
 
@@ -338,24 +337,20 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
     def _sample(self, n: int, rng: np.random.Generator, condition: tuple | None = None) -> np.ndarray:
         import torch
 
-        gen = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
         generator = self.module_["generator"]
         generator.eval()
         tanh, blocks, valid = (torch.from_numpy(a) for a in self.modes_.layout())
         flat = blocks[valid]
-        out = torch.empty(n, len(self.modes_.columns_), dtype=torch.float64)
-        with torch.no_grad():
-            for lo in range(0, n, _SAMPLE_CHUNK):  # chunks that stay in cache
-                m = min(_SAMPLE_CHUNK, n - lo)
-                z = torch.randn(m, self.embedding_dim, generator=gen)
-                z = torch.cat([z, self._condition_vectors(m, gen, condition)], dim=1)
-                raw = generator(z)
-                raw[:, tanh] = torch.tanh(raw[:, tanh])
-                # as in training (Gumbel-softmax), categories and modes are drawn from the softmax: the
-                # argmax of logits plus Gumbel noise
-                raw[:, flat] -= _standard_exponential((m, len(flat)), generator=gen).log_()
-                out[lo:lo + m] = self.modes_.decode(raw)
-        return out.numpy()
+
+        def generate(inputs, gen):
+            raw = generator(inputs)
+            raw[:, tanh] = torch.tanh(raw[:, tanh])
+            # as in training (Gumbel-softmax), categories and modes are drawn from the softmax: the
+            # argmax of logits plus Gumbel noise
+            raw[:, flat] -= _standard_exponential((len(raw), len(flat)), generator=gen).log_()
+            return raw
+
+        return self._sample_chunks(n, rng, condition, generate)
 
     def _get_state(self, folder):
         from synthlearn.nn.persist import module_arrays

@@ -149,7 +149,7 @@ class ModeEncoder:
         of the blocks (the neural synthesizers decode each sampling chunk while it is in cache)."""
         import torch
 
-        if getattr(self, "_decode_tables", None) is None:
+        if self._decode_tables is None:
             tanh, blocks, valid = (torch.from_numpy(a) for a in self.layout())
             soft = [s for s in self.spans_ if s.activation == "softmax"]
             means = np.zeros(blocks.shape)

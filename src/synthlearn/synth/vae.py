@@ -33,7 +33,6 @@ from synthlearn.synth.condvec import ConditionVectorMixin
 from synthlearn.synth.modes import ModeEncoder
 
 _STEPS = 3000  # epochs="auto": enough passes for this many optimizer steps
-_SAMPLE_CHUNK = 4096
 
 
 def _build_module(data_dim: int, hidden: tuple, embedding_dim: int, n_continuous: int, cond_dim: int = 0):
@@ -219,22 +218,19 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
     def _sample(self, n: int, rng: np.random.Generator, condition: tuple | None = None) -> np.ndarray:
         import torch
 
-        gen = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
         module = self.module_
         module.eval()
         tanh = torch.from_numpy(self.modes_.layout()[0])
-        out = torch.empty(n, len(self.modes_.columns_), dtype=torch.float64)
         with torch.no_grad():
             sigma = module.sigma()[:len(tanh)]
-            # chunks that stay in cache: large ones cost more in fresh allocations than they save
-            for lo in range(0, n, _SAMPLE_CHUNK):
-                m = min(_SAMPLE_CHUNK, n - lo)
-                z = torch.randn(m, self.embedding_dim, generator=gen)
-                rows = module.decoder(torch.cat([z, self._condition_vectors(m, gen, condition)], dim=1))
-                if len(tanh):
-                    rows[:, tanh] = torch.tanh(rows[:, tanh]) + torch.randn(m, len(tanh), generator=gen) * sigma
-                out[lo:lo + m] = self.modes_.decode(rows)
-        return out.numpy()
+
+        def decode(inputs, gen):
+            rows = module.decoder(inputs)
+            if len(tanh):
+                rows[:, tanh] = torch.tanh(rows[:, tanh]) + torch.randn(len(rows), len(tanh), generator=gen) * sigma
+            return rows
+
+        return self._sample_chunks(n, rng, condition, decode)
 
     def _get_state(self, folder):
         from synthlearn.nn.persist import module_arrays
