@@ -147,3 +147,32 @@ def test_decode_matches_a_column_by_column_inverse(bimodal):
             expected[:, j] = np.clip(E[:, span.start], -1, 1) * 4 * stds[k] + means[k]
     np.testing.assert_allclose(modes.inverse_transform(E), expected, rtol=1e-12)
     np.testing.assert_allclose(modes.decode(torch.from_numpy(E)).numpy(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["vae", "gan"])
+def test_sampling_threads_do_not_change_the_rows(method, bimodal, monkeypatch):
+    """Sampling chunks run on as many Python threads as torch has intra-op threads, each chunk
+    with its own seed: the rows are the same on one thread and on three, and torch's thread count
+    is restored afterwards."""
+    torch = pytest.importorskip("torch")
+    import synthlearn.synth.condvec as condvec
+    from synthlearn.synth import GANSynthesizer
+
+    monkeypatch.setattr(condvec, "_SAMPLE_CHUNK", 64)  # 700 rows: 11 chunks, the last one short
+    model = (VAESynthesizer(epochs=2, random_state=0) if method == "vae"
+             else GANSynthesizer(epochs=2, batch_size=100, random_state=0)).fit(bimodal)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = model.sample(700, random_state=4)
+        torch.set_num_threads(3)
+        three = model.sample(700, random_state=4)
+        assert torch.get_num_threads() == 3
+        fixed_three = model.sample(700, random_state=5, conditions={"g": "a"})
+        torch.set_num_threads(1)
+        fixed_one = model.sample(700, random_state=5, conditions={"g": "a"})
+    finally:
+        torch.set_num_threads(before)
+    pd.testing.assert_frame_equal(one, three)
+    pd.testing.assert_frame_equal(fixed_one, fixed_three)
+    assert (fixed_one["g"] == "a").all()

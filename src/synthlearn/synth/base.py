@@ -143,9 +143,12 @@ class Synthesizer(BaseEstimator):
         n = check_n_rows(n)
         rng = self._rng_ if random_state is None else np.random.default_rng(random_state)
         groups = [({}, np.arange(n))] if conditions is None else condition_groups(self.encoder_, conditions, n)
-        X = np.empty((n, len(self.encoder_.columns_)))
-        for fixed, idx in groups:
-            X[idx] = self._draw(len(idx), fixed, rng)
+        if len(groups) == 1:  # every row under the same conditions: no copy into place
+            X = np.asarray(self._draw(n, groups[0][0], rng), dtype=np.float64)
+        else:
+            X = np.empty((n, len(self.encoder_.columns_)))
+            for fixed, idx in groups:
+                X[idx] = self._draw(len(idx), fixed, rng)
         too_close = self._check_min_distance(min_distance, reference)
         replaced = close_replaced = 0
         if reject_copies:

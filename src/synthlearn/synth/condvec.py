@@ -25,17 +25,41 @@ class ConditionVectorMixin:
     def _sample_chunks(self, n: int, rng: np.random.Generator, condition, network) -> np.ndarray:
         """``n`` rows of model columns: per chunk, standard normal noise beside conditional vectors
         goes through ``network(inputs, gen) -> encoded rows`` (``gen``: the torch generator of the
-        draw, for any further noise), and the rows are decoded while in cache."""
+        chunk, for any further noise), and the rows are decoded while in cache.
+
+        Chunks run on as many Python threads as torch has intra-op threads, each op on one thread:
+        the noise, the conditional vectors and the decoding are serial in torch, so this scales
+        where intra-op threads do not. Every chunk has its own seed, so the rows do not depend on
+        the number of threads."""
         import torch
 
-        gen = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
+        starts = range(0, n, _SAMPLE_CHUNK)
+        seeds = rng.integers(2**63 - 1, size=len(starts))
         out = torch.empty(n, len(self.modes_.columns_), dtype=torch.float64)
-        with torch.no_grad():
-            for lo in range(0, n, _SAMPLE_CHUNK):
-                m = min(_SAMPLE_CHUNK, n - lo)
+
+        def run(k):
+            lo = starts[k]
+            m = min(_SAMPLE_CHUNK, n - lo)
+            gen = torch.Generator().manual_seed(int(seeds[k]))
+            with torch.no_grad():  # grad mode is per thread
                 z = torch.randn(m, self.embedding_dim, generator=gen)
                 inputs = torch.cat([z, self._condition_vectors(m, gen, condition)], dim=1)
                 out[lo:lo + m] = self.modes_.decode(network(inputs, gen))
+
+        before = torch.get_num_threads()
+        threads = min(before, len(starts))
+        if threads <= 1:
+            for k in range(len(starts)):
+                run(k)
+            return out.numpy()
+        from concurrent.futures import ThreadPoolExecutor
+
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(run, range(len(starts))))
+        finally:
+            torch.set_num_threads(before)
         return out.numpy()
 
     def _fit_category_freq(self, X: np.ndarray) -> None:

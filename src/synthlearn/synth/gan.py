@@ -66,7 +66,8 @@ def _build_modules(data_dim, cond_dim, embedding_dim, generator_dims, critic_dim
         def forward(self, x):
             if not self.training or not self.p:
                 return x
-            return x * (torch.rand_like(x) >= self.p) * (1.0 / (1.0 - self.p))
+            # the mask is built in place as a float tensor of 0 and 1 / (1 - p): one product, no bool
+            return x * torch.rand_like(x).ge_(self.p).mul_(1.0 / (1.0 - self.p))
 
     layers, width = [], (data_dim + cond_dim) * pac
     for h in critic_dims:
@@ -105,8 +106,7 @@ def _averaged(generator):
             self.steps += 1
             t = int(self.steps)
             weight = 1.0 - min(decay, (1 + t) / (10 + t))
-            for mine, theirs in zip(self.net.parameters(), source.parameters()):
-                mine.lerp_(theirs, weight)
+            torch._foreach_lerp_(list(self.net.parameters()), list(source.parameters()), weight)
 
     return Average()
 
@@ -234,27 +234,35 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
                 return None, None, None, torch.randint(n, (m,), device=device)
             col = torch.randint(len(layout), (m,), device=device)
             cats = torch.multinomial(cond_probs[col], 1).squeeze(1)
-            cond = torch.zeros(m, cond_dim, device=device)
-            cond[torch.arange(m, device=device), cond_offset[col] + cats] = 1.0
+            cond = torch.zeros(m, cond_dim, device=device).scatter_(1, (cond_offset[col] + cats)[:, None], 1.0)
             within = (torch.rand(m, device=device) * counts_t[col, cats]).long()
-            real_idx = pool[first[col, cats] + within]
+            real_idx = pool.index_select(0, first[col, cats] + within)
             return cond, col, cats, real_idx
 
         tanh, blocks, valid = (torch.from_numpy(a).to(device) for a in self.modes_.layout())
-        pad, flat = ~valid, blocks[valid]
-        # the activated row is cat([tanh outputs, softmax outputs]) put back in layout order
-        order = torch.argsort(torch.cat([tanh, flat]))
+        pad, width = ~valid, self.modes_.width_
+        # the activated row is cat([tanh of every output, the flattened softmax grid]) read back in
+        # layout order: output j is column j of the first part (tanh) or its cell of the grid. index_select
+        # and gather, whose gradients are index_add and scatter_add, instead of advanced indexing
+        # (about a tenth of a step on the CPU, for its accumulating index_put in the backward pass)
+        source = torch.empty(width, dtype=torch.long, device=device)
+        source[tanh] = tanh
+        source[blocks[valid]] = width + torch.nonzero(valid.flatten()).squeeze(1)
+        blocks_flat = blocks.flatten()
         # softmax block of each discrete column, for the conditional cross-entropy
         block_of = {s.start: i for i, s in enumerate(x for x in self.modes_.spans_ if x.activation == "softmax")}
         cond_block = torch.tensor([block_of[start] for _, start, _, _ in layout], dtype=torch.long, device=device)
 
         def block_logits(raw):
-            return raw[:, blocks].masked_fill(pad, -torch.inf)
+            return raw.index_select(1, blocks_flat).view(raw.shape[0], *blocks.shape).masked_fill(pad, -torch.inf)
 
         def activate(raw):
-            gumbel = -_standard_exponential((raw.shape[0], *blocks.shape), raw.device).log_()
-            soft = torch.softmax((block_logits(raw) + gumbel) / 0.2, dim=2)
-            return torch.cat([torch.tanh(raw[:, tanh]), soft[:, valid]], dim=1)[:, order]
+            """The generated rows, and the logits of every softmax block."""
+            logits = block_logits(raw)
+            gumbel = _standard_exponential(logits.shape, raw.device).log_()
+            soft = torch.softmax((logits - gumbel) / 0.2, dim=2)
+            rows = torch.cat([torch.tanh(raw), soft.view(raw.shape[0], -1)], dim=1).index_select(1, source)
+            return rows, logits
 
         def critic_score(critic, rows, cond):
             x = rows if cond is None else torch.cat([rows, cond], dim=1)
@@ -271,29 +279,32 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
             cond, col, cats, real_idx = sample_conditions(m)
             z = torch.randn(m, emb, device=device)
             raw = gen(z if cond is None else torch.cat([z, cond], dim=1))
-            fake = activate(raw)
-            real = data[real_idx]
+            fake, logits = activate(raw)
             # the real rows are shuffled against their conditions, as in CTGAN
             perm = torch.randperm(m, device=device)
-            real_cond = None if cond is None else cond[perm]
-            real = real[perm]
-            y_fake = critic_score(critic, fake.detach(), cond)
-            y_real = critic_score(critic, real, real_cond)
+            real = data.index_select(0, real_idx.index_select(0, perm))
+            real_cond = None if cond is None else cond.index_select(0, perm)
+            # fake and real rows through the critic in one pass (it has no batch statistics; packs
+            # never straddle the two halves, m being a multiple of pac)
+            y = critic_score(critic, torch.cat([fake.detach(), real]),
+                             None if cond is None else torch.cat([cond, real_cond]))
+            y_fake, y_real = y[:m // pac], y[m // pac:]
             alpha = torch.rand(m // pac, 1, 1, device=device).expand(m // pac, pac, 1).reshape(m, 1)
-            mixed_rows = alpha * real + (1 - alpha) * fake.detach()
-            mixed_cond = None if cond is None else alpha * real_cond + (1 - alpha) * cond
-            mixed_rows.requires_grad_(True)
+            mixed_rows = torch.lerp(fake.detach(), real, alpha).requires_grad_(True)  # alpha real + (1 - alpha) fake
+            mixed_cond = None if cond is None else torch.lerp(cond, real_cond, alpha)
             score = critic_score(critic, mixed_rows, mixed_cond)
             grads = torch.autograd.grad(score.sum(), mixed_rows, create_graph=True)[0]
             gp = ((grads.reshape(-1, pac * grads.shape[1]).norm(2, dim=1) - 1) ** 2).mean()
             loss_c = -(y_real.mean() - y_fake.mean()) + lam * gp
             backward(loss_c, opt_c)
 
+            critic.requires_grad_(False)  # the generator's loss needs no gradient for the critic's weights
             loss_g = -critic_score(critic, fake, cond).mean()  # the critic just updated
             if cond is not None:
-                logits = block_logits(raw)[torch.arange(m, device=device), cond_block[col]]
-                loss_g = loss_g + torch.nn.functional.cross_entropy(logits, cats, reduction="sum") / m
+                mine = logits.gather(1, cond_block[col].view(m, 1, 1).expand(m, 1, logits.shape[2])).squeeze(1)
+                loss_g = loss_g + torch.nn.functional.cross_entropy(mine, cats, reduction="sum") / m
             backward(loss_g, opt_g)
+            critic.requires_grad_(True)
             if decay:
                 module["average"].update(gen, decay)
             return {"loss": loss_g.detach(), "critic_loss": loss_c.detach()}

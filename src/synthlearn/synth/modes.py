@@ -161,21 +161,24 @@ class ModeEncoder:
                     means[i, :span.width], stds[i, :span.width] = self.modes_[span.column]
             discrete = [j for j, c in enumerate(self.columns_) if c.discrete]
             continuous = [j for j, c in enumerate(self.columns_) if not c.discrete]
+            mode_block = torch.tensor([block_of[j] for j in continuous], dtype=torch.long)
+            # index_select, index_copy and take rather than advanced indexing: a third of the decoding
             self._decode_tables = (
-                blocks, ~valid, torch.tensor(discrete, dtype=torch.long),
+                blocks.flatten(), ~valid, torch.tensor(discrete, dtype=torch.long),
                 torch.tensor([block_of[j] for j in discrete], dtype=torch.long),
-                torch.tensor(continuous, dtype=torch.long), tanh,
-                torch.tensor([block_of[j] for j in continuous], dtype=torch.long),
-                torch.from_numpy(means), torch.from_numpy(4 * stds))
-        blocks, pad, discrete, discrete_block, continuous, tanh, mode_block, means, scales = self._decode_tables
+                torch.tensor(continuous, dtype=torch.long), tanh, mode_block, mode_block * blocks.shape[1],
+                torch.from_numpy(means.ravel()), torch.from_numpy(4 * stds.ravel()))
+        blocks, pad, discrete, discrete_block, continuous, tanh, mode_block, mode_first, means, scales = (
+            self._decode_tables)
         X = torch.zeros(rows.shape[0], len(self.columns_), dtype=torch.float64)
         if blocks.numel():
-            chosen = rows[:, blocks].masked_fill_(pad, -torch.inf).argmax(dim=2)
-            X[:, discrete] = chosen[:, discrete_block].double()
+            chosen = rows.index_select(1, blocks).view(rows.shape[0], *pad.shape).masked_fill_(pad, -torch.inf)
+            chosen = chosen.argmax(dim=2)
+            X.index_copy_(1, discrete, chosen.index_select(1, discrete_block).double())
             if len(continuous):
-                mode = chosen[:, mode_block]
-                alpha = rows[:, tanh].clamp(-1, 1).double()
-                X[:, continuous] = alpha * scales[mode_block, mode] + means[mode_block, mode]
+                cell = chosen.index_select(1, mode_block).add_(mode_first)
+                alpha = rows.index_select(1, tanh).clamp_(-1, 1).double()
+                X.index_copy_(1, continuous, alpha.mul_(scales.take(cell)).add_(means.take(cell)))
         return X
 
     def get_state(self) -> tuple[dict, dict]:
