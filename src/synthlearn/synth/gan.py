@@ -355,11 +355,11 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
 
         def generate(inputs, gen):
             raw = generator(inputs)
-            raw[:, tanh] = torch.tanh(raw[:, tanh])
+            raw.index_copy_(1, tanh, raw.index_select(1, tanh).tanh_())
             # as in training (Gumbel-softmax), categories and modes are drawn from the softmax: the
             # argmax of logits plus Gumbel noise
-            raw[:, flat] -= _standard_exponential((len(raw), len(flat)), generator=gen).log_()
-            return raw
+            return raw.index_add_(1, flat, _standard_exponential((len(raw), len(flat)), generator=gen).log_(),
+                                  alpha=-1)
 
         return self._sample_chunks(n, rng, condition, generate)
 

@@ -227,7 +227,8 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         def decode(inputs, gen):
             rows = module.decoder(inputs)
             if len(tanh):
-                rows[:, tanh] = torch.tanh(rows[:, tanh]) + torch.randn(len(rows), len(tanh), generator=gen) * sigma
+                noise = torch.randn(len(rows), len(tanh), generator=gen).mul_(sigma)
+                rows.index_copy_(1, tanh, rows.index_select(1, tanh).tanh_().add_(noise))
             return rows
 
         return self._sample_chunks(n, rng, condition, decode)
