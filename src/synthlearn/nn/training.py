@@ -235,7 +235,7 @@ def train(
             total, seen, extra = 0.0, 0, {}
             for lo in range(0, len(perm), config.batch_size):
                 idx = perm[lo:lo + config.batch_size]
-                batch = tuple(t[idx] for t in train_data)
+                batch = tuple(t.index_select(0, idx) for t in train_data)  # faster than t[idx] on the CPU
                 if step_fn is not None:
                     with autocast():
                         losses = step_fn(module, batch, opts, backward)
