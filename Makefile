@@ -57,6 +57,7 @@ bench: $(BENCH_VENV)/.installed $(VENV)/.installed-dev
 	$(PY) benchmarks/learn.py
 	$(PY) benchmarks/generate.py
 	$(PY) benchmarks/autoencoders.py
+	$(PY) benchmarks/gemm_ceiling.py
 
 clean:
 	rm -rf out .pytest_cache .hypothesis
