@@ -54,6 +54,7 @@ class ConditionVectorMixin:
             return out.numpy()
         from concurrent.futures import ThreadPoolExecutor
 
+        self.modes_.decode_tables()
         torch.set_num_threads(1)
         try:
             with ThreadPoolExecutor(threads) as pool:
