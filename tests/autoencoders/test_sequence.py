@@ -156,3 +156,29 @@ def test_failed_fit_leaves_no_fitted_attributes():
     with pytest.raises(DataError):
         model.fit(sine(60)[:5])
     assert not [k for k in vars(model) if k.endswith("_") and not k.startswith("_")]
+
+
+def test_a_series_validates_on_its_last_windows(monkeypatch):
+    """Fitted on a series, the model validates on its last windows, and no training window or future
+    shares a step with them; windows passed in are split at random (``validation`` not given)."""
+    import synthlearn.nn as nn
+
+    seen = {}
+    real_train = nn.train
+
+    def spy(module, loss, tensors, config, **kw):
+        seen.update(tensors=tensors, validation=kw.get("validation"))
+        return real_train(module, loss, tensors, config, **kw)
+
+    monkeypatch.setattr(nn, "train", spy)
+    s = np.arange(100.0)
+    model = SequenceAutoencoder(**{**FAST, "epochs": 1}, validation_fraction=0.2).fit(s)
+    W, F = sliding_windows(s, 8, 2)  # 91 windows: the last 18 validate, 9 more are left out between
+    n_val, gap = 18, 8 + 2 - 1
+    assert len(seen["validation"][0]) == n_val and len(seen["tensors"][0]) == len(W) - n_val - gap
+    unscale = lambda t: t.numpy()[..., 0] * model.scaler_.scale_[0] + model.scaler_.mean_[0]  # noqa: E731
+    np.testing.assert_allclose(unscale(seen["validation"][0]), W[-n_val:], atol=1e-3)
+    last_train_step = unscale(seen["tensors"][1])[-1, -1]  # the last step of the last training future
+    assert last_train_step < W[-n_val][0]
+    model.fit(W, F)
+    assert seen["validation"] is None

@@ -190,3 +190,19 @@ def test_make_optimizer_fuses_where_torch_can_and_falls_back(monkeypatch):
     monkeypatch.setitem(training.OPTIMIZERS, "sgd", Unfusable)
     opt = training.make_optimizer("sgd", (p for p in params), lr=0.1)  # a generator is read once
     assert isinstance(opt, Unfusable) and len(opt.param_groups[0]["params"]) == 2
+
+
+def test_a_validation_set_of_its_own():
+    """``validation=`` replaces the random split: every training row trains, and the validation loss
+    is the loss on the given rows (here the restored best weights reproduce it exactly)."""
+    X, y = make_data()
+    Xv, yv = make_data(64, seed=1)
+    module = make_module()
+    result = train(module, mse, (X, y), config(epochs=10, validation_fraction=0.5), validation=(Xv, yv))
+    with torch.no_grad():
+        assert float(mse(module, (Xv, yv))) == pytest.approx(result.best_loss, rel=1e-5)
+    assert min(row["val_loss"] for row in result.history) == pytest.approx(result.best_loss)
+    with pytest.raises(InvalidParameterError, match="one tensor per training tensor"):
+        train(make_module(), mse, (X, y), config(epochs=1), validation=(Xv,))
+    with pytest.raises(InvalidParameterError, match="same number of rows"):
+        train(make_module(), mse, (X, y), config(epochs=1), validation=(Xv, yv[:5]))

@@ -120,6 +120,9 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         it is what keeps the recurrent layers from overfitting.
     validation_fraction : float, default=0.1
         Share of windows held out for early stopping (0: monitor the training loss).
+        From a series these are its last windows, and training stops short of them so
+        that no training window shares a step with them; windows passed in are split
+        at random, their order being unknown.
     patience : int, default=20
         Epochs without improvement before stopping; the best weights are kept.
     device : str, default="auto"
@@ -255,14 +258,19 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
                 [W.reshape(-1, self.n_channels_), F.reshape(-1, self.n_channels_)])
             self.scaler_ = StandardScaler().fit(values)
             self.forecasts_ = F is not None
-            self._train(self._scale(W), None if F is None else self._scale(F))
+            self._train(self._scale(W), None if F is None else self._scale(F), chronological=ndim == 1)
         except BaseException:  # a failed fit must not look fitted
             for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
                 delattr(self, name)
             raise
         return self
 
-    def _train(self, W, F):
+    def _train(self, W, F, chronological=False):
+        """``chronological``: the windows are cut from one series in time order, so the validation
+        windows are the last ones, and the training windows stop ``window + horizon - 1`` steps
+        earlier so that no training window or future shares a step with them (a random split
+        would validate on windows that overlap training windows). Windows passed in are split at
+        random: their order is unknown."""
         import torch
 
         from synthlearn.nn import TrainingConfig, resolve_device, train
@@ -277,9 +285,15 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
                                 patience=self.patience,
                                 device=str(device), random_state=seed, verbose=bool(self.verbose),
                                 description=type(self).__name__)
-        tensors = [torch.tensor(W, dtype=torch.float32)]
-        if F is not None:
-            tensors.append(torch.tensor(F, dtype=torch.float32))
+        arrays = [W] if F is None else [W, F]
+        validation = None
+        n = len(W)
+        n_val = int(round(n * self.validation_fraction))
+        gap = W.shape[1] + (0 if F is None else F.shape[1]) - 1
+        if chronological and n_val > 0 and n - n_val - gap >= 1:
+            validation = [torch.tensor(a[n - n_val:], dtype=torch.float32) for a in arrays]
+            arrays = [a[:n - n_val - gap] for a in arrays]
+        tensors = [torch.tensor(a, dtype=torch.float32) for a in arrays]
         weight = float(self.forecast_weight)
 
         def loss(module, batch):
@@ -290,7 +304,7 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
                 error = error + weight * ((self._forecast(module, code, x) - batch[1]) ** 2).mean()
             return error
 
-        result = train(self.module_, loss, tuple(tensors), config)
+        result = train(self.module_, loss, tuple(tensors), config, validation=validation)
         # Inference runs in float64 on the CPU, so a window's output never depends on its batch.
         self.module_.to("cpu", torch.float64)
         self.history_ = result.history

@@ -165,6 +165,7 @@ def train(
     *,
     step_fn: Callable | None = None,
     optimizers: Callable[[torch.nn.Module], list] | None = None,
+    validation: Sequence[torch.Tensor] | None = None,
 ) -> TrainingResult:
     """Train ``module`` in place and return its history.
 
@@ -185,6 +186,11 @@ def train(
     optimizers : callable, optional
         ``optimizers(module) -> list of torch.optim.Optimizer``; default: one
         optimizer of ``config.optimizer`` over all parameters.
+    validation : sequence of torch.Tensor, optional
+        A validation set of its own, laid out like ``tensors`` (for example the
+        last windows of a time series, which a random split would mix with
+        overlapping training windows). Every row of ``tensors`` then trains and
+        ``config.validation_fraction`` is not used.
     """
     config.validate()
     device = resolve_device(config.device)
@@ -198,9 +204,17 @@ def train(
     order = torch.randperm(n, generator=generator)
     n_val = int(round(n * config.validation_fraction)) if config.validation_fraction > 0 else 0
     n_val = min(n_val, n - 1)
+    if validation is not None:
+        if len(validation) != len(tensors) or len({int(t.shape[0]) for t in validation}) != 1 or \
+                int(validation[0].shape[0]) == 0:
+            raise InvalidParameterError("validation must hold one tensor per training tensor, with the same "
+                                        "number of rows (at least one) in each")
+        n_val = 0
     val_idx, train_idx = order[:n_val], order[n_val:]
     train_data = tuple(t[train_idx].to(device) for t in tensors)
     val_data = tuple(t[val_idx].to(device) for t in tensors) if n_val > 0 else None
+    if validation is not None:
+        val_data = tuple(t.to(device) for t in validation)
     module.to(device)
     opts = optimizers(module) if optimizers is not None else [
         make_optimizer(config.optimizer, module.parameters(), lr=config.learning_rate,
