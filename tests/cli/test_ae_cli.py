@@ -165,3 +165,17 @@ def test_every_ae_command_help_shows_an_example():
                     "recommend"):
         result = invoke("ae", command, "--help")
         assert result.exit_code == 0 and "Example: synthlearn ae" in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["autoencoder", "denoising", "conv", "vae"])
+def test_unset_epochs_and_batch_size_are_the_models_own(kind):
+    """Without --epochs and --batch-size, `ae` commands train with each model's own defaults
+    (300 epochs for the denoising model, batch 32 for the convolutional one); given, they are used."""
+    import synthlearn.autoencoders as aes
+    from synthlearn.cli.ae import KINDS, _make
+
+    own = getattr(aes, KINDS[kind][0])().get_params()
+    default = _make(kind, 4, None, None, None, None, "cpu", 0, False).get_params()
+    assert (default["epochs"], default["batch_size"]) == (own["epochs"], own["batch_size"])
+    given = _make(kind, 4, 7, 16, None, None, "cpu", 0, False).get_params()
+    assert (given["epochs"], given["batch_size"]) == (7, 16)

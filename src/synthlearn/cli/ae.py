@@ -169,8 +169,9 @@ def _codes_frame(codes, info, prefix="code"):
     return frame
 
 
-def _make(kind: str, code_size: int, epochs: int, batch_size: int, hidden: Optional[str], noise: Optional[float],
-          device: str, seed: int, verbose: bool):
+def _make(kind: str, code_size: int, epochs: Optional[int], batch_size: Optional[int], hidden: Optional[str],
+          noise: Optional[float], device: str, seed: int, verbose: bool):
+    """The estimator of ``kind``; ``None`` leaves a setting at the model's own default."""
     import synthlearn.autoencoders as aes
     from synthlearn.errors import InvalidParameterError
 
@@ -185,8 +186,8 @@ def _make(kind: str, code_size: int, epochs: int, batch_size: int, hidden: Optio
         raise InvalidParameterError(f"--model {kind} ({name}) is not available in this version")
     cls = getattr(aes, name)
     accepted = cls().get_params()
-    params = {"code_size": code_size, "epochs": epochs, "batch_size": batch_size, "device": device,
-              "random_state": seed, "verbose": verbose}
+    params = {"code_size": code_size, "device": device, "random_state": seed, "verbose": verbose}
+    params.update({k: v for k, v in (("epochs", epochs), ("batch_size", batch_size)) if v is not None})
     if hidden is not None:
         try:
             widths = tuple(int(w) for w in hidden.split(",") if w.strip())
@@ -208,8 +209,9 @@ def train(
     model: str = typer.Option("autoencoder", "--model", "-m", help=f"Kind: {', '.join(KINDS)}."),
     out: Path = typer.Option(Path("ae-model"), "--out", "-o", help="Folder for the trained model."),
     code_size: int = typer.Option(32, "--code-size", "-k", help="Width of the code (the bottleneck)."),
-    epochs: int = typer.Option(100, "--epochs", help="Most epochs (early stopping may end sooner)."),
-    batch_size: int = typer.Option(128, "--batch-size", help="Samples per training step."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Most epochs (early stopping may end sooner). Default: the model's own."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per training step. Default: "
+                                             "the model's own."),
     hidden: Optional[str] = typer.Option(None, "--hidden", help="Encoder widths (dense) or channels (conv), "
                                          "e.g. 256,64. Default: the model's."),
     noise: Optional[float] = typer.Option(None, "--noise", help="Corruption level of --model denoising."),
@@ -249,7 +251,7 @@ def reduce(
     code_size: int = typer.Option(2, "--code-size", "-k", help="Number of dimensions to keep."),
     out: Path = typer.Option(Path("codes.csv"), "--out", "-o", help="Table of codes (.csv or .parquet)."),
     model: str = typer.Option("autoencoder", "--model", "-m", help=f"Kind: {', '.join(KINDS)}."),
-    epochs: int = typer.Option(100, "--epochs", help="Most epochs (early stopping may end sooner)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Most epochs (early stopping may end sooner). Default: the model's own."),
     save: Optional[Path] = typer.Option(None, "--save-model", help="Also save the trained model here."),
     seed: int = _SEED,
     quiet: bool = _QUIET,
@@ -265,7 +267,7 @@ def reduce(
         X, info = _read_input(data, progress)
         images_as_images = _takes_images(model)
         metadata = _new_metadata(X, info, model)
-        estimator = _make(model, code_size, epochs, 128, None, None, "auto", seed, not quiet)
+        estimator = _make(model, code_size, epochs, None, None, None, "auto", seed, not quiet)
         progress.step(f"training {type(estimator).__name__}")
         Z = _model_input(X, info, metadata, images_as_images)
         codes = estimator.fit(Z).transform(Z)
@@ -451,7 +453,8 @@ def anomaly(
     model_dir: Optional[Path] = typer.Option(None, "--model", "-m", help="A trained autoencoder to use "
                                              "(default: train one on DATA)."),
     code_size: int = typer.Option(8, "--code-size", "-k", help="Code width of the autoencoder trained here."),
-    epochs: int = typer.Option(100, "--epochs", help="Most epochs of the autoencoder trained here."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Most epochs of the autoencoder trained here. "
+                                         "Default: the model's own."),
     seed: int = _SEED,
     quiet: bool = _QUIET,
 ) -> None:
@@ -475,7 +478,7 @@ def anomaly(
         else:
             X, info = _read_input(data, progress)
             metadata = _new_metadata(X, info, "autoencoder")
-            estimator = _make("autoencoder", min(code_size, int(np.prod(X.shape[1:]))), epochs, 128, None, None,
+            estimator = _make("autoencoder", min(code_size, int(np.prod(X.shape[1:]))), epochs, None, None, None,
                               "auto", seed, not quiet)
         Z = _model_input(X, info, metadata, _takes_images(metadata.get("kind")))
         progress.step("scoring")
