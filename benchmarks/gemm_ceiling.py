@@ -48,7 +48,8 @@ def main() -> None:
     gan = 2 * (148 * 256 + 404 * 256 + 660 * 89)  # generator forward, per sampled row (diamonds)
     print(f"\n784-400-20 VAE training: {vae / 1e6:.1f} MFLOP a sample; 20,000 samples/s needs "
           f"{vae * 20_000 / 1e9:.0f} GFLOP/s of products")
-    print(f"GAN sampling on diamonds: {gan / 1e3:.0f} kFLOP a row; 500,000 rows/s needs {gan * 500_000 / 1e9:.0f} GFLOP/s")
+    print(f"GAN sampling on diamonds: {gan / 1e3:.0f} kFLOP a row; 500,000 rows/s needs "
+          f"{gan * 500_000 / 1e9:.0f} GFLOP/s")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,9 @@ KINDS = {
 }
 
 
+_EPOCHS_HELP = "Most epochs (early stopping may end sooner). Default: the model's own."
+
+
 def _takes_images(kind) -> bool:
     """Whether models of this ``--model`` kind see images as images (else flat rows)."""
     return KINDS.get(kind, ("", False))[1]
@@ -209,7 +212,7 @@ def train(
     model: str = typer.Option("autoencoder", "--model", "-m", help=f"Kind: {', '.join(KINDS)}."),
     out: Path = typer.Option(Path("ae-model"), "--out", "-o", help="Folder for the trained model."),
     code_size: int = typer.Option(32, "--code-size", "-k", help="Width of the code (the bottleneck)."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Most epochs (early stopping may end sooner). Default: the model's own."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help=_EPOCHS_HELP),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per training step. Default: "
                                              "the model's own."),
     hidden: Optional[str] = typer.Option(None, "--hidden", help="Encoder widths (dense) or channels (conv), "
@@ -251,7 +254,7 @@ def reduce(
     code_size: int = typer.Option(2, "--code-size", "-k", help="Number of dimensions to keep."),
     out: Path = typer.Option(Path("codes.csv"), "--out", "-o", help="Table of codes (.csv or .parquet)."),
     model: str = typer.Option("autoencoder", "--model", "-m", help=f"Kind: {', '.join(KINDS)}."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Most epochs (early stopping may end sooner). Default: the model's own."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help=_EPOCHS_HELP),
     save: Optional[Path] = typer.Option(None, "--save-model", help="Also save the trained model here."),
     seed: int = _SEED,
     quiet: bool = _QUIET,

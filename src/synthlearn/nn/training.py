@@ -202,19 +202,21 @@ def train(
     seed = _seed_of(config.random_state)
     generator = torch.Generator().manual_seed(seed)
     order = torch.randperm(n, generator=generator)
-    n_val = int(round(n * config.validation_fraction)) if config.validation_fraction > 0 else 0
-    n_val = min(n_val, n - 1)
     if validation is not None:
-        if len(validation) != len(tensors) or len({int(t.shape[0]) for t in validation}) != 1 or \
-                int(validation[0].shape[0]) == 0:
+        rows = {int(t.shape[0]) for t in validation}
+        if len(validation) != len(tensors) or len(rows) != 1 or rows == {0}:
             raise InvalidParameterError("validation must hold one tensor per training tensor, with the same "
                                         "number of rows (at least one) in each")
-        n_val = 0
+        n_val = 0  # every row trains
+    else:
+        n_val = int(round(n * config.validation_fraction)) if config.validation_fraction > 0 else 0
+        n_val = min(n_val, n - 1)
     val_idx, train_idx = order[:n_val], order[n_val:]
     train_data = tuple(t[train_idx].to(device) for t in tensors)
-    val_data = tuple(t[val_idx].to(device) for t in tensors) if n_val > 0 else None
     if validation is not None:
         val_data = tuple(t.to(device) for t in validation)
+    else:
+        val_data = tuple(t[val_idx].to(device) for t in tensors) if n_val > 0 else None
     module.to(device)
     opts = optimizers(module) if optimizers is not None else [
         make_optimizer(config.optimizer, module.parameters(), lr=config.learning_rate,

@@ -46,21 +46,21 @@ class ConditionVectorMixin:
                 inputs = torch.cat([z, self._condition_vectors(m, gen, condition)], dim=1)
                 out[lo:lo + m] = self.modes_.decode(network(inputs, gen))
 
+        self.modes_.decode_tables()  # built here, never by two threads at once
         before = torch.get_num_threads()
         threads = min(before, len(starts))
         if threads <= 1:
             for k in range(len(starts)):
                 run(k)
-            return out.numpy()
-        from concurrent.futures import ThreadPoolExecutor
+        else:
+            from concurrent.futures import ThreadPoolExecutor
 
-        self.modes_.decode_tables()
-        torch.set_num_threads(1)
-        try:
-            with ThreadPoolExecutor(threads) as pool:
-                list(pool.map(run, range(len(starts))))
-        finally:
-            torch.set_num_threads(before)
+            torch.set_num_threads(1)
+            try:
+                with ThreadPoolExecutor(threads) as pool:
+                    list(pool.map(run, range(len(starts))))
+            finally:
+                torch.set_num_threads(before)
         return out.numpy()
 
     def _fit_category_freq(self, X: np.ndarray) -> None:

@@ -35,7 +35,7 @@ import numpy as np
 from synthlearn.errors import InvalidParameterError
 from synthlearn.synth.base import Synthesizer
 from synthlearn.synth.condvec import ConditionVectorMixin
-from synthlearn.synth.modes import ModeEncoder
+from synthlearn.synth.modes import ModeEncoder, block_grid
 
 _EPOCHS, _MIN_STEPS = 300, 3000  # epochs="auto"
 _RECALIBRATION_BATCHES = 20  # batch-norm statistics of the averaged generator, after training
@@ -248,13 +248,12 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         source = torch.empty(width, dtype=torch.long, device=device)
         source[tanh] = tanh
         source[blocks[valid]] = width + torch.nonzero(valid.flatten()).squeeze(1)
-        blocks_flat = blocks.flatten()
         # softmax block of each discrete column, for the conditional cross-entropy
         block_of = {s.start: i for i, s in enumerate(x for x in self.modes_.spans_ if x.activation == "softmax")}
         cond_block = torch.tensor([block_of[start] for _, start, _, _ in layout], dtype=torch.long, device=device)
 
         def block_logits(raw):
-            return raw.index_select(1, blocks_flat).view(raw.shape[0], *blocks.shape).masked_fill(pad, -torch.inf)
+            return block_grid(raw, blocks).masked_fill(pad, -torch.inf)
 
         def activate(raw):
             """The generated rows, and the logits of every softmax block."""

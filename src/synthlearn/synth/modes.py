@@ -27,6 +27,13 @@ _FIT_ROWS = 5000  # the mixture of one column is fitted on at most this many val
 _MAX_ITER = 100  # EM iterations of each mixture: scikit-learn's default, which CTGAN's encoder keeps
 
 
+def block_grid(rows, blocks):
+    """``rows[:, blocks]`` for the padded block grid of :meth:`ModeEncoder.layout`, an
+    ``(n, n_blocks, max_width)`` tensor. Through ``index_select``, whose gradient is ``index_add``:
+    on the CPU both are several times faster than advanced indexing and its accumulating ``index_put``."""
+    return rows.index_select(1, blocks.flatten()).view(rows.shape[0], *blocks.shape)
+
+
 @dataclass(frozen=True)
 class Span:
     """A block of the encoded vector: ``width`` outputs from ``start`` with one activation."""
@@ -153,8 +160,7 @@ class ModeEncoder:
             self.decode_tables())
         X = torch.zeros(rows.shape[0], len(self.columns_), dtype=torch.float64)
         if blocks.numel():
-            chosen = rows.index_select(1, blocks).view(rows.shape[0], *pad.shape).masked_fill_(pad, -torch.inf)
-            chosen = chosen.argmax(dim=2)
+            chosen = block_grid(rows, blocks).masked_fill_(pad, -torch.inf).argmax(dim=2)
             X.index_copy_(1, discrete, chosen.index_select(1, discrete_block).double())
             if len(continuous):
                 cell = chosen.index_select(1, mode_block).add_(mode_first)
@@ -182,7 +188,7 @@ class ModeEncoder:
             mode_block = torch.tensor([block_of[j] for j in continuous], dtype=torch.long)
             # for index_select, index_copy and take, faster on the CPU than advanced indexing
             self._decode_tables = (
-                blocks.flatten(), ~valid, torch.tensor(discrete, dtype=torch.long),
+                blocks, ~valid, torch.tensor(discrete, dtype=torch.long),
                 torch.tensor([block_of[j] for j in discrete], dtype=torch.long),
                 torch.tensor(continuous, dtype=torch.long), tanh, mode_block, mode_block * blocks.shape[1],
                 torch.from_numpy(means.ravel()), torch.from_numpy(4 * stds.ravel()))

@@ -30,7 +30,7 @@ import numpy as np
 from synthlearn.errors import InvalidParameterError
 from synthlearn.synth.base import Synthesizer
 from synthlearn.synth.condvec import ConditionVectorMixin
-from synthlearn.synth.modes import ModeEncoder
+from synthlearn.synth.modes import ModeEncoder, block_grid
 
 _STEPS = 3000  # epochs="auto": enough passes for this many optimizer steps
 
@@ -204,8 +204,8 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
                 diff = x[:, tanh] - torch.tanh(out[:, tanh])
                 recon = recon + (diff ** 2 / (2 * sd ** 2)).sum() + torch.log(sd).sum() * x.shape[0]
             if len(blocks):
-                logits = out[:, blocks].masked_fill(pad, -torch.inf)
-                target = x[:, blocks].masked_fill(pad, -1.0).argmax(dim=2)
+                logits = block_grid(out, blocks).masked_fill(pad, -torch.inf)
+                target = block_grid(x, blocks).masked_fill(pad, -1.0).argmax(dim=2)
                 recon = recon + torch.nn.functional.cross_entropy(logits.reshape(-1, blocks.shape[1]),
                                                                   target.reshape(-1), reduction="sum")
             kl = -0.5 * torch.sum(1 + log_var - mean ** 2 - log_var.exp())
