@@ -216,3 +216,39 @@ def test_unreachable_scheduler_is_one_error_line():
 
     with pytest.raises(InvalidParameterError, match="cannot reach the Dask scheduler at --scheduler 'tcp://127.0.0.1:1'"):
         dask_client(scheduler="tcp://127.0.0.1:1", timeout="1s")
+
+
+@pytest.mark.parametrize("name", ["t.parquet", "t.csv"])
+def test_a_file_too_big_for_its_disk_is_refused_after_one_partition(tmp_path, name, monkeypatch):
+    """The first partition's bytes project the whole file's size: past the free space, the run stops
+    with one clear error and leaves no file (it would otherwise fill the disk and fail late)."""
+    import shutil
+
+    from synthlearn.errors import InvalidParameterError
+
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9 - 1000, 1000))
+    with pytest.raises(InvalidParameterError, match=r"3,000 rows would take about .* GB in .*t\.(parquet|csv).* free"):
+        write_generated(mixed_generator(), 3000, tmp_path / name, partition_rows=1000)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    write_generated(mixed_generator(), 3000, tmp_path / name, partition_rows=1000)  # room enough: written
+
+
+def test_a_terminated_cli_run_leaves_no_temporary_file(tmp_path):
+    """SIGTERM ends `synthlearn` like an interruption: the half-written temporary file is removed."""
+    import signal
+    import subprocess
+    import time
+
+    if sys.platform == "win32":
+        pytest.skip("POSIX signals")
+    proc = subprocess.Popen([sys.executable, "-c", "from synthlearn.cli.main import main; main()", "generate",
+                             "classification", "--rows", "200000000", "--out", str(tmp_path / "big.csv"), "-q"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(p.name.endswith(".tmp") for p in tmp_path.iterdir()), "the run never started writing"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []

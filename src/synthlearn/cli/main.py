@@ -48,6 +48,11 @@ app.add_typer(ae_cmd.app, name="ae")
 
 
 def main() -> None:
+    import signal
+    import sys
+
+    # a terminated run exits like an interrupted one, so that temporary outputs are removed
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     app()
 
 

@@ -135,6 +135,8 @@ def write_generated(source, n_rows: int, path, *, seed=None, partition_rows: int
                 elif not table.schema.equals(schema):
                     table = table.cast(schema)
                 writer.write_table(_csv_ready(table) if fmt == "csv" else table)
+                if done == 0 and table.num_rows < n_rows:
+                    _check_room(tmp, path, table.num_rows, n_rows)
                 done += table.num_rows
                 del table
                 if progress is not None:
@@ -145,6 +147,20 @@ def write_generated(source, n_rows: int, path, *, seed=None, partition_rows: int
 
     atomic_write(path, _write)
     return path
+
+
+def _check_room(tmp: Path, path: Path, written: int, n_rows: int) -> None:
+    """After the first partition: refuse early when the whole file would not fit on its disk
+    (projected from the bytes that partition took), rather than fill the disk and fail late."""
+    import shutil
+
+    size = tmp.stat().st_size
+    projected = size / written * n_rows
+    free = shutil.disk_usage(tmp.parent).free + size
+    if projected > free:
+        raise InvalidParameterError(
+            f"{n_rows:,} rows would take about {projected / 1e9:,.1f} GB in '{path}', more than the "
+            f"{free / 1e9:,.1f} GB free there; ask for fewer rows or write to a larger disk")
 
 
 def _open_writer(fmt, tmp, schema):
