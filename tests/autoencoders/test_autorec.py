@@ -133,6 +133,33 @@ def test_recommend_pads_with_minus_one_when_a_user_rated_almost_everything():
     assert list(top[0]) == [2, -1]
 
 
+def test_the_baseline_biases_are_the_regularised_least_squares_ones():
+    data = small()
+    train, _ = split(data)
+    model = AutoRec(**FAST, bias_l2=5.0).fit(data.matrix(train))
+    u, i, r = (train[c].to_numpy() for c in ("user", "item", "rating"))
+    residual = r - model.mean_ - model.user_bias_[u] - model.item_bias_[i]
+    # at the fixed point each bias is its ratings' summed residual (itself included) over count + l2
+    np.testing.assert_allclose(np.bincount(i, residual + model.item_bias_[i], 40) / (np.bincount(i, minlength=40) + 5),
+                               model.item_bias_, atol=1e-3)
+    np.testing.assert_allclose(np.bincount(u, residual + model.user_bias_[u], 60) / (np.bincount(u, minlength=60) + 5),
+                               model.user_bias_, atol=1e-3)
+    assert np.corrcoef(model.item_bias_, data.item_bias)[0, 1] > 0.8
+    plain = AutoRec(**FAST, bias_l2=None).fit(data.matrix(train))
+    assert not plain.user_bias_.any() and not plain.item_bias_.any()
+
+
+def test_decoding_the_item_codes_gives_the_predictions():
+    data = small()
+    train, _ = split(data)
+    model = AutoRec(**FAST).fit(data.matrix(train))
+    pred = model.predict(data.matrix(train))
+    np.testing.assert_allclose(pred, np.clip(model.inverse_transform(model.transform(data.matrix(train))),
+                                             *model.rating_range_))
+    with pytest.raises(DataError, match="one code per fitted item"):
+        model.inverse_transform(model.transform(data.matrix(train))[:5])
+
+
 def test_same_seed_same_model():
     R = small().matrix()
     a = AutoRec(**FAST).fit(R).predict(R)
@@ -159,6 +186,7 @@ def test_a_matrix_without_ratings_is_refused():
 @pytest.mark.parametrize("params, match", [
     (dict(hidden_size=0), "hidden_size must be a positive integer, got 0"),
     (dict(l2=-1), "l2 must be a number >= 0"),
+    (dict(bias_l2=-1), "bias_l2 must be a number >= 0, or None"),
     (dict(dropout=1.0), "dropout must be a number in \\[0, 1\\)"),
     (dict(activation="softmax"), "activation must be one of"),
     (dict(lr_schedule="linear"), "lr_schedule must be None, 'cosine' or 'plateau'"),

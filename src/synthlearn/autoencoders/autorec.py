@@ -6,9 +6,16 @@ ratings is one input row, ``h = sigmoid(V r + mu)``, ``r_hat = W h + b``; the
 squared error counts observed ratings only, and ``lambda / 2 * (||W||^2 +
 ||V||^2)`` is added as weight decay. Trained with Adam on mini-batches of items
 (the paper used full-batch L-BFGS / Rprop) through ``synthlearn.nn.train``.
-Two additions: ratings are centred on their mean (a missing rating is an
-average one), and each item's input is scaled by sqrt(mean count / its count)
-so busy and rare items reach the hidden layer on a similar scale.
+Two additions. First, a baseline of the mean plus L2-regularised user and
+item biases (Koren, Bell & Volinsky, "Matrix factorization techniques for
+recommender systems", 2009) is fitted by alternating closed-form updates, and
+the network learns what the baseline leaves: a missing rating is a baseline
+one. Second, each item's input is scaled by (m + s) / (n + s), with n its
+number of ratings, m the mean number and s = 10: the sum of an item's residuals
+over n + s is a shrunken estimate of what they share, so rare items reach the
+hidden layer on the same scale as busy ones, pulled towards zero as their
+evidence thins. On the MovieLens-shaped benchmark the two take the held-out
+RMSE from 1.082 to about 1.06 times the noise floor.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from synthlearn.autoencoders.base import ACTIVATION_NAMES, _positive_int, check_
 from synthlearn.errors import DataError, InvalidParameterError
 
 _PREDICT_BATCH = 1024
+_SHRINK = 10.0  # s in an item's input scale (mean count + s) / (its count + s)
+_BIAS_SWEEPS = 20
 
 
 def _positive_real(v):
@@ -35,6 +44,8 @@ PARAMS = {
     "hidden_size": (_positive_int, "a positive integer"),
     "activation": (lambda v: v in ACTIVATION_NAMES, f"one of {ACTIVATION_NAMES}"),
     "l2": (lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and v >= 0, "a number >= 0"),
+    "bias_l2": (lambda v: v is None or (isinstance(v, numbers.Real) and not isinstance(v, bool) and v >= 0),
+                "a number >= 0, or None for no biases"),
     "dropout": (lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 <= v < 1,
                 "a number in [0, 1)"),
     "epochs": (_positive_int, "a positive integer"),
@@ -96,6 +107,24 @@ def ratings_matrix(R, shape=None):
     return np.where(observed > 0, A, 0.0), observed
 
 
+def _biases(values, observed, mean, l2, sweeps=_BIAS_SWEEPS):
+    """User and item biases of ``mean + b_user + b_item`` by alternating L2-regularised least squares.
+
+    Each sweep sets every item's bias to its ratings' summed residual over (count + l2),
+    then every user's likewise; ``l2=None`` gives zeros.
+    """
+    n_users, n_items = values.shape
+    b_user, b_item = np.zeros(n_users), np.zeros(n_items)
+    if l2 is None:
+        return b_user, b_item
+    residual = np.where(observed > 0, values - mean, 0.0)
+    per_item, per_user = observed.sum(axis=0) + l2, observed.sum(axis=1) + l2
+    for _ in range(sweeps):
+        b_item = (residual - observed * b_user[:, None]).sum(axis=0) / np.maximum(per_item, 1e-12)
+        b_user = (residual - observed * b_item[None, :]).sum(axis=1) / np.maximum(per_user, 1e-12)
+    return b_user, b_item
+
+
 def _forget_fit(estimator) -> None:
     """Remove everything an earlier ``fit`` learned, so a failed fit never looks fitted."""
     for name in [k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")]:
@@ -141,6 +170,11 @@ class AutoRec(TransformerMixin, BaseEstimator):
         λ: the objective is the summed squared error on observed ratings plus
         ``λ / 2 * (||W||² + ||V||²)`` over the two weight matrices (the paper tunes
         λ over 0.001–1000; 150 suits MovieLens-100k-sized data).
+    bias_l2 : float or None, default=5.0
+        L2 weight of the user and item biases of the baseline ``mean + b_user +
+        b_item`` fitted before the network, which learns the residuals; each bias is
+        shrunk as if it had ``bias_l2`` extra ratings of zero. None: no biases, the
+        network learns ratings minus their mean (the paper's setting).
     dropout : float, default=0.0
         Share of the observed ratings hidden from the encoder in each batch; when > 0
         only those hidden ratings are scored, so the network learns to predict
@@ -180,10 +214,14 @@ class AutoRec(TransformerMixin, BaseEstimator):
     rating_range_ : tuple of float
         Lowest and highest training rating (the clipping range).
     mean_ : float
-        Mean training rating; the network sees and predicts ratings minus it.
+        Mean training rating.
+    user_bias_ : ndarray of shape (n_users,)
+    item_bias_ : ndarray of shape (n_items,)
+        The baseline's biases (zeros when ``bias_l2`` is None); the network sees and
+        predicts ratings minus ``mean_ + user_bias_[u] + item_bias_[i]``.
     mean_count_ : float
         Mean number of ratings per item; an item's input is scaled by
-        ``sqrt(mean_count_ / its count)``.
+        ``(mean_count_ + 10) / (its count + 10)``.
     history_ : list of dict
         Per-epoch ``train_loss`` from ``synthlearn.nn.train``.
     n_epochs_ : int
@@ -200,12 +238,13 @@ class AutoRec(TransformerMixin, BaseEstimator):
     (4, 1)
     """
 
-    def __init__(self, hidden_size=500, activation="sigmoid", l2=150.0, dropout=0.0, epochs=100, batch_size=128,
-                 learning_rate=3e-3, lr_schedule="cosine", patience=30, clip=True, device="auto", verbose=False,
-                 random_state=None):
+    def __init__(self, hidden_size=500, activation="sigmoid", l2=150.0, bias_l2=5.0, dropout=0.0, epochs=100,
+                 batch_size=128, learning_rate=3e-3, lr_schedule="cosine", patience=30, clip=True, device="auto",
+                 verbose=False, random_state=None):
         self.hidden_size = hidden_size
         self.activation = activation
         self.l2 = l2
+        self.bias_l2 = bias_l2
         self.dropout = dropout
         self.epochs = epochs
         self.batch_size = batch_size
@@ -254,7 +293,8 @@ class AutoRec(TransformerMixin, BaseEstimator):
                                 random_state=seed, verbose=bool(self.verbose), description="AutoRec")
         # items are the rows the autoencoder sees
         self.mean_ = float(values[observed > 0].mean())
-        centred = np.where(observed > 0, values - self.mean_, 0.0)
+        self.user_bias_, self.item_bias_ = _biases(values, observed, self.mean_, self.bias_l2)
+        centred = np.where(observed > 0, values - self._baseline(), 0.0)
         self.mean_count_ = float(observed.sum(axis=0).mean())
         tensors = (torch.tensor(self._input(centred, observed).T, dtype=torch.float32),
                    torch.tensor(observed.T, dtype=torch.float32), torch.tensor(centred.T, dtype=torch.float32))
@@ -315,13 +355,17 @@ class AutoRec(TransformerMixin, BaseEstimator):
             "encoder": torch.nn.Sequential(torch.nn.Linear(n_users, self.hidden_size), ACTIVATIONS[self.activation]()),
             "decoder": torch.nn.Linear(self.hidden_size, n_users)})
 
+    def _baseline(self):
+        """The user × item baseline ``mean + user bias + item bias`` the network's output is added to."""
+        return self.mean_ + self.user_bias_[:, None] + self.item_bias_[None, :]
+
     def _centred(self, values, observed):
-        return self._input(np.where(observed > 0, values - self.mean_, 0.0), observed)
+        return self._input(np.where(observed > 0, values - self._baseline(), 0.0), observed)
 
     def _input(self, centred, observed):
-        """Encoder input: each item's centred ratings times sqrt(mean count / its count), so busy and rare
-        items reach the hidden layer on a similar scale."""
-        return centred * np.sqrt(self.mean_count_ / np.maximum(observed.sum(axis=0), 1.0))
+        """Encoder input: each item's residuals times (mean count + s) / (its count + s), so busy and rare
+        items reach the hidden layer on one scale, rare ones shrunk towards zero."""
+        return centred * ((self.mean_count_ + _SHRINK) / (observed.sum(axis=0) + _SHRINK))
 
     def _codes(self, values, observed):
         """Item codes from the item columns of the ratings, shape (n_items, hidden_size)."""
@@ -329,7 +373,8 @@ class AutoRec(TransformerMixin, BaseEstimator):
 
     def _complete(self, values, observed):
         """Predicted user × item matrix from the ratings ``values`` observed where ``observed`` is 1."""
-        out = self._run(self._centred(values, observed).T, lambda m, x: m["decoder"](m["encoder"](x))).T + self.mean_
+        out = self._run(self._centred(values, observed).T, lambda m, x: m["decoder"](m["encoder"](x))).T
+        out += self._baseline()
         return np.clip(out, *self.rating_range_) if self.clip else out
 
     def _run(self, A, fn):
@@ -415,7 +460,10 @@ class AutoRec(TransformerMixin, BaseEstimator):
         if codes.shape[1] != self.hidden_size:
             raise DataError(f"inverse_transform needs codes with hidden_size={self.hidden_size} columns, "
                             f"got {codes.shape[1]}; pass the output of transform")
-        return self._run(codes, lambda m, z: m["decoder"](z)).T + self.mean_
+        if codes.shape[0] != self.n_items_:
+            raise DataError(f"inverse_transform needs one code per fitted item ({self.n_items_} rows), got "
+                            f"{codes.shape[0]}; pass the output of transform")
+        return self._run(codes, lambda m, z: m["decoder"](z)).T + self._baseline()
 
     def score(self, R, y=None, known=None):
         """Negative RMSE on the observed entries of ``R`` (higher is better).
