@@ -48,10 +48,29 @@ def test_gan_on_numbers_only():
 @pytest.mark.parametrize("kw, word", [(dict(batch_size=55), "multiple of pac"), (dict(pac=0), "pac"),
                                       (dict(generator_dims=(0,)), "generator_dims"),
                                       (dict(gradient_penalty=-1), "gradient_penalty"),
+                                      (dict(penalty_every=0), "penalty_every"),
                                       (dict(averaging=1.0), "averaging"), (dict(averaging="yes"), "averaging")])
 def test_gan_bad_parameters(kw, word, table):
     with pytest.raises(InvalidParameterError, match=word):
         GANSynthesizer(**kw).fit(table)
+
+
+@pytest.mark.parametrize("every, penalties", [(1, 10), (3, 3)])
+def test_gradient_penalty_is_taken_on_every_kth_step(monkeypatch, every, penalties):
+    import torch
+
+    calls = []
+    grad = torch.autograd.grad
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("create_graph"))
+        return grad(*args, **kwargs)
+
+    monkeypatch.setattr(torch.autograd, "grad", counting)
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=100), "b": rng.choice(["x", "y"], 100)})
+    GANSynthesizer(epochs=2, batch_size=20, penalty_every=every, random_state=0).fit(df)  # 2 x 5 steps
+    assert calls == [True] * penalties
 
 
 def test_weight_average_follows_the_generator_with_a_warm_up():

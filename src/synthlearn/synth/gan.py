@@ -12,7 +12,10 @@
   from the generator's softmax (Gumbel-max), as in training, rather than
   taking the argmax;
 - the critic sees ``pac`` rows at once (PacGAN, against mode collapse) and is
-  trained with the WGAN gradient penalty; each step generates one batch of
+  trained with the WGAN gradient penalty, taken lazily: on every second
+  step with twice its weight (``penalty_every``; lazy regularisation, Karras
+  et al. 2020, "Analyzing and Improving the Image Quality of StyleGAN", 3.1),
+  as its double backward pass costs about two fifths of a step; each step generates one batch of
   fake rows, which serves the critic's update and then, scored by the updated
   critic, the generator's (CTGAN generates a second batch for the generator);
 - beyond CTGAN, samples come from an exponential moving average of the
@@ -129,6 +132,11 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         For both networks (Adam, betas 0.5 and 0.9).
     pac : int, default=10
     gradient_penalty : float, default=10.0
+    penalty_every : int, default=2
+        Take the gradient penalty on every ``penalty_every``-th step only, weighted by
+        ``penalty_every * gradient_penalty`` (lazy regularisation); 1 is CTGAN's every step.
+        2 trains about a fifth faster with the same quality on the benchmark tables;
+        4 lost synthetic-trained accuracy on wine (benchmarks/RESULTS.md).
     averaging : float or None, default=0.999
         Decay of the exponential moving average of the generator's weights;
         samples come from the averaged generator, whose batch-norm statistics
@@ -147,8 +155,8 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
     """
 
     def __init__(self, *, embedding_dim=128, generator_dims=(256, 256), critic_dims=(256, 256), epochs="auto",
-                 batch_size=500, learning_rate=2e-4, pac=10, gradient_penalty=10.0, averaging=0.999, device="auto",
-                 verbose=False, random_state=None):
+                 batch_size=500, learning_rate=2e-4, pac=10, gradient_penalty=10.0, penalty_every=2, averaging=0.999,
+                 device="auto", verbose=False, random_state=None):
         self.embedding_dim = embedding_dim
         self.generator_dims = generator_dims
         self.critic_dims = critic_dims
@@ -157,6 +165,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         self.learning_rate = learning_rate
         self.pac = pac
         self.gradient_penalty = gradient_penalty
+        self.penalty_every = penalty_every
         self.averaging = averaging
         self.device = device
         self.verbose = verbose
@@ -164,7 +173,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        for name in ("embedding_dim", "pac", "batch_size"):
+        for name in ("embedding_dim", "pac", "batch_size", "penalty_every"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
                 raise InvalidParameterError(f"{name} must be a positive integer, got {v!r}")
@@ -267,6 +276,8 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
             x = rows if cond is None else torch.cat([rows, cond], dim=1)
             return critic(x.reshape(-1, x.shape[1] * pac))
 
+        every, counter = int(self.penalty_every), [0]
+
         def step(module, batch, optimizers, backward):
             # as in CTGAN every step uses a full batch: real rows come from training-by-sampling,
             # the loop's batch only paces the steps (ceil(n / batch_size) per epoch). One batch of
@@ -288,13 +299,17 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
             y = critic_score(critic, torch.cat([fake.detach(), real]),
                              None if cond is None else torch.cat([cond, real_cond]))
             y_fake, y_real = y[:m // pac], y[m // pac:]
-            alpha = torch.rand(m // pac, 1, 1, device=device).expand(m // pac, pac, 1).reshape(m, 1)
-            mixed_rows = torch.lerp(fake.detach(), real, alpha).requires_grad_(True)  # alpha real + (1 - alpha) fake
-            mixed_cond = None if cond is None else torch.lerp(cond, real_cond, alpha)
-            score = critic_score(critic, mixed_rows, mixed_cond)
-            grads = torch.autograd.grad(score.sum(), mixed_rows, create_graph=True)[0]
-            gp = ((grads.reshape(-1, pac * grads.shape[1]).norm(2, dim=1) - 1) ** 2).mean()
-            loss_c = -(y_real.mean() - y_fake.mean()) + lam * gp
+            loss_c = -(y_real.mean() - y_fake.mean())
+            counter[0] += 1
+            if lam and counter[0] % every == 0:
+                alpha = torch.rand(m // pac, 1, 1, device=device).expand(m // pac, pac, 1).reshape(m, 1)
+                # alpha real + (1 - alpha) fake
+                mixed_rows = torch.lerp(fake.detach(), real, alpha).requires_grad_(True)
+                mixed_cond = None if cond is None else torch.lerp(cond, real_cond, alpha)
+                score = critic_score(critic, mixed_rows, mixed_cond)
+                grads = torch.autograd.grad(score.sum(), mixed_rows, create_graph=True)[0]
+                gp = ((grads.reshape(-1, pac * grads.shape[1]).norm(2, dim=1) - 1) ** 2).mean()
+                loss_c = loss_c + lam * every * gp
             backward(loss_c, opt_c)
 
             critic.requires_grad_(False)  # the generator's loss needs no gradient for the critic's weights
