@@ -110,3 +110,16 @@ def test_autorec_round_trip_keeps_the_training_ratings(tmp_path):
     np.testing.assert_array_equal(loaded.recommend(k=3), model.recommend(k=3))
     pairs = ([0, 1, 2], [3, 4, 5])
     np.testing.assert_array_equal(loaded.predict_ratings(*pairs), model.predict_ratings(*pairs))
+
+
+def test_an_autorec_saved_before_the_bias_baseline_is_refused(tmp_path):
+    from synthlearn.autoencoders import AutoRec
+    from synthlearn.generate import make_ratings
+
+    data = make_ratings(n_users=40, n_items=30, n_ratings=600, min_per_user=5, random_state=0)
+    folder = save_model(AutoRec(hidden_size=6, epochs=3, random_state=0).fit(data.ratings), tmp_path / "rec")
+    with np.load(folder / "arrays.npz") as arrays:  # what an earlier synthlearn wrote: no biases
+        kept = {k: arrays[k] for k in arrays.files if not k.endswith("_bias_")}
+    np.savez(folder / "arrays.npz", **kept)
+    with pytest.raises(ModelFileError, match="without user_bias_, item_bias_: it was saved by an earlier synthlearn"):
+        load_model(folder)

@@ -238,6 +238,8 @@ class AutoRec(TransformerMixin, BaseEstimator):
     (4, 1)
     """
 
+    _saved_fitted = ("user_bias_", "item_bias_")  # load_model refuses folders from before the bias baseline
+
     def __init__(self, hidden_size=500, activation="sigmoid", l2=100.0, bias_l2=5.0, dropout=0.0, epochs=100,
                  batch_size=128, learning_rate=3e-3, lr_schedule="cosine", patience=30, clip=True, device="auto",
                  verbose=False, random_state=None):

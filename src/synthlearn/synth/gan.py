@@ -15,9 +15,10 @@
   trained with the WGAN gradient penalty, taken lazily: on every second
   step with twice its weight (``penalty_every``; lazy regularisation, Karras
   et al. 2020, "Analyzing and Improving the Image Quality of StyleGAN", 3.1),
-  as its double backward pass costs about two fifths of a step; each step generates one batch of
-  fake rows, which serves the critic's update and then, scored by the updated
-  critic, the generator's (CTGAN generates a second batch for the generator);
+  as its double backward pass costs about a quarter of a step; each step
+  generates one batch of fake rows, which serves the critic's update and
+  then, scored by the updated critic, the generator's (CTGAN generates a
+  second batch for the generator);
 - beyond CTGAN, samples come from an exponential moving average of the
   generator's weights (Yazici et al. 2019), with batch-norm statistics
   recomputed for the averaged weights: on penguins this took the rare class's
@@ -135,8 +136,8 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
     penalty_every : int, default=2
         Take the gradient penalty on every ``penalty_every``-th step only, weighted by
         ``penalty_every * gradient_penalty`` (lazy regularisation); 1 is CTGAN's every step.
-        2 trains about a fifth faster with the same quality on the benchmark tables;
-        4 lost synthetic-trained accuracy on wine (benchmarks/RESULTS.md).
+        2 took 13-21 % off a step on diamonds with the same quality on the benchmark
+        tables; 4 lost synthetic-trained accuracy on wine (benchmarks/RESULTS.md).
     averaging : float or None, default=0.999
         Decay of the exponential moving average of the generator's weights;
         samples come from the averaged generator, whose batch-norm statistics
