@@ -121,5 +121,5 @@ def test_an_autorec_saved_before_the_bias_baseline_is_refused(tmp_path):
     with np.load(folder / "arrays.npz") as arrays:  # what an earlier synthlearn wrote: no biases
         kept = {k: arrays[k] for k in arrays.files if not k.endswith("_bias_")}
     np.savez(folder / "arrays.npz", **kept)
-    with pytest.raises(ModelFileError, match="without user_bias_, item_bias_: it was saved by an earlier synthlearn"):
+    with pytest.raises(ModelFileError, match="lacks user_bias_, item_bias_: it was saved by an earlier synthlearn"):
         load_model(folder)

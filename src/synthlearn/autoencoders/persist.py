@@ -227,8 +227,8 @@ def _build(entry: dict, arrays, prefix: str, folder: Path):
         setattr(model, key, _build(inner, arrays, f"{prefix}{key}.", folder))
     missing = [a for a in getattr(model, "_saved_fitted", ()) if not hasattr(model, a)]
     if missing:
-        raise ModelFileError(f"model folder '{folder}' holds a {entry['class']} without {', '.join(missing)}: it was "
-                             f"saved by an earlier synthlearn; fit the model again and save it")
+        raise ModelFileError(f"model folder '{folder}' ({entry['class']}) lacks {', '.join(missing)}: it was saved "
+                             f"by an earlier synthlearn; fit the model again and save it")
     if entry.get("has_module"):
         import torch
 
