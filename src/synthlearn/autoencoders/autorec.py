@@ -361,8 +361,8 @@ class AutoRec(TransformerMixin, BaseEstimator):
         """The user × item baseline ``mean + user bias + item bias`` the network's output is added to."""
         return self.mean_ + self.user_bias_[:, None] + self.item_bias_[None, :]
 
-    def _centred(self, values, observed):
-        return self._input(np.where(observed > 0, values - self._baseline(), 0.0), observed)
+    def _centred(self, values, observed, baseline):
+        return self._input(np.where(observed > 0, values - baseline, 0.0), observed)
 
     def _input(self, centred, observed):
         """Encoder input: each item's residuals times (mean count + s) / (its count + s), so busy and rare
@@ -371,12 +371,13 @@ class AutoRec(TransformerMixin, BaseEstimator):
 
     def _codes(self, values, observed):
         """Item codes from the item columns of the ratings, shape (n_items, hidden_size)."""
-        return self._run(self._centred(values, observed).T, lambda m, x: m["encoder"](x))
+        return self._run(self._centred(values, observed, self._baseline()).T, lambda m, x: m["encoder"](x))
 
     def _complete(self, values, observed):
         """Predicted user × item matrix from the ratings ``values`` observed where ``observed`` is 1."""
-        out = self._run(self._centred(values, observed).T, lambda m, x: m["decoder"](m["encoder"](x))).T
-        out += self._baseline()
+        baseline = self._baseline()
+        out = self._run(self._centred(values, observed, baseline).T, lambda m, x: m["decoder"](m["encoder"](x))).T
+        out += baseline
         return np.clip(out, *self.rating_range_) if self.clip else out
 
     def _run(self, A, fn):

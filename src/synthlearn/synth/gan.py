@@ -277,9 +277,10 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
             x = rows if cond is None else torch.cat([rows, cond], dim=1)
             return critic(x.reshape(-1, x.shape[1] * pac))
 
-        every, counter = int(self.penalty_every), [0]
+        every, steps = int(self.penalty_every), 0
 
         def step(module, batch, optimizers, backward):
+            nonlocal steps
             # as in CTGAN every step uses a full batch: real rows come from training-by-sampling,
             # the loop's batch only paces the steps (ceil(n / batch_size) per epoch). One batch of
             # fake rows serves the critic's update and then the generator's (as in DCGAN), where
@@ -301,8 +302,8 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
                              None if cond is None else torch.cat([cond, real_cond]))
             y_fake, y_real = y[:m // pac], y[m // pac:]
             loss_c = -(y_real.mean() - y_fake.mean())
-            counter[0] += 1
-            if lam and counter[0] % every == 0:
+            steps += 1
+            if lam and steps % every == 0:
                 alpha = torch.rand(m // pac, 1, 1, device=device).expand(m // pac, pac, 1).reshape(m, 1)
                 # alpha real + (1 - alpha) fake
                 mixed_rows = torch.lerp(fake.detach(), real, alpha).requires_grad_(True)
