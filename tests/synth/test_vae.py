@@ -63,6 +63,8 @@ def test_vae_is_reproducible_and_saves(tmp_path, bimodal):
 
 @pytest.mark.parametrize("kw, word", [(dict(embedding_dim=0), "embedding_dim"),
                                       (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
+                                      (dict(decoder_layer_sizes=(8, 0)), "decoder_layer_sizes"),
+                                      (dict(decoder_layer_sizes=8), "decoder_layer_sizes"),
                                       (dict(loss_factor=-1), "loss_factor"), (dict(epochs=0), "epochs"),
                                       (dict(device="nope"), "device"), (dict(conditional="yes"), "conditional")])
 def test_vae_bad_parameters(kw, word, bimodal):
@@ -108,6 +110,30 @@ def test_plain_vae_and_models_saved_before_the_conditional_vector(tmp_path, bimo
     meta_path.write_text(json.dumps(meta))
     old = Synthesizer.load(tmp_path / "vae")
     pd.testing.assert_frame_equal(old.sample(20, random_state=2), plain.sample(20, random_state=2))
+
+
+def test_decoder_widths_and_models_saved_before_them(tmp_path, bimodal):
+    import json
+
+    def widths(net):
+        return [layer.out_features for layer in net if hasattr(layer, "out_features")]
+
+    wide = VAESynthesizer(epochs=1, random_state=0).fit(bimodal)  # encoder (128, 128), decoder (256, 256)
+    assert widths(wide.module_.encoder) == [128, 128] and widths(wide.module_.decoder)[:-1] == [256, 256]
+    mirrored = VAESynthesizer(hidden_layer_sizes=(16, 8), decoder_layer_sizes=None, epochs=3,
+                              random_state=0).fit(bimodal)
+    assert widths(mirrored.module_.decoder)[:-1] == [8, 16]
+    mirrored.save(tmp_path / "vae")
+    meta_path = tmp_path / "vae" / "synthesizer.json"
+    meta = json.loads(meta_path.read_text())
+    del meta["state"]["decoder"], meta["params"]["decoder_layer_sizes"]  # as an older synthlearn wrote it
+    meta_path.write_text(json.dumps(meta))
+    old = Synthesizer.load(tmp_path / "vae")
+    assert old.decoder_layer_sizes is None
+    pd.testing.assert_frame_equal(old.sample(20, random_state=2), mirrored.sample(20, random_state=2))
+    old.save(tmp_path / "again")  # and saved again, it keeps its mirrored decoder
+    pd.testing.assert_frame_equal(Synthesizer.load(tmp_path / "again").sample(20, random_state=2),
+                                  mirrored.sample(20, random_state=2))
 
 
 def test_mode_layout_gathers_every_block(bimodal):
