@@ -81,10 +81,10 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         Encoder widths, as in TVAE.
     decoder_layer_sizes : tuple of int or None, default=(256, 256)
         Decoder widths, from the code towards the row; None mirrors the encoder
-        (TVAE's (128, 128)). The decoder is what generates: on samples of diamonds
-        (800 to 14,000 training rows) TVAE's widths gave synthetic-trained
-        random-forest accuracy 0.01-0.03 lower, and a wider encoder added nothing;
-        TVAE's widths sample faster (about 1.3x on diamonds).
+        (TVAE's (128, 128)). The decoder is what generates: on diamonds' 14,000
+        training rows these widths raised synthetic-trained random-forest accuracy
+        by 0.03 over TVAE's (three seeds), where a wider encoder added nothing.
+        TVAE's widths sample about 1.3x faster (benchmarks/RESULTS.md).
     epochs : int or "auto", default="auto"
         Passes over the training rows. ``"auto"``: as many as make 3,000
         optimizer steps (3,000 passes over a table of a few hundred rows,
