@@ -66,7 +66,8 @@ def test_vae_is_reproducible_and_saves(tmp_path, bimodal):
                                       (dict(decoder_layer_sizes=(8, 0)), "decoder_layer_sizes"),
                                       (dict(decoder_layer_sizes=8), "decoder_layer_sizes"),
                                       (dict(loss_factor=-1), "loss_factor"), (dict(epochs=0), "epochs"),
-                                      (dict(device="nope"), "device"), (dict(conditional="yes"), "conditional")])
+                                      (dict(device="nope"), "device"), (dict(conditional="yes"), "conditional"),
+                                      (dict(latent_sampling="mean"), "latent_sampling")])
 def test_vae_bad_parameters(kw, word, bimodal):
     with pytest.raises(InvalidParameterError, match=word):
         VAESynthesizer(**kw).fit(bimodal)
@@ -90,8 +91,10 @@ def test_conditional_vae_samples_a_rare_category_natively(monkeypatch):
     monkeypatch.setattr(conditions, "rejection_sample", no_rejection)
     rare = synth.sample(300, conditions={"kind": "rare"}, random_state=0)
     assert (rare["kind"] == "rare").all() and (rare["x"] > 4).mean() > 0.8
-    # unconditional draws keep the frequencies
-    assert 0.01 < (synth.sample(2000, random_state=1)["kind"] == "rare").mean() < 0.1
+    # unconditional draws keep the frequencies, in the order drawn (not grouped by conditional vector)
+    draws = synth.sample(2000, random_state=1)["kind"]
+    assert 0.01 < (draws == "rare").mean() < 0.1
+    assert (draws != draws.shift()).mean() > 0.3
 
 
 def test_plain_vae_and_models_saved_before_the_conditional_vector(tmp_path, bimodal):
@@ -202,3 +205,108 @@ def test_sampling_threads_do_not_change_the_rows(method, bimodal, monkeypatch):
     pd.testing.assert_frame_equal(one, three)
     pd.testing.assert_frame_equal(fixed_one, fixed_three)
     assert (fixed_one["g"] == "a").all()
+
+
+def _codes(synth, df, cond):
+    """Encoder means and variances of ``df``'s rows under the conditional vectors ``cond``."""
+    import torch
+
+    X = synth.encoder_.transform(df)
+    data = torch.from_numpy(synth.modes_.transform(X, np.random.default_rng(0)))
+    with torch.no_grad():
+        h = synth.module_.encoder(torch.cat([data, torch.as_tensor(cond, dtype=torch.float32)], dim=1))
+        return synth.module_.mean(h).double().numpy(), synth.module_.log_var(h).double().exp().numpy()
+
+
+def test_latent_gaussians_are_the_aggregate_posterior_moments():
+    # discrete columns only, so that encoding the rows again gives the training inputs exactly
+    rng = np.random.default_rng(0)
+    g = rng.choice(["a", "b"], 300, p=[0.7, 0.3])
+    h = np.where(g == "a", rng.choice(["x", "y"], 300), rng.choice(["y", "z"], 300))
+    df = pd.DataFrame({"g": pd.Categorical(g), "h": pd.Categorical(h)})
+    d, eye = 4, np.eye(4)
+
+    def shrunk(n, mean, var):  # the moments, shrunk towards N(0, I) by d pseudo-rows
+        own = np.cov(mean.T, bias=True) + np.diag(var.mean(axis=0))
+        return n * mean.mean(axis=0) / (n + d), (n * own + d * eye) / (n + d) + 1e-6 * eye
+
+    # a plain VAE: one Gaussian, the mean code and the covariance of the codes plus the mean posterior variance
+    plain = VAESynthesizer(embedding_dim=d, epochs=20, conditional=False, random_state=0).fit(df)
+    assert plain.latent_mean_.shape == (1, 4) and plain.latent_scale_index_.tolist() == [0]
+    mean, cov = shrunk(len(df), *_codes(plain, df, np.zeros((len(df), 0))))
+    L = plain.latent_scale_[0].astype(np.float64)
+    np.testing.assert_allclose(plain.latent_mean_[0], mean, atol=1e-5)
+    np.testing.assert_allclose(L @ L.T, cov, atol=1e-5)
+    # conditional: one Gaussian per category of each column, from the rows of that category under its vector
+    synth = VAESynthesizer(embedding_dim=d, epochs=20, random_state=0).fit(df)
+    assert synth.latent_mean_.shape == (5, 4) and synth.latent_scale_.shape == (6, 4, 4)
+    for k, (column, label) in enumerate([("g", "a"), ("g", "b"), ("h", "x"), ("h", "y"), ("h", "z")]):
+        rows = df[df[column] == label]
+        cond = np.zeros((len(rows), 5))
+        cond[:, k] = 1
+        mean, cov = shrunk(len(rows), *_codes(synth, rows, cond))
+        L = synth.latent_scale_[synth.latent_scale_index_[k]].astype(np.float64)
+        np.testing.assert_allclose(synth.latent_mean_[k], mean, atol=1e-5)
+        np.testing.assert_allclose(L @ L.T, cov, atol=1e-5)
+
+
+@pytest.mark.parametrize("own", [256, 1])  # every vector with its own covariance; only the most frequent
+def test_latent_sampling_draws_each_vectors_gaussian(own, bimodal, monkeypatch):
+    import torch
+
+    import synthlearn.synth.vae as vae
+
+    monkeypatch.setattr(vae, "_OWN_COVARIANCES", own)
+    synth = VAESynthesizer(embedding_dim=3, epochs=5, random_state=0).fit(bimodal)
+    linear = synth.module_.decoder[0]
+    first = synth._first_layer(linear)
+    z = torch.randn(400, 3, generator=torch.Generator().manual_seed(0))
+    # rows of every vector (g's a and b, y's observed and missing), then of one vector only
+    for vectors in (np.arange(400) % 4, np.full(400, 2)):
+        cond = torch.zeros(400, 4)
+        cond[np.arange(400), vectors] = 1
+        pre, order = first(torch.cat([z, cond], dim=1))
+        order = np.arange(400) if order is None else order.numpy()
+        assert sorted(order) == list(range(400))
+        # row i: the code drawn with noise i from the Gaussian of row order[i]'s vector, then the layer
+        means = torch.from_numpy(synth.latent_mean_[vectors[order]])
+        scales = torch.from_numpy(synth.latent_scale_[synth.latent_scale_index_[vectors[order]]])
+        codes = means + (scales @ z[:, :, None])[:, :, 0]
+        with torch.no_grad():
+            expected = linear(torch.cat([codes, cond[order]], dim=1))
+        torch.testing.assert_close(pre, expected, atol=1e-5, rtol=1e-5)
+    posterior = synth.sample(50, random_state=3)
+    assert not posterior.equals(synth.set_params(latent_sampling="prior").sample(50, random_state=3))
+    assert synth._first_layer(linear) is None
+
+
+def test_rare_vectors_share_the_pooled_covariance(bimodal, monkeypatch):
+    import synthlearn.synth.vae as vae
+
+    monkeypatch.setattr(vae, "_OWN_COVARIANCES", 1)
+    synth = VAESynthesizer(embedding_dim=3, epochs=5, random_state=0).fit(bimodal)
+    assert synth.latent_scale_.shape == (2, 3, 3)
+    # vectors: g's a and b, then y observed / missing; y observed, the most frequent, has its own
+    # covariance, the others the pooled one (the last)
+    assert synth.latent_scale_index_.tolist() == [1, 1, 0, 1]
+    assert synth.sample(20, conditions={"g": "a"}, random_state=0).shape == (20, 3)
+
+
+def test_models_saved_before_the_latent_gaussians_sample_the_prior(tmp_path, bimodal):
+    import json
+
+    synth = VAESynthesizer(epochs=3, random_state=0).fit(bimodal)
+    synth.save(tmp_path / "vae")
+    with np.load(tmp_path / "vae" / "arrays.npz") as f:  # as an older synthlearn wrote it
+        arrays = {k: f[k] for k in f.files if not k.startswith("latent_")}
+    np.savez(tmp_path / "vae" / "arrays.npz", **arrays)
+    meta_path = tmp_path / "vae" / "synthesizer.json"
+    meta = json.loads(meta_path.read_text())
+    del meta["params"]["latent_sampling"]
+    meta_path.write_text(json.dumps(meta))
+    old = Synthesizer.load(tmp_path / "vae")
+    assert old.latent_mean_ is None and old._first_layer(old.module_.decoder[0]) is None
+    prior = synth.set_params(latent_sampling="prior").sample(20, random_state=2)
+    pd.testing.assert_frame_equal(old.sample(20, random_state=2), prior)
+    old.save(tmp_path / "again")
+    pd.testing.assert_frame_equal(Synthesizer.load(tmp_path / "again").sample(20, random_state=2), prior)
