@@ -305,8 +305,10 @@ def test_models_saved_before_the_latent_gaussians_sample_the_prior(tmp_path, bim
     del meta["params"]["latent_sampling"]
     meta_path.write_text(json.dumps(meta))
     old = Synthesizer.load(tmp_path / "vae")
-    assert old.latent_mean_ is None and old._first_layer(old.module_.decoder[0]) is None
+    assert old.latent_mean_ is None and old.latent_sampling == "prior"
     prior = synth.set_params(latent_sampling="prior").sample(20, random_state=2)
     pd.testing.assert_frame_equal(old.sample(20, random_state=2), prior)
     old.save(tmp_path / "again")
     pd.testing.assert_frame_equal(Synthesizer.load(tmp_path / "again").sample(20, random_state=2), prior)
+    with pytest.raises(InvalidParameterError, match="latent_sampling='prior' or fit again"):
+        old.set_params(latent_sampling="posterior").sample(5)

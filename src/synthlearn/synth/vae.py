@@ -122,7 +122,7 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         On diamonds (three seeds) it raised the rare class's recall with
         ``--balance`` from 0.72 to 0.77 on average (benchmarks/RESULTS.md).
         ``"prior"``: N(0, I), as TVAE. Both are fitted, so this may be changed
-        after ``fit``.
+        after ``fit``; models saved before this parameter load with ``"prior"``.
     validation_fraction : float, default=0.0
         Rows held out for early stopping (0: monitor the training loss).
     patience : int, default=300
@@ -355,7 +355,7 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
     def _first_layer(self, linear):
         """``first(inputs) -> (pre-activations, order)`` of the decoder's first layer ``linear`` for
         inputs ``[noise, conditional vector]``, the code drawn from the vector's Gaussian; None for the
-        prior (``latent_sampling="prior"``, or a model saved before the Gaussians).
+        prior (``latent_sampling="prior"``).
 
         The Gaussian is folded into the layer: for noise e and vector k, ``W [m_k + L_k e; c_k] + b =
         (W_z L_k) e + (W_z m_k + W_c c_k + b)``, so the code is never formed and the product costs what
@@ -364,8 +364,11 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         noise of input row ``i``, which is as standard normal as any other."""
         import torch
 
-        if self.latent_sampling == "prior" or getattr(self, "latent_mean_", None) is None:
+        if self.latent_sampling == "prior":
             return None
+        if self.latent_mean_ is None:
+            raise InvalidParameterError("latent_sampling='posterior' needs the latent Gaussians, which this model, "
+                                        "saved by an older synthlearn, lacks; use latent_sampling='prior' or fit again")
         d = self.embedding_dim
         # fresh contiguous copies, so a loaded model's products round exactly as the fitted one's
         means, factors, index = (torch.tensor(a) for a in (self.latent_mean_, self.latent_scale_,
@@ -427,7 +430,8 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         self.module_ = _build_module(int(state["data_dim"]), tuple(self.hidden_layer_sizes), self._decoder_sizes(),
                                      self.embedding_dim, int(state["n_continuous"]), self.cond_dim_)
         load_module_arrays(self.module_, arrays)
-        # saved before the latent Gaussians: samples from the prior, as it was fitted to
         self.latent_mean_ = arrays.get("latent_mean")
-        if self.latent_mean_ is not None:
+        if self.latent_mean_ is None:  # saved before the latent Gaussians: it samples the prior, as it always did
+            self.latent_sampling = "prior"
+        else:
             self.latent_scale_, self.latent_scale_index_ = arrays["latent_scale"], arrays["latent_scale_index"]
