@@ -308,18 +308,17 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
                         if j < len(own):
                             rows = mean[k == j]
                             outer[j] += rows.T @ rows
-        n = counts.clamp_min(1.0)[:, None]
-        means = sums / n
-        rows = counts.sum()
+        means = sums / counts.clamp_min(1.0)[:, None]
+        encoded = counts.sum()  # every row once per discrete column (once without a conditional vector)
         eye = torch.eye(d, dtype=f64, device=dev)
-        pooled = (total - (means.T * counts) @ means) / rows + torch.diag(variances.sum(dim=0) / rows)
+        pooled = (total - (means.T * counts) @ means) / encoded + torch.diag(variances.sum(dim=0) / encoded)
         n_own = counts[own][:, None, None]
         covariances = (outer / n_own - means[own, :, None] * means[own, None, :]
                        + torch.diag_embed(variances[own] / n_own[:, :, 0]))
         # shrunk towards the prior N(0, I) by embedding_dim pseudo-rows: a vector with few rows samples
         # much as TVAE does
         covariances = (n_own * covariances + d * eye) / (n_own + d)
-        pooled = (rows * pooled + d * eye) / (rows + d)
+        pooled = (encoded * pooled + d * eye) / (encoded + d)
         means = means * (counts / (counts + d))[:, None]
         factors = torch.linalg.cholesky(torch.cat([covariances, pooled[None]]) + 1e-6 * eye)
         self.latent_mean_ = means.float().cpu().numpy()
