@@ -239,11 +239,13 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         owner = torch.tensor([i for i, (*_, w) in enumerate(layout) for _ in range(w)], dtype=torch.long,
                              device=device)
 
-        def conditions(x):
+        def conditions(x, column=None):
+            """Each row's own category of discrete column ``column``, or of one drawn at random per row."""
             if not self.cond_dim_:
                 return x.new_zeros(x.shape[0], 0)
-            col = torch.randint(len(layout), (x.shape[0], 1), device=x.device)
-            return x[:, source] * (owner == col)
+            if column is None:
+                column = torch.randint(len(layout), (x.shape[0], 1), device=x.device)
+            return x[:, source] * (owner == column)
 
         def loss_fn(module, batch):
             (x,) = batch
@@ -263,25 +265,23 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
 
         result = train(self.module_, loss_fn, (data,), config)
         self.history_ = result.history
-        self._fit_latent(self.module_, data.to(device), source, owner, len(layout))
+        self._fit_latent(data.to(device), conditions, len(layout))
         self.module_.to("cpu")
 
-    def _fit_latent(self, module, data, source, owner, n_columns) -> None:
+    def _fit_latent(self, data, conditions, n_columns) -> None:
         """One Gaussian per conditional vector over the codes of the training rows under it: their
         mean code, and the covariance of their codes plus their mean posterior variance (the moments
         of the aggregate posterior), both shrunk towards the prior N(0, I) by ``embedding_dim``
         pseudo-rows. The ``_OWN_COVARIANCES`` most frequent vectors get a covariance of their own, the
         others the pooled within-vector one. Each row counts once per discrete column, under its own
-        category of that column, as in training."""
+        category of that column, as in training (``conditions(rows, column)``)."""
         import torch
 
-        module.eval()
+        module = self.module_.eval()
         d, f64, dev = self.embedding_dim, torch.float64, data.device
         n_vectors = self.cond_dim_ or 1
-        if self.cond_dim_:
-            counts = data[:, source].sum(dim=0).to(f64)
-        else:
-            counts = torch.full((1,), float(len(data)), dtype=f64, device=dev)
+        freq = np.concatenate(self.category_freq_) if self.cond_dim_ else np.ones(1)
+        counts = torch.from_numpy(np.round(freq * len(data))).to(dev, f64)  # training rows per vector
         own = torch.argsort(counts, descending=True, stable=True)[:_OWN_COVARIANCES]
         own = own[counts[own] > 0]
         index = torch.full((n_vectors,), len(own), dtype=torch.long, device=dev)
@@ -293,11 +293,8 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
             for i in range(n_columns if self.cond_dim_ else 1):
                 for lo in range(0, len(data), _ENCODE_BATCH):
                     x = data[lo:lo + _ENCODE_BATCH]
-                    if self.cond_dim_:
-                        cond = x[:, source] * (owner == i)
-                        vector = cond.argmax(dim=1)
-                    else:
-                        cond, vector = x.new_zeros(len(x), 0), torch.zeros(len(x), dtype=torch.long, device=dev)
+                    cond = conditions(x, i)
+                    vector = cond.argmax(dim=1) if self.cond_dim_ else torch.zeros(len(x), dtype=torch.long, device=dev)
                     h = module.encoder(torch.cat([x, cond], dim=1))
                     mean, var = module.mean(h).to(f64), module.log_var(h).to(f64).exp()
                     sums.index_add_(0, vector, mean)
