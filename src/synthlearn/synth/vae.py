@@ -101,11 +101,12 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
     epochs : int or "auto", default="auto"
         Passes over the training rows. ``"auto"``: as many as make 3,000
         optimizer steps (3,000 passes over a table of a few hundred rows,
-        108 over 14,000 rows). More passes fit the decoder better, at their
-        cost: on diamonds' 14,000 training rows, ``batch_size=1000,
-        epochs=216`` raised synthetic-trained random-forest accuracy by 0.011
-        (three seeds) in 1.5 times the fit time, where fewer passes or a
-        decaying learning rate were clearly worse (benchmarks/RESULTS.md).
+        108 over 14,000 rows). More passes, up to about twice that, fit the
+        decoder better at their cost: on diamonds' 14,000 training rows,
+        ``batch_size=1000, epochs=216`` raised synthetic-trained random-forest
+        accuracy by 0.011 (three seeds) in 1.5 times the fit time, where fewer
+        passes or a decaying learning rate were clearly worse
+        (benchmarks/RESULTS.md).
     batch_size : int, default=500
     learning_rate : float, default=1e-3
     weight_decay : float, default=1e-5
