@@ -312,3 +312,19 @@ def test_models_saved_before_the_latent_gaussians_sample_the_prior(tmp_path, bim
     pd.testing.assert_frame_equal(Synthesizer.load(tmp_path / "again").sample(20, random_state=2), prior)
     with pytest.raises(InvalidParameterError, match="latent_sampling='prior' or fit again"):
         old.set_params(latent_sampling="posterior").sample(5)
+
+
+def test_the_folded_gaussians_are_computed_once_per_fitted_model(bimodal):
+    synth = VAESynthesizer(embedding_dim=3, epochs=3, random_state=0).fit(bimodal)
+    linear = synth.module_.decoder[0]
+    first = synth._folded(linear)
+    balanced = synth.sample(40, conditions=pd.DataFrame({"g": ["a", "b"] * 20}), random_state=0)
+    assert (balanced["g"].value_counts() == 20).all()
+    assert synth._folded(linear) is first  # reused by every condition's draw
+    synth.latent_scale_ = synth.latent_scale_ * 0.5  # new Gaussians: folded again
+    again = synth._folded(linear)
+    assert again is not first
+    torch = pytest.importorskip("torch")
+    torch.testing.assert_close(again[0], first[0] * 0.5)
+    refit = synth.fit(bimodal)  # a new module and new Gaussians
+    assert refit._folded(refit.module_.decoder[0]) is not again
