@@ -159,7 +159,6 @@ def test_auto_epochs_make_enough_steps_on_small_tables():
 def test_decode_matches_a_column_by_column_inverse(bimodal):
     """The vectorised decoder (one argmax over the padded block grid) against the definition:
     categories and modes are the argmax of their blocks, a value is alpha * 4 sigma_k + mu_k."""
-    torch = pytest.importorskip("torch")
     enc = TableEncoder().fit(bimodal, infer_schema(bimodal))
     modes = ModeEncoder().fit(enc.transform(bimodal), enc.columns_, random_state=0)
     E = np.random.default_rng(1).normal(size=(300, modes.width_)).astype(np.float32)
@@ -183,7 +182,6 @@ def test_sampling_threads_do_not_change_the_rows(method, bimodal, monkeypatch):
     """Sampling chunks run on as many Python threads as torch has intra-op threads, each chunk
     with its own seed: the rows are the same on one thread and on three, and torch's thread count
     is restored afterwards."""
-    torch = pytest.importorskip("torch")
     import synthlearn.synth.condvec as condvec
     from synthlearn.synth import GANSynthesizer
 
@@ -315,6 +313,8 @@ def test_models_saved_before_the_latent_gaussians_sample_the_prior(tmp_path, bim
 
 
 def test_the_folded_gaussians_are_computed_once_per_fitted_model(bimodal):
+    import torch
+
     synth = VAESynthesizer(embedding_dim=3, epochs=3, random_state=0).fit(bimodal)
     linear = synth.module_.decoder[0]
     first = synth._folded(linear)
@@ -324,7 +324,6 @@ def test_the_folded_gaussians_are_computed_once_per_fitted_model(bimodal):
     synth.latent_scale_ = synth.latent_scale_ * 0.5  # new Gaussians: folded again
     again = synth._folded(linear)
     assert again is not first
-    torch = pytest.importorskip("torch")
     torch.testing.assert_close(again[0], first[0] * 0.5)
     refit = synth.fit(bimodal)  # a new module and new Gaussians
     assert refit._folded(refit.module_.decoder[0]) is not again
