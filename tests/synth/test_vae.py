@@ -159,6 +159,8 @@ def test_auto_epochs_make_enough_steps_on_small_tables():
 def test_decode_matches_a_column_by_column_inverse(bimodal):
     """The vectorised decoder (one argmax over the padded block grid) against the definition:
     categories and modes are the argmax of their blocks, a value is alpha * 4 sigma_k + mu_k."""
+    import torch
+
     enc = TableEncoder().fit(bimodal, infer_schema(bimodal))
     modes = ModeEncoder().fit(enc.transform(bimodal), enc.columns_, random_state=0)
     E = np.random.default_rng(1).normal(size=(300, modes.width_)).astype(np.float32)
@@ -182,6 +184,8 @@ def test_sampling_threads_do_not_change_the_rows(method, bimodal, monkeypatch):
     """Sampling chunks run on as many Python threads as torch has intra-op threads, each chunk
     with its own seed: the rows are the same on one thread and on three, and torch's thread count
     is restored afterwards."""
+    import torch
+
     import synthlearn.synth.condvec as condvec
     from synthlearn.synth import GANSynthesizer
 
