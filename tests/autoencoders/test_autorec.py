@@ -186,6 +186,9 @@ def test_a_matrix_without_ratings_is_refused():
 @pytest.mark.parametrize("params, match", [
     (dict(hidden_size=0), "hidden_size must be a positive integer, got 0"),
     (dict(l2=-1), "l2 must be a number >= 0"),
+    (dict(l2=(1.0,)), "l2 must be a number >= 0, or a pair \\(encoder, decoder\\) of numbers >= 0, got \\(1.0,\\)"),
+    (dict(l2=(1.0, -2.0)), "l2 must be a number >= 0, or a pair"),
+    (dict(l2="auto"), "l2 must be a number >= 0, or a pair"),
     (dict(bias_l2=-1), "bias_l2 must be a number >= 0, or None"),
     (dict(dropout=1.0), "dropout must be a number in \\[0, 1\\)"),
     (dict(activation="softmax"), "activation must be one of"),
@@ -194,6 +197,24 @@ def test_a_matrix_without_ratings_is_refused():
 def test_bad_parameters_are_named(params, match):
     with pytest.raises(InvalidParameterError, match=match):
         AutoRec(**params).fit(small().matrix())
+
+
+def test_one_l2_is_the_same_decay_on_both_weight_matrices():
+    R = small().matrix()
+    one = AutoRec(**{**FAST, "l2": 3.0}).fit(R)
+    pair = AutoRec(**{**FAST, "l2": (3.0, 3.0)}).fit(R)
+    np.testing.assert_array_equal(one.predict(R), pair.predict(R))
+
+
+def test_the_l2_pair_decays_the_encoder_and_the_decoder_apart():
+    """(λ_V, λ_W): a heavy decay on one matrix shrinks that matrix, not the other."""
+    R = small().matrix()
+    norms = {}
+    for l2 in [(1000.0, 0.0), (0.0, 1000.0)]:
+        module = AutoRec(**{**FAST, "l2": l2, "epochs": 40}).fit(R).module_
+        norms[l2] = (module["encoder"][0].weight.norm().item(), module["decoder"].weight.norm().item())
+    (enc_heavy, dec_free), (enc_free, dec_heavy) = norms[(1000.0, 0.0)], norms[(0.0, 1000.0)]
+    assert enc_heavy < 0.2 * enc_free and dec_heavy < 0.2 * dec_free
 
 
 def test_bad_inputs_are_explained():

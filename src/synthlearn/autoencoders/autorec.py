@@ -15,7 +15,9 @@ number of ratings, m the mean number and s = 10: the sum of an item's residuals
 over n + s is a shrunken estimate of what they share, so rare items reach the
 hidden layer on the same scale as busy ones, pulled towards zero as their
 evidence thins. On the MovieLens-shaped benchmark the two take the held-out
-RMSE from 1.082 to 1.057 times the noise floor.
+RMSE from 1.082 to 1.057 times the noise floor. A third change, to the
+paper's weight decay, takes it to 1.052: λ may differ between the encoder and
+the decoder, and by default the encoder's is 16 times the decoder's.
 """
 
 from __future__ import annotations
@@ -40,10 +42,16 @@ def _positive_real(v):
     return isinstance(v, numbers.Real) and not isinstance(v, bool) and v > 0
 
 
+def _non_negative(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and v >= 0
+
+
 PARAMS = {
     "hidden_size": (_positive_int, "a positive integer"),
     "activation": (lambda v: v in ACTIVATION_NAMES, f"one of {ACTIVATION_NAMES}"),
-    "l2": (lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and v >= 0, "a number >= 0"),
+    "l2": (lambda v: _non_negative(v) or (isinstance(v, (tuple, list)) and len(v) == 2
+                                          and all(_non_negative(x) for x in v)),
+           "a number >= 0, or a pair (encoder, decoder) of numbers >= 0"),
     "bias_l2": (lambda v: v is None or (isinstance(v, numbers.Real) and not isinstance(v, bool) and v >= 0),
                 "a number >= 0, or None for no biases"),
     "dropout": (lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 <= v < 1,
@@ -132,10 +140,11 @@ def _forget_fit(estimator) -> None:
 
 
 def masked_loss(module, x, observed, target, *, decay, dropout=0.0):
-    """AutoRec's objective per item of a batch: squared error on observed ratings + decay * (||W||² + ||V||²).
+    """AutoRec's objective per item of a batch: squared error on observed ratings + decay_V ||V||² + decay_W ||W||².
 
     ``x`` is the encoder input, ``observed`` the 0/1 mask and ``target`` the ratings (all
-    of shape (batch, n_users)); unobserved targets never count. With ``dropout`` > 0 a
+    of shape (batch, n_users)); unobserved targets never count. ``decay`` is one number for
+    both weight matrices or a pair (encoder V, decoder W). With ``dropout`` > 0 a
     random share of the observed ratings is hidden from the encoder and only those are
     scored, so the network learns to predict ratings it does not see.
     """
@@ -148,8 +157,9 @@ def masked_loss(module, x, observed, target, *, decay, dropout=0.0):
     else:
         out = module["decoder"](module["encoder"](x))
         error = (((out - target) * observed) ** 2).sum(dim=1).mean()
-    weights = module["encoder"][0].weight.pow(2).sum() + module["decoder"].weight.pow(2).sum()
-    return error + decay * weights
+    decay_v, decay_w = decay if isinstance(decay, tuple) else (decay, decay)
+    return (error + decay_v * module["encoder"][0].weight.pow(2).sum()
+            + decay_w * module["decoder"].weight.pow(2).sum())
 
 
 class AutoRec(TransformerMixin, BaseEstimator):
@@ -166,10 +176,16 @@ class AutoRec(TransformerMixin, BaseEstimator):
         Width of the hidden layer, the item code (500 in the paper).
     activation : {"sigmoid", "relu", "tanh", "elu", "gelu", "leaky_relu"}, default="sigmoid"
         Activation of the hidden layer; the output is linear, as in the paper.
-    l2 : float, default=100.0
-        λ: the objective is the summed squared error on observed ratings plus
-        ``λ / 2 * (||W||² + ||V||²)`` over the two weight matrices (the paper tunes
-        λ over 0.001–1000; 100 suits MovieLens-100k-sized data with the bias baseline).
+    l2 : float or (float, float), default=(320.0, 20.0)
+        λ, the weight decay: the objective is the summed squared error on observed
+        ratings plus ``λ_V / 2 * ||V||² + λ_W / 2 * ||W||²`` over the encoder's and the
+        decoder's weight matrices. A pair gives ``(λ_V, λ_W)``; one number puts the same
+        λ on both, as in the paper (which tunes it over 0.001–1000). The default decays
+        the encoder 16 times more than the decoder, so its weights stay small and the
+        sigmoid layer works near its linear range; the geometric mean, 80, sets the
+        overall strength (for a linear layer only the product λ_V λ_W matters). On
+        MovieLens-100k-sized data with the bias baseline it gives 1.052 times the noise
+        floor, against 1.057 for one λ of 100.
     bias_l2 : float or None, default=5.0
         L2 weight of the user and item biases of the baseline ``mean + b_user +
         b_item`` fitted before the network, which learns the residuals; each bias is
@@ -240,7 +256,7 @@ class AutoRec(TransformerMixin, BaseEstimator):
 
     _saved_fitted = ("user_bias_", "item_bias_")  # load_model refuses folders from before the bias baseline
 
-    def __init__(self, hidden_size=500, activation="sigmoid", l2=100.0, bias_l2=5.0, dropout=0.0, epochs=100,
+    def __init__(self, hidden_size=500, activation="sigmoid", l2=(320.0, 20.0), bias_l2=5.0, dropout=0.0, epochs=100,
                  batch_size=128, learning_rate=3e-3, lr_schedule="cosine", patience=30, clip=True, device="auto",
                  verbose=False, random_state=None):
         self.hidden_size = hidden_size
@@ -300,7 +316,8 @@ class AutoRec(TransformerMixin, BaseEstimator):
         self.mean_count_ = float(observed.sum(axis=0).mean())
         tensors = (torch.tensor(self._input(centred, observed).T, dtype=torch.float32),
                    torch.tensor(observed.T, dtype=torch.float32), torch.tensor(centred.T, dtype=torch.float32))
-        dropout, decay = float(self.dropout), float(self.l2) / 2.0 / n_items
+        l2 = self.l2 if isinstance(self.l2, (tuple, list)) else (self.l2, self.l2)
+        dropout, decay = float(self.dropout), tuple(float(v) / 2.0 / n_items for v in l2)
 
         def loss(module, batch):
             return masked_loss(module, *batch, decay=decay, dropout=dropout if module.training else 0.0)
