@@ -189,6 +189,7 @@ def test_a_matrix_without_ratings_is_refused():
     (dict(l2=(1.0,)), "l2 must be a number >= 0, or a pair \\(encoder, decoder\\) of numbers >= 0, got \\(1.0,\\)"),
     (dict(l2=(1.0, -2.0)), "l2 must be a number >= 0, or a pair"),
     (dict(l2="auto"), "l2 must be a number >= 0, or a pair"),
+    (dict(weighted_l2="yes"), "weighted_l2 must be True or False"),
     (dict(bias_l2=-1), "bias_l2 must be a number >= 0, or None"),
     (dict(dropout=1.0), "dropout must be a number in \\[0, 1\\)"),
     (dict(activation="softmax"), "activation must be one of"),
@@ -215,6 +216,45 @@ def test_the_l2_pair_decays_the_encoder_and_the_decoder_apart():
         norms[l2] = (module["encoder"][0].weight.norm().item(), module["decoder"].weight.norm().item())
     (enc_heavy, dec_free), (enc_free, dec_heavy) = norms[(1000.0, 0.0)], norms[(0.0, 1000.0)]
     assert enc_heavy < 0.2 * enc_free and dec_heavy < 0.2 * dec_free
+
+
+def test_user_weights_scale_each_users_share_of_the_decay():
+    """Σ_u w_u (decay_V ||V[:, u]||² + decay_W ||W[u]||²): V's columns and W's rows are the users."""
+    import torch
+
+    module = AutoRec(hidden_size=3)._build_module(n_users=4)
+    x = torch.zeros(2, 4)
+    w = torch.tensor([0.5, 1.0, 2.0, 0.0])
+    V, W = module["encoder"][0].weight.detach(), module["decoder"].weight.detach()
+    with torch.no_grad():
+        error = float(masked_loss(module, x, x, x, decay=0.0))
+        got = float(masked_loss(module, x, x, x, decay=(0.3, 0.7), user_weights=w)) - error
+        unweighted = float(masked_loss(module, x, x, x, decay=(0.3, 0.7))) - error
+    expected = float((w * (0.3 * V.pow(2).sum(dim=0) + 0.7 * W.pow(2).sum(dim=1))).sum())
+    assert got == pytest.approx(expected, rel=1e-6)
+    assert unweighted == pytest.approx(float(0.3 * V.pow(2).sum() + 0.7 * W.pow(2).sum()), rel=1e-6)
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_weighted_l2_weights_users_by_their_rating_counts(weighted, monkeypatch):
+    import synthlearn.autoencoders.autorec as autorec
+
+    seen = []
+
+    def spy(*args, user_weights=None, **kwargs):
+        seen.append(user_weights)
+        return masked_loss(*args, user_weights=user_weights, **kwargs)
+
+    monkeypatch.setattr(autorec, "masked_loss", spy)
+    R = small().matrix().toarray()
+    R[5] = 0.0  # user 5 has no ratings: it counts as one
+    AutoRec(**{**FAST, "epochs": 1, "weighted_l2": weighted}).fit(sparse.csr_array(R))
+    if not weighted:
+        assert all(w is None for w in seen)
+        return
+    counts = np.maximum((R != 0).sum(axis=1), 1)
+    np.testing.assert_allclose(seen[0].numpy(), counts / counts.mean(), rtol=1e-6)
+    assert seen[0][5] == pytest.approx(1 / counts.mean())
 
 
 def test_bad_inputs_are_explained():
