@@ -54,6 +54,16 @@ def test_numeric_condition(fitted, table, name):
     assert (out["size"] == 10.0).all()
 
 
+def test_a_condition_finer_than_the_columns_decimal_places_is_refused():
+    df = pd.DataFrame({"kind": pd.Categorical(["a", "b"] * 50), "size": np.round(np.linspace(0, 10, 100), 1)})
+    synth = GaussianCopulaSynthesizer(random_state=0).fit(df)
+    out = synth.sample(20, conditions={"size": 4.2}, random_state=0)
+    assert (out["size"] == 4.2).all()
+    with pytest.raises(ConditionError, match=r"condition size=4.25 has more decimal places than column 'size', "
+                                             r"whose values have at most 1; round it, e.g. size=4.2"):
+        synth.sample(20, conditions={"size": 4.25})
+
+
 def test_dataframe_of_conditions_one_row_each(fitted):
     cond = pd.DataFrame({"kind": ["a", "b", "c", None]})
     out = fitted["copula"].sample(4, conditions=cond, random_state=0)

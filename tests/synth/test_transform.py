@@ -11,6 +11,7 @@ import pytest
 from synthlearn.data import infer_schema
 from synthlearn.errors import DataError, ModelFileError
 from synthlearn.synth import TableEncoder
+from synthlearn.synth.transform import decimal_places
 
 
 def fit_encoder(df, **overrides):
@@ -188,3 +189,39 @@ def test_subsecond_datetimes_round_trip_and_stay_in_range():
     back = enc.inverse_transform(enc.transform(df))
     assert back["t"].min() >= df["t"].min()
     pd.testing.assert_frame_equal(back, df)
+
+
+@pytest.mark.parametrize("values, places", [
+    ([55.0, 56.0, 57.5], 1),
+    ([0.1, 0.2, 0.1 + 0.2, 1234.56], 2),  # 0.1 + 0.2 is 0.30000000000000004: float error, not a third place
+    ([3.0, -4.0, 0.0], 0),
+    ([0.001, 12.5], 3),
+    ([1.2345e-10], None),  # needs more than MAX_DECIMALS places
+    ([np.pi, np.e], None),
+])
+def test_decimal_places_are_the_fewest_that_write_every_value(values, places):
+    assert decimal_places(np.array(values)) == places
+    assert decimal_places(np.array(values + [np.nan])) == places  # missing values do not count
+
+
+def test_real_columns_decode_to_the_decimal_places_of_their_training_values():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"price": np.round(rng.uniform(1, 100, 50), 2), "halves": rng.integers(0, 20, 50) / 2,
+                       "noisy": rng.normal(size=50)})
+    enc = fit_encoder(df)
+    assert [enc.specs_[c]["decimals"] for c in df] == [2, 1, None]
+    X = enc.transform(df)
+    X += rng.normal(0, 0.01, X.shape)  # what a synthesizer writes: values between the training ones
+    out = enc.inverse_transform(X)
+    for j, (column, places) in enumerate([("price", 2), ("halves", 1)]):
+        expected = np.round(X[:, j], places).clip(df[column].min(), df[column].max())
+        np.testing.assert_array_equal(out[column], expected)
+    np.testing.assert_array_equal(out["noisy"], X[:, 2].clip(df["noisy"].min(), df["noisy"].max()))  # untouched
+
+
+def test_states_saved_before_the_decimal_places_decode_unrounded():
+    df = pd.DataFrame({"price": [1.25, 2.5, 3.75]})
+    state = json.loads(json.dumps(fit_encoder(df).get_state()))
+    del state["specs"]["price"]["decimals"]
+    old = TableEncoder.from_state(state)
+    assert old.inverse_transform(np.array([[2.123456]]))["price"][0] == 2.123456

@@ -12,8 +12,9 @@ A table becomes a float matrix of *model columns*, described by
   every category is kept, however rare;
 - identifier columns give nothing: they are regenerated as new unique values.
 
-Decoding reverses this: integers are rounded, values are clipped to the
-training range, categories and dtypes are restored exactly, and missing values
+Decoding reverses this: integers are rounded, real numbers are rounded to the
+decimal places their training values use (up to ``MAX_DECIMALS``; finer or
+noisy columns are left as they are), values are clipped to the training range, categories and dtypes are restored exactly, and missing values
 reappear where the indicator says so.
 """
 
@@ -28,6 +29,7 @@ from synthlearn.data.schema import ColumnKind, Schema
 from synthlearn.errors import DataError, ModelFileError
 
 MISSING_SUFFIX = "#missing"
+MAX_DECIMALS = 12  # real columns needing more decimal places than this are not rounded
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class TableEncoder:
             nums = _numbers(values, kind)
             finite = nums[~np.isnan(nums)]
             spec.update(min=float(finite.min()), max=float(finite.max()), n_unique=int(np.unique(finite).size))
+            if kind is ColumnKind.NUMERIC:
+                spec["decimals"] = decimal_places(finite)
             if kind is ColumnKind.DATETIME:
                 spec["tz"] = str(values.dt.tz) if pd.api.types.is_datetime64_any_dtype(values) and values.dt.tz else None
                 parsed = _as_datetime(values)
@@ -188,6 +192,8 @@ class TableEncoder:
                     vals[X[:, position[column + MISSING_SUFFIX]] >= 0.5] = np.nan
                 if kind is ColumnKind.INTEGER:
                     vals = np.round(vals)
+                elif spec.get("decimals") is not None:  # absent in folders saved before the rounding
+                    vals = np.round(vals, spec["decimals"])
                 elif kind is ColumnKind.DATETIME:
                     vals = np.round(vals, 6)  # whole microseconds
                 np.clip(vals, spec["min"], spec["max"], out=vals)
@@ -286,6 +292,18 @@ def _restore_discrete(codes: np.ndarray, spec: dict) -> pd.Series:
         except (TypeError, ValueError):
             return values
     return values
+
+
+def decimal_places(values: np.ndarray) -> int | None:
+    """The fewest decimal places (0 to ``MAX_DECIMALS``) that write every value of ``values`` exactly, up to
+    float error (16 units in the last place); None when even ``MAX_DECIMALS`` do not, as for simulated reals."""
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    tolerance = 16 * np.finfo(np.float64).eps * np.abs(values)
+    for places in range(MAX_DECIMALS + 1):
+        if np.all(np.abs(values - np.round(values, places)) <= tolerance):
+            return places
+    return None
 
 
 def _new_identifiers(n: int, spec: dict, offset: int) -> pd.Series:
