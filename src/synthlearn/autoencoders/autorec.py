@@ -16,7 +16,7 @@ over n + s is a shrunken estimate of what they share, so rare items reach the
 hidden layer on the same scale as busy ones, pulled towards zero as their
 evidence thins. On the MovieLens-shaped benchmark the two take the held-out
 RMSE from 1.082 to 1.057 times the noise floor. Changes to the paper's weight
-decay take it to 1.047: λ may differ between the encoder and the decoder (by
+decay take it to 1.048: λ may differ between the encoder and the decoder (by
 default the encoder's is 32 times the decoder's), and each user's part of the
 penalty is weighted by its number of ratings, as in ALS-WR (Zhou et al., 2008).
 """
@@ -148,8 +148,8 @@ def masked_loss(module, x, observed, target, *, decay, dropout=0.0, user_weights
     of shape (batch, n_users)); unobserved targets never count. ``decay`` is one number for
     both weight matrices or a pair (encoder V, decoder W). ``user_weights`` (n_users,), when
     given, scales each user's share of both penalties: its column of V and its row of W.
-    With ``dropout`` > 0 a random share of the observed ratings is hidden from the encoder and only those are
-    scored, so the network learns to predict ratings it does not see.
+    With ``dropout`` > 0 a random share of the observed ratings is hidden from the encoder
+    and only those are scored, so the network learns to predict ratings it does not see.
     """
     import torch
 
@@ -197,7 +197,7 @@ class AutoRec(TransformerMixin, BaseEstimator):
         for the Netflix prize" (2008), so the decay grows with the ratings a user's
         weights must fit. A user without ratings counts as one. False: the same decay
         for every user, as in the paper. On MovieLens-100k-sized data with the bias
-        baseline the defaults give 1.047 times the noise floor; one λ of 100 without
+        baseline the defaults give 1.048 times the noise floor; one λ of 100 without
         weighting gives 1.057.
     bias_l2 : float or None, default=5.0
         L2 weight of the user and item biases of the baseline ``mean + b_user +
