@@ -204,6 +204,12 @@ def test_decimal_places_are_the_fewest_that_write_every_value(values, places):
     assert decimal_places(np.array(values + [np.nan])) == places  # missing values do not count
 
 
+def test_decimal_places_count_values_beyond_the_first_ten_thousand():
+    values = np.full(10_001, 0.5)
+    values[-1] = 0.125
+    assert decimal_places(values) == 3
+
+
 def test_real_columns_decode_to_the_decimal_places_of_their_training_values():
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"price": np.round(rng.uniform(1, 100, 50), 2), "halves": rng.integers(0, 20, 50) / 2,

@@ -299,8 +299,13 @@ def decimal_places(values: np.ndarray) -> int | None:
     float error (16 units in the last place); None when even ``MAX_DECIMALS`` do not, as for simulated reals."""
     values = np.asarray(values, dtype=np.float64)
     values = values[np.isfinite(values)]
+    head = _places(values[:10_000], 0)  # a sample needs no more places than the column: start from its count
+    return None if head is None else _places(values, head)
+
+
+def _places(values: np.ndarray, start: int) -> int | None:
     tolerance = 16 * np.finfo(np.float64).eps * np.abs(values)
-    for places in range(MAX_DECIMALS + 1):
+    for places in range(start, MAX_DECIMALS + 1):
         if np.all(np.abs(values - np.round(values, places)) <= tolerance):
             return places
     return None
