@@ -14,8 +14,9 @@ A table becomes a float matrix of *model columns*, described by
 
 Decoding reverses this: integers are rounded, real numbers are rounded to the
 decimal places their training values use (up to ``MAX_DECIMALS``; finer or
-noisy columns are left as they are), values are clipped to the training range, categories and dtypes are restored exactly, and missing values
-reappear where the indicator says so.
+noisy columns are left as they are), values are clipped to the training range,
+categories and dtypes are restored exactly, and missing values reappear where
+the indicator says so.
 """
 
 from __future__ import annotations
