@@ -14,7 +14,7 @@ import pandas as pd
 
 from synthlearn.data.schema import ColumnKind
 from synthlearn.errors import ColumnError, InvalidParameterError
-from synthlearn.synth.transform import MISSING_SUFFIX, TableEncoder, decimal_places
+from synthlearn.synth.transform import MISSING_SUFFIX, TableEncoder, written_with
 
 #: A numeric condition accepts rejection draws within this share of the column's range.
 NUMERIC_TOLERANCE = 0.025
@@ -81,7 +81,7 @@ def encode_condition(encoder: TableEncoder, condition: dict) -> dict[int, float]
                 raise ConditionError(f"condition {column}={value!r} is outside the training range [{_show(lo, kind)}, "
                                      f"{_show(hi, kind)}]; synthesizers do not extrapolate")
             places = spec.get("decimals")
-            if places is not None and decimal_places(np.array([number])) not in range(places + 1):
+            if places is not None and not written_with(number, places):
                 raise ConditionError(f"condition {column}={value!r} has more decimal places than column "
                                      f"'{column}', whose values have at most {places}; round it, "
                                      f"e.g. {column}={round(number, places):.{places}f}")

@@ -305,11 +305,13 @@ def decimal_places(values: np.ndarray) -> int | None:
 
 
 def _places(values: np.ndarray, start: int) -> int | None:
-    tolerance = 16 * np.finfo(np.float64).eps * np.abs(values)
-    for places in range(start, MAX_DECIMALS + 1):
-        if np.all(np.abs(values - np.round(values, places)) <= tolerance):
-            return places
-    return None
+    return next((places for places in range(start, MAX_DECIMALS + 1) if written_with(values, places)), None)
+
+
+def written_with(values: np.ndarray, places: int) -> bool:
+    """Whether ``places`` decimal places write every value of ``values`` exactly, up to 16 units in the last place."""
+    values = np.asarray(values, dtype=np.float64)
+    return bool(np.all(np.abs(values - np.round(values, places)) <= 16 * np.finfo(np.float64).eps * np.abs(values)))
 
 
 def _new_identifiers(n: int, spec: dict, offset: int) -> pd.Series:
