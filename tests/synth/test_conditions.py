@@ -64,6 +64,13 @@ def test_a_condition_finer_than_the_columns_decimal_places_is_refused():
         synth.sample(20, conditions={"size": 4.25})
 
 
+def test_nan_as_text_asks_for_missing_values(fitted, table):
+    out = fitted["copula"].sample(50, conditions={"other": "nan"}, random_state=0)
+    assert out["other"].isna().all()
+    with pytest.raises(ConditionError, match="column 'size' had no missing values in training; give a value"):
+        fitted["copula"].sample(5, conditions={"size": "nan"})
+
+
 def test_dataframe_of_conditions_one_row_each(fitted):
     cond = pd.DataFrame({"kind": ["a", "b", "c", None]})
     out = fitted["copula"].sample(4, conditions=cond, random_state=0)

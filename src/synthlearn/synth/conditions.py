@@ -70,12 +70,12 @@ def encode_condition(encoder: TableEncoder, condition: dict) -> dict[int, float]
             fixed[position[column]] = float(code)
         else:
             indicator = position.get(column + MISSING_SUFFIX)
-            if missing:
+            number = None if missing else _number(value, kind, column)
+            if missing or np.isnan(number):  # 'nan' from the command line asks for missing values too
                 if indicator is None:
                     raise ConditionError(f"column '{column}' had no missing values in training; give a value")
                 fixed[indicator] = 1.0
                 continue
-            number = _number(value, kind, column)
             lo, hi = spec["min"], spec["max"]
             if not lo <= number <= hi:
                 raise ConditionError(f"condition {column}={value!r} is outside the training range [{_show(lo, kind)}, "
