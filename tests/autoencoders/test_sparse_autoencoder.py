@@ -40,3 +40,13 @@ def test_penalty_matches_numpy():
     kl = np.sum(rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat)))
     assert float(sparsity_penalty(torch.tensor(h), "kl", rho)) == pytest.approx(kl, rel=1e-10)
     assert float(sparsity_penalty(torch.tensor(h), "l1", rho)) == pytest.approx(np.abs(h).sum(axis=1).mean())
+
+
+def test_sparsity_penalty_is_finite_in_half_precision():
+    """Mixed precision on CUDA hands the penalty float16 codes, where 1 - 1e-6 rounds to 1."""
+    import torch
+
+    codes = torch.tensor([[1.0, 0.0], [1.0, 0.0]], dtype=torch.float16)
+    penalty = sparsity_penalty(codes, "kl", 0.05)
+    assert penalty.dtype == torch.float32 and torch.isfinite(penalty)
+    assert float(penalty) == pytest.approx(float(sparsity_penalty(codes.double(), "kl", 0.05)), rel=1e-2)

@@ -16,9 +16,12 @@ from synthlearn.autoencoders.base import _BaseAutoencoder
 
 
 def sparsity_penalty(codes, kind: str, target: float):
-    """The unweighted sparsity penalty of a batch of sigmoid ``codes`` (shape (n, code_size))."""
+    """The unweighted sparsity penalty of a batch of sigmoid ``codes`` (shape (n, code_size)),
+    computed in float32 whatever the codes' precision: in float16 (mixed precision on CUDA) the
+    clamp's 1 - 1e-6 rounds to 1 and the KL term becomes infinite."""
     import torch
 
+    codes = codes.to(torch.promote_types(codes.dtype, torch.float32))
     if kind == "l1":
         return codes.abs().sum(dim=1).mean()
     rho_hat = codes.mean(dim=0).clamp(1e-6, 1 - 1e-6)
