@@ -118,7 +118,9 @@ class GaussianCopulaSynthesizer(Synthesizer):
             params = _fit_family(family, values)
             if params is None:
                 continue
-            ks = stats.kstest(values, family, args=params).statistic
+            # the frozen law's cdf, not the family's name with args: SciPy 1.18 hands such args to
+            # special.ndtr for "norm", which takes none
+            ks = stats.kstest(values, getattr(stats, family)(*params).cdf).statistic
             if ks < best_ks:
                 best, best_ks = {"type": family, "params": [float(p) for p in params]}, ks
         return best or {"type": "empirical", "step": False}
