@@ -253,8 +253,8 @@ def test_weighted_l2_weights_users_by_their_rating_counts(weighted, monkeypatch)
         assert all(w is None for w in seen)
         return
     counts = np.maximum((R != 0).sum(axis=1), 1)
-    np.testing.assert_allclose(seen[0].numpy(), counts / counts.mean(), rtol=1e-6)
-    assert seen[0][5] == pytest.approx(1 / counts.mean())
+    np.testing.assert_allclose(seen[0].cpu().numpy(), counts / counts.mean(), rtol=1e-6)
+    assert float(seen[0][5]) == pytest.approx(1 / counts.mean())
 
 
 def test_bad_inputs_are_explained():
