@@ -146,6 +146,39 @@ def test_diverging_loss_is_reported():
         train(make_module(), mse, make_data(), config(learning_rate=1e6, optimizer="sgd", epochs=50))
 
 
+def test_a_nan_loss_names_its_epoch():
+    calls = []
+
+    def loss_fn(module, batch):
+        calls.append(1)
+        loss = mse(module, batch)
+        return loss * float("nan") if len(calls) > 16 else loss  # 8 batches an epoch: NaN from epoch 3 on
+
+    with pytest.raises(InvalidParameterError, match="became nan at epoch 3"):
+        train(make_module(), loss_fn, make_data(), config(validation_fraction=0))
+
+
+def test_losses_are_read_once_an_epoch(monkeypatch):
+    """Reading a loss makes the host wait for the GPU: the loop reads the epoch's sum, not every step's."""
+    reads = []
+    real = torch.Tensor.__float__
+    monkeypatch.setattr(torch.Tensor, "__float__", lambda t: reads.append(1) or real(t))
+    monkeypatch.setattr(torch.Tensor, "item", lambda t: reads.append(1) or real(t))
+    train(make_module(), mse, make_data(), config(epochs=3, validation_fraction=0))
+    assert len(reads) == 3
+
+
+def test_a_step_function_may_return_python_floats():
+    def step(m, batch, optimizers, backward):
+        loss = mse(m, batch)
+        backward(loss, optimizers[0])
+        return {"loss": float(loss.detach()), "other_loss": 2.0}
+
+    result = train(make_module(), mse, make_data(), config(epochs=2, validation_fraction=0), step_fn=step)
+    assert result.history[-1]["other_loss"] == pytest.approx(2.0)
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"] * 1.5
+
+
 def test_device_auto_is_cpu_without_cuda():
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert resolve_device("auto").type == expected

@@ -248,6 +248,8 @@ def train(
             start = time.perf_counter()
             module.train()
             perm = torch.randperm(len(train_idx), generator=generator).to(device)
+            # losses add up as tensors on the device and are read once an epoch: reading one per
+            # step would make the host wait for the GPU at every step
             total, seen, extra = 0.0, 0, {}
             for lo in range(0, len(perm), config.batch_size):
                 idx = perm[lo:lo + config.batch_size]
@@ -255,20 +257,23 @@ def train(
                 if step_fn is not None:
                     with autocast():
                         losses = step_fn(module, batch, opts, backward)
-                    loss_value = float(next(iter(losses.values())))
+                    losses = {k: v.detach().double() if isinstance(v, torch.Tensor) else v for k, v in losses.items()}
+                    loss = next(iter(losses.values()))
                     for k, v in losses.items():
-                        extra[k] = extra.get(k, 0.0) + float(v) * len(idx)
+                        extra[k] = extra.get(k, 0.0) + v * len(idx)
                 else:
                     with autocast():
                         loss = loss_fn(module, batch)
                     backward(loss, opts[0])
-                    loss_value = float(loss.detach())
-                if not math.isfinite(loss_value):
-                    raise InvalidParameterError(
-                        f"the training loss became {loss_value} at epoch {epoch + 1}; "
-                        f"lower learning_rate or set grad_clip")
-                total += loss_value * len(idx)
+                    loss = loss.detach().double()  # in float64, as a Python float would add up
+                total = total + loss * len(idx)
                 seen += len(idx)
+            total = float(total)
+            if not math.isfinite(total):
+                raise InvalidParameterError(
+                    f"the training loss became {total / seen} at epoch {epoch + 1}; "
+                    f"lower learning_rate or set grad_clip")
+            extra = {k: float(v) for k, v in extra.items()}
             row = {"epoch": epoch + 1, "train_loss": total / seen, "lr": opts[0].param_groups[0]["lr"]}
             row.update({k: v / seen for k, v in extra.items() if k != "loss"})
             if val_data is not None:
@@ -303,8 +308,8 @@ def _evaluate(module, loss_fn, data, batch_size, autocast) -> float:
     with torch.no_grad(), autocast():
         for lo in range(0, n, batch_size):
             batch = tuple(t[lo:lo + batch_size] for t in data)
-            total += float(loss_fn(module, batch)) * int(batch[0].shape[0])
-    return total / n
+            total = total + loss_fn(module, batch).double() * int(batch[0].shape[0])  # read once, at the end
+    return float(total) / n
 
 
 def _scheduler(optimizer, config: TrainingConfig):
