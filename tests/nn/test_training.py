@@ -179,6 +179,15 @@ def test_a_step_function_may_return_python_floats():
     assert result.history[-1]["train_loss"] < result.history[0]["train_loss"] * 1.5
 
 
+def test_mixed_precision_only_when_asked_and_on_cuda():
+    from synthlearn.nn.training import _mixed_precision
+
+    cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    assert _mixed_precision(cuda, True)
+    assert not _mixed_precision(cuda, "auto") and not _mixed_precision(cuda, False)
+    assert not _mixed_precision(cpu, True)
+
+
 def test_device_auto_is_cpu_without_cuda():
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert resolve_device("auto").type == expected
