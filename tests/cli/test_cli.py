@@ -204,6 +204,8 @@ CASES = {
     "rows-zero": (small_csv, ["--rows", "0"], ["--rows", "positive integer"]),
     "rows-negative": (small_csv, ["--rows", "-5"], ["--rows", "-5"]),
     "unknown-method": (small_csv, ["--method", "gan9000"], ["--method", "gan9000", "cart"]),
+    "epochs-with-cart": (small_csv, ["--method", "cart", "--epochs", "5"], ["--epochs", "vae/gan", "not cart"]),
+    "device-with-copula": (small_csv, ["--method", "copula", "--device", "cuda"], ["--device", "vae/gan", "copula"]),
     "holdout-fraction": (small_csv, ["--holdout", "1.5"], ["holdout fraction"]),
     "unknown-categorical": (small_csv, ["--categorical", "zzz"], ["'zzz'"]),
     "bad-schema-file": (small_csv, ["--schema", "SCHEMA"], ["schema", "not valid JSON"]),

@@ -60,6 +60,9 @@ def synthesize(
     neural = {"epochs": epochs, "batch_size": batch_size}
     if method not in NEURAL and any(v is not None for v in neural.values()):
         raise InvalidParameterError(f"--epochs and --batch-size apply to --method {'/'.join(NEURAL)}, not {method}")
+    if method not in NEURAL and device != "auto":
+        raise InvalidParameterError(f"--device applies to --method {'/'.join(NEURAL)}, not {method}, which runs on "
+                                    f"the CPU; leave it out")
     out = writable_folder(out)
     if data is not None and (out / "synthetic.parquet").resolve() == data.resolve():
         raise FileFormatError(f"refusing to overwrite the input file '{data}'; choose another --out")
