@@ -49,7 +49,8 @@ def test_gan_on_numbers_only():
                                       (dict(generator_dims=(0,)), "generator_dims"),
                                       (dict(gradient_penalty=-1), "gradient_penalty"),
                                       (dict(penalty_every=0), "penalty_every"),
-                                      (dict(averaging=1.0), "averaging"), (dict(averaging="yes"), "averaging")])
+                                      (dict(averaging=1.0), "averaging"), (dict(averaging="yes"), "averaging"),
+                                      (dict(mode_assignment="mean"), "mode_assignment")])
 def test_gan_bad_parameters(kw, word, table):
     with pytest.raises(InvalidParameterError, match=word):
         GANSynthesizer(**kw).fit(table)

@@ -39,6 +39,36 @@ def test_mode_encoder_round_trips_and_finds_the_modes(bimodal):
     assert again.width_ == modes.width_ and again.spans_ == modes.spans_
 
 
+def test_mode_assignment_argmax_takes_the_densest_mode_and_sample_draws_the_posterior():
+    """With two overlapping modes, argmax gives every value the mode of highest density there
+    (a function of the value, whatever the seed); "sample" draws it from the posterior over the
+    modes, as CTGAN does, so a value midway between equal modes gets either about half the time.
+    Both decode back to the value."""
+    from synthlearn.synth.transform import ModelColumn
+
+    columns = [ModelColumn(name="x", source="x", discrete=False, n_unique=5)]
+    x = np.array([-1.0, -0.2, 0.0, 0.2, 1.0] * 2000)
+    X = x[:, None]
+    modes = {}
+    for assignment in ("argmax", "sample"):
+        enc = ModeEncoder(assignment).fit(X, columns, random_state=0)
+        enc.modes_ = [(np.array([-0.5, 0.5]), np.array([0.5, 0.5]))]  # two equal, overlapping modes
+        enc._build_spans()
+        draws = [enc.transform(X, np.random.default_rng(seed)) for seed in (0, 1)]
+        modes[assignment] = [E[:, 1:3].argmax(axis=1) for E in draws]
+        for E in draws:
+            np.testing.assert_allclose(enc.inverse_transform(E)[:, 0], x, atol=1e-5)
+    a0, a1 = modes["argmax"]
+    np.testing.assert_array_equal(a0, a1)
+    np.testing.assert_array_equal(a0[x < 0], 0)
+    np.testing.assert_array_equal(a0[x > 0], 1)
+    s0, s1 = modes["sample"]
+    assert not np.array_equal(s0, s1)
+    assert 0.4 < s0[x == 0].mean() < 0.6  # midway: either mode
+    assert 0.005 < s0[x == -1].mean() < 0.04  # p(mode 1 | -1) = 1 / (1 + e^4) = 0.018
+    assert ModeEncoder().assignment == "argmax"
+
+
 def test_vae_learns_a_bimodal_column_and_the_dependence(bimodal):
     synth = VAESynthesizer(epochs=150, batch_size=128, random_state=0).fit(bimodal)
     out = synth.sample(1000, random_state=1)
@@ -67,7 +97,9 @@ def test_vae_is_reproducible_and_saves(tmp_path, bimodal):
                                       (dict(decoder_layer_sizes=8), "decoder_layer_sizes"),
                                       (dict(loss_factor=-1), "loss_factor"), (dict(epochs=0), "epochs"),
                                       (dict(device="nope"), "device"), (dict(conditional="yes"), "conditional"),
-                                      (dict(latent_sampling="mean"), "latent_sampling")])
+                                      (dict(latent_sampling="mean"), "latent_sampling"),
+                                      (dict(mode_assignment="max"), "mode_assignment"),
+                                      (dict(mode_assignment=None), "mode_assignment")])
 def test_vae_bad_parameters(kw, word, bimodal):
     with pytest.raises(InvalidParameterError, match=word):
         VAESynthesizer(**kw).fit(bimodal)

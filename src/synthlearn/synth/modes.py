@@ -6,7 +6,11 @@ continuous model column is modelled by a variational Gaussian mixture
 (scikit-learn's ``BayesianGaussianMixture``, which switches off modes it does
 not need; fitted on at most 5,000 of the column's values, drawn at random, as
 its cost grows with the rows) and a value becomes a one-hot *mode* plus a scalar
-``alpha = (x - mu_k) / (4 sigma_k)`` in (-1, 1); every discrete column
+``alpha = (x - mu_k) / (4 sigma_k)`` in (-1, 1). A value's mode is, by default, the one
+of highest density there (``assignment="argmax"``); CTGAN draws it from the posterior
+over the modes (``"sample"``), which makes it noise where modes overlap: on diamonds,
+whose ``depth`` has nine overlapping modes, argmax raised both synthesizers'
+synthetic-trained random-forest accuracy (benchmarks/RESULTS.md). Every discrete column
 (categories, missing indicators) becomes a one-hot vector. The layout is
 described by :class:`Span` entries so models know which outputs get ``tanh``
 and which a softmax. Reversible: :meth:`ModeEncoder.inverse_transform`.
@@ -19,12 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synthlearn.errors import InvalidParameterError
 from synthlearn.synth.transform import ModelColumn
 
 _MAX_MODES = 10
 _MIN_WEIGHT = 0.005
 _FIT_ROWS = 5000  # the mixture of one column is fitted on at most this many values (its cost is linear)
 _MAX_ITER = 100  # EM iterations of each mixture: scikit-learn's default, which CTGAN's encoder keeps
+ASSIGNMENTS = ("argmax", "sample")  # how a value's mode is chosen (ModeEncoder's ``assignment``)
 
 
 def block_grid(rows, blocks):
@@ -44,8 +50,22 @@ class Span:
     column: int  # model column it belongs to
 
 
+def check_assignment(value) -> None:
+    """The synthesizers' ``mode_assignment`` parameter: one of :data:`ASSIGNMENTS`."""
+    if not isinstance(value, str) or value not in ASSIGNMENTS:
+        raise InvalidParameterError(f"mode_assignment must be 'argmax' or 'sample', got {value!r}")
+
+
 class ModeEncoder:
-    """Encode a model-column matrix for neural networks, and back."""
+    """Encode a model-column matrix for neural networks, and back.
+
+    ``assignment``: how :meth:`transform` gives a value its mode: ``"argmax"``, the mode of
+    highest density at the value (so the mode is a function of the value), or ``"sample"``, a
+    draw from the posterior over the modes, as in CTGAN.
+    """
+
+    def __init__(self, assignment: str = "argmax"):
+        self.assignment = assignment
 
     def fit(self, X: np.ndarray, columns: list[ModelColumn], random_state: int) -> ModeEncoder:
         from sklearn.mixture import BayesianGaussianMixture
@@ -123,7 +143,8 @@ class ModeEncoder:
         return self._condition_layout
 
     def transform(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Encode; a value's mode is drawn from its posterior over the modes, as in CTGAN."""
+        """Encode; a value's mode is the one of highest density there, or with
+        ``assignment="sample"`` a draw (from ``rng``) from its posterior over the modes, as in CTGAN."""
         n = X.shape[0]
         out = np.zeros((n, self.width_), dtype=np.float32)
         for span in self.spans_:
@@ -136,9 +157,12 @@ class ModeEncoder:
                 observed = ~np.isnan(x)
                 xv = np.where(observed, x, means[0])
                 dens = np.exp(-0.5 * ((xv[:, None] - means) / stds) ** 2) / stds + 1e-12
-                prob = dens / dens.sum(axis=1, keepdims=True)
-                u = rng.random(n)[:, None]
-                mode = np.minimum((prob.cumsum(axis=1) < u).sum(axis=1), means.size - 1)
+                if self.assignment == "argmax":
+                    mode = dens.argmax(axis=1)
+                else:
+                    prob = dens / dens.sum(axis=1, keepdims=True)
+                    u = rng.random(n)[:, None]
+                    mode = np.minimum((prob.cumsum(axis=1) < u).sum(axis=1), means.size - 1)
                 alpha = np.clip((xv - means[mode]) / (4 * stds[mode]), -0.99, 0.99)
                 out[:, span.start] = np.where(observed, alpha, 0.0)
                 out[np.arange(n), span.start + 1 + mode] = 1.0

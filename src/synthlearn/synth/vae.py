@@ -41,7 +41,7 @@ import numpy as np
 from synthlearn.errors import InvalidParameterError
 from synthlearn.synth.base import Synthesizer
 from synthlearn.synth.condvec import ConditionVectorMixin
-from synthlearn.synth.modes import ModeEncoder, block_grid
+from synthlearn.synth.modes import ModeEncoder, block_grid, check_assignment
 
 _STEPS = 3000  # epochs="auto": enough passes for this many optimizer steps
 _OWN_COVARIANCES = 256  # conditional vectors with a latent covariance of their own (the most frequent)
@@ -127,6 +127,14 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         ``--balance`` from 0.72 to 0.77 on average (benchmarks/RESULTS.md).
         ``"prior"``: N(0, I), as TVAE. Both are fitted, so this may be changed
         after ``fit``; models saved before this parameter load with ``"prior"``.
+    mode_assignment : {"argmax", "sample"}, default="argmax"
+        How a numeric value gets its mode in the mode-specific normalisation:
+        the mode of highest density at the value, or a draw from the posterior
+        over the modes, as in CTGAN. Where modes overlap, a drawn mode is noise
+        the network must learn; on diamonds' 14,000 training rows argmax raised
+        synthetic-trained random-forest accuracy by 0.016 (mean of three
+        seeds) and shapes by 0.012; on wine's 124 rows shapes fell by 0.01-0.03
+        (benchmarks/RESULTS.md).
     validation_fraction : float, default=0.0
         Rows held out for early stopping (0: monitor the training loss).
     patience : int, default=300
@@ -160,8 +168,8 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
     def __init__(self, *, embedding_dim=128, hidden_layer_sizes=(128, 128),
                  decoder_layer_sizes=(256, 256), epochs="auto", batch_size=500,
                  learning_rate=1e-3, weight_decay=1e-5, loss_factor=2.0, conditional=True,
-                 latent_sampling="posterior", validation_fraction=0.0, patience=300, device="auto", verbose=False,
-                 random_state=None):
+                 latent_sampling="posterior", mode_assignment="argmax", validation_fraction=0.0, patience=300,
+                 device="auto", verbose=False, random_state=None):
         self.embedding_dim = embedding_dim
         self.hidden_layer_sizes = hidden_layer_sizes
         self.decoder_layer_sizes = decoder_layer_sizes
@@ -172,6 +180,7 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         self.loss_factor = loss_factor
         self.conditional = conditional
         self.latent_sampling = latent_sampling
+        self.mode_assignment = mode_assignment
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.device = device
@@ -197,6 +206,7 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
             raise InvalidParameterError(f"conditional must be True or False, got {self.conditional!r}")
         if self.latent_sampling not in ("posterior", "prior"):
             raise InvalidParameterError(f"latent_sampling must be 'posterior' or 'prior', got {self.latent_sampling!r}")
+        check_assignment(self.mode_assignment)
 
     def _decoder_sizes(self) -> tuple:
         sizes = self.decoder_layer_sizes
@@ -224,7 +234,8 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         from synthlearn.nn.training import seeded
 
         config = self._config(rng, X.shape[0])
-        self.modes_ = ModeEncoder().fit(X, self.encoder_.columns_, random_state=int(rng.integers(2**31 - 1)))
+        self.modes_ = ModeEncoder(self.mode_assignment).fit(X, self.encoder_.columns_,
+                                                          random_state=int(rng.integers(2**31 - 1)))
         data = torch.from_numpy(self.modes_.transform(X, rng))
         tanh_spans = [s for s in self.modes_.spans_ if s.activation == "tanh"]
         device = resolve_device(self.device)
