@@ -67,6 +67,12 @@ def test_mode_assignment_argmax_takes_the_densest_mode_and_sample_draws_the_post
     assert 0.4 < s0[x == 0].mean() < 0.6  # midway: either mode
     assert 0.005 < s0[x == -1].mean() < 0.04  # p(mode 1 | -1) = 1 / (1 + e^4) = 0.018
     assert ModeEncoder().assignment == "argmax"
+    # far from both modes, where their densities underflow, the mode is still the denser one: the wider
+    enc = ModeEncoder().fit(X, columns, random_state=0)
+    enc.modes_ = [(np.array([0.0, 1.0]), np.array([0.01, 0.02]))]
+    enc._build_spans()
+    far = enc.transform(np.array([[-5.0], [6.0]]), np.random.default_rng(0))
+    np.testing.assert_array_equal(far[:, 1:3].argmax(axis=1), [1, 1])
 
 
 def test_vae_learns_a_bimodal_column_and_the_dependence(bimodal):

@@ -156,10 +156,11 @@ class ModeEncoder:
                 means, stds = self.modes_[j]
                 observed = ~np.isnan(x)
                 xv = np.where(observed, x, means[0])
-                dens = np.exp(-0.5 * ((xv[:, None] - means) / stds) ** 2) / stds + 1e-12
-                if self.assignment == "argmax":
-                    mode = dens.argmax(axis=1)
+                z = (xv[:, None] - means) / stds
+                if self.assignment == "argmax":  # in logs: far from every mode, densities underflow to ties
+                    mode = (-0.5 * z ** 2 - np.log(stds)).argmax(axis=1)
                 else:
+                    dens = np.exp(-0.5 * z ** 2) / stds + 1e-12
                     prob = dens / dens.sum(axis=1, keepdims=True)
                     u = rng.random(n)[:, None]
                     mode = np.minimum((prob.cumsum(axis=1) < u).sum(axis=1), means.size - 1)
