@@ -132,8 +132,8 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         the mode of highest density at the value, or a draw from the posterior
         over the modes, as in CTGAN. Where modes overlap, a drawn mode is noise
         the network must learn; on diamonds' 14,000 training rows argmax raised
-        synthetic-trained random-forest accuracy by 0.016 (mean of three
-        seeds) and shapes by 0.012; on wine's 124 rows shapes fell by 0.01-0.03
+        synthetic-trained random-forest accuracy by 0.018 (mean of three
+        seeds) and shapes by 0.014; on wine's 124 rows shapes fell by 0.01-0.03
         (benchmarks/RESULTS.md).
     validation_fraction : float, default=0.0
         Rows held out for early stopping (0: monitor the training loss).
