@@ -53,7 +53,7 @@ class Span:
 def check_assignment(value) -> None:
     """The synthesizers' ``mode_assignment`` parameter: one of :data:`ASSIGNMENTS`."""
     if not isinstance(value, str) or value not in ASSIGNMENTS:
-        raise InvalidParameterError(f"mode_assignment must be 'argmax' or 'sample', got {value!r}")
+        raise InvalidParameterError(f"mode_assignment must be {' or '.join(map(repr, ASSIGNMENTS))}, got {value!r}")
 
 
 class ModeEncoder:
