@@ -130,3 +130,24 @@ def test_fast_exponential_draws_and_dropout():
     assert set(torch.unique(y).tolist()) == {0.0, 2.0}  # kept units are scaled by 1 / (1 - p)
     assert float((y == 0).float().mean()) == pytest.approx(0.5, abs=0.02)
     assert torch.equal(dropout.eval()(x), x)
+
+
+@pytest.mark.parametrize("dims", [(), (16,), (16, 8)])
+def test_sampling_forward_is_the_generator_with_batch_norm_folded(dims):
+    torch = pytest.importorskip("torch")
+    from synthlearn.synth.gan import _build_modules, _folded_forward
+
+    torch.manual_seed(0)
+    generator = _build_modules(5, 3, 8, dims, (32,), 1)["generator"]
+    for layer in generator.modules():  # batch-norm statistics and affine terms away from the identity
+        if isinstance(layer, torch.nn.BatchNorm1d):
+            layer.running_mean.uniform_(-1, 1)
+            layer.running_var.uniform_(0.5, 2)
+            torch.nn.init.uniform_(layer.weight, 0.5, 2)
+            torch.nn.init.uniform_(layer.bias, -1, 1)
+    x = torch.randn(64, 11)
+    with torch.no_grad():
+        expected = generator.eval()(x)
+        torch.testing.assert_close(_folded_forward(generator)(x), expected, rtol=1e-5, atol=1e-5)
+    if dims:  # the folded statistics matter
+        assert not torch.allclose(generator(x), generator.train()(x))

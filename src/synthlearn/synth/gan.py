@@ -45,6 +45,37 @@ _EPOCHS, _MIN_STEPS = 300, 3000  # epochs="auto"
 _RECALIBRATION_BATCHES = 20  # batch-norm statistics of the averaged generator, after training
 
 
+def _folded_forward(generator):
+    """The generator's forward pass in eval mode, for sampling: the same function, about 1.25 times
+    faster on the CPU. Each residual block's batch norm (an affine map once its statistics are fixed)
+    is folded into its linear layer, and no block concatenates its output to its input: a layer that
+    reads ``[h_k, ..., h_1, x]`` sums one product per piece with a slice of its weight's columns
+    instead. Agrees with ``generator(x)`` to float32 rounding."""
+    import torch
+
+    *blocks, last = list(generator)
+    with torch.no_grad():
+        layers = []
+        for block in blocks:
+            bn = block.bn
+            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+            layers.append((block.fc.weight * scale[:, None], (block.fc.bias - bn.running_mean) * scale + bn.bias))
+        layers.append((last.weight.detach(), last.bias.detach()))
+
+    def forward(x):
+        pieces = [x]  # the newest piece first, as the blocks concatenate them
+        for i, (weight, bias) in enumerate(layers):
+            columns = torch.split(weight, [p.shape[1] for p in pieces], dim=1)
+            out = torch.addmm(bias, pieces[0], columns[0].T)
+            for piece, cols in zip(pieces[1:], columns[1:]):
+                out.addmm_(piece, cols.T)
+            if i == len(blocks):
+                return out
+            pieces.insert(0, out.relu_())
+
+    return forward
+
+
 def _build_modules(data_dim, cond_dim, embedding_dim, generator_dims, critic_dims, pac):
     import torch
     from torch import nn
@@ -375,11 +406,12 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
 
         generator = self.module_["generator"]
         generator.eval()
+        forward = _folded_forward(generator)
         tanh, blocks, valid = (torch.from_numpy(a) for a in self.modes_.layout())
         flat = blocks[valid]
 
         def generate(inputs, gen):
-            raw = generator(inputs)
+            raw = forward(inputs)
             raw.index_copy_(1, tanh, raw.index_select(1, tanh).tanh_())
             # as in training (Gumbel-softmax), categories and modes are drawn from the softmax: the
             # argmax of logits plus Gumbel noise
