@@ -179,13 +179,35 @@ def test_a_step_function_may_return_python_floats():
     assert result.history[-1]["train_loss"] < result.history[0]["train_loss"] * 1.5
 
 
-def test_mixed_precision_only_when_asked_and_on_cuda():
+def test_mixed_precision_only_when_asked():
     from synthlearn.nn.training import _mixed_precision
 
     cuda, cpu = torch.device("cuda"), torch.device("cpu")
-    assert _mixed_precision(cuda, True)
-    assert not _mixed_precision(cuda, "auto") and not _mixed_precision(cuda, False)
-    assert not _mixed_precision(cpu, True)
+    assert _mixed_precision(cuda, True) == torch.float16
+    assert _mixed_precision(cpu, True) == torch.bfloat16
+    for device in (cuda, cpu):
+        assert _mixed_precision(device, "auto") is None and _mixed_precision(device, False) is None
+
+
+def test_bfloat16_autocast_on_the_cpu():
+    """amp=True on the CPU: the products run in bfloat16, the weights, gradients and optimizer
+    state stay float32, and the loss still goes down."""
+    dtypes = []
+    module = make_module()
+    module.register_forward_hook(lambda m, i, out: dtypes.append(out.dtype))
+    result = train(module, mse, make_data(), config(epochs=30, amp=True, device="cpu"))
+    assert torch.bfloat16 in dtypes
+    assert all(p.dtype == torch.float32 and (p.grad is None or p.grad.dtype == torch.float32)
+               for p in module.parameters())
+    assert result.history[-1]["train_loss"] < 0.5 * result.history[0]["train_loss"]
+
+
+def test_bf16_matmul_native_is_a_bool_and_survives_a_torch_without_the_probe(monkeypatch):
+    from synthlearn.nn.device import bf16_matmul_native
+
+    assert isinstance(bf16_matmul_native(), bool)
+    monkeypatch.delattr(torch.cpu, "_is_amx_tile_supported", raising=False)
+    assert bf16_matmul_native() is False
 
 
 def test_device_auto_is_cpu_without_cuda():

@@ -50,7 +50,8 @@ def test_gan_on_numbers_only():
                                       (dict(gradient_penalty=-1), "gradient_penalty"),
                                       (dict(penalty_every=0), "penalty_every"),
                                       (dict(averaging=1.0), "averaging"), (dict(averaging="yes"), "averaging"),
-                                      (dict(mode_assignment="mean"), "mode_assignment")])
+                                      (dict(mode_assignment="mean"), "mode_assignment"),
+                                      (dict(amp="bf16"), "amp"), (dict(amp=1), "amp")])
 def test_gan_bad_parameters(kw, word, table):
     with pytest.raises(InvalidParameterError, match=word):
         GANSynthesizer(**kw).fit(table)
@@ -103,6 +104,25 @@ def test_averaged_generator_is_sampled_with_recalibrated_batch_norm(table):
     assert not all(torch.equal(a[k], b[k]) for k in a)
     torch.testing.assert_close(dict(averaged.module_["critic"].named_parameters()),
                                dict(last.module_["critic"].named_parameters()))
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_mixed_precision_where_the_cpu_multiplies_bfloat16(monkeypatch, native):
+    import synthlearn.nn.device
+
+    monkeypatch.setattr(synthlearn.nn.device, "bf16_matmul_native", lambda: native)
+    assert GANSynthesizer(device="cpu")._config(0, 124).amp is native
+    assert GANSynthesizer(device="cpu", amp=False)._config(0, 124).amp is False
+    assert GANSynthesizer(device="cpu", amp=True)._config(0, 124).amp is True
+
+
+def test_gan_trains_in_bfloat16_on_the_cpu(table):
+    synth = GANSynthesizer(epochs=20, batch_size=50, amp=True, device="cpu", random_state=0).fit(table)
+    again = GANSynthesizer(epochs=20, batch_size=50, amp=True, device="cpu", random_state=0).fit(table)
+    assert all(p.dtype.is_floating_point and p.dtype.itemsize == 4 for p in synth.module_.parameters())
+    out = synth.sample(200, random_state=0)
+    assert out.shape == (200, 3) and np.isfinite(out["x"]).all()
+    pd.testing.assert_frame_equal(out, again.sample(200, random_state=0))
 
 
 def test_auto_epochs_make_enough_steps_on_small_tables():

@@ -27,3 +27,14 @@ def resolve_device(device="auto") -> torch.device:
     if resolved.type == "mps" and not torch.backends.mps.is_available():
         raise InvalidParameterError(f"device {device!r} is not available here; use device='auto'")
     return resolved
+
+
+def bf16_matmul_native() -> bool:
+    """Whether this machine's CPU multiplies bfloat16 matrices in hardware (Intel AMX, from Sapphire Rapids
+    on). There a bfloat16 product runs several times as fast as a float32 one (on a 2-core Sapphire Rapids
+    machine, 1,150 against 165 GFLOP/s a core for a 4096 x 404 x 256 product); elsewhere bfloat16 is
+    emulated, and slower than float32."""
+    try:
+        return bool(torch.cpu._is_amx_tile_supported())
+    except Exception:  # a private function, which another torch may lack: then assume no
+        return False

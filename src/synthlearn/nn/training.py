@@ -69,11 +69,14 @@ class TrainingConfig:
         Maximum gradient norm.
     device : str, default="auto"
     amp : {"auto", True, False}, default="auto"
-        Mixed precision (float16 autocast with loss scaling), on CUDA only. "auto" leaves it off:
-        on an H200 every model synthlearn builds trained slower with it, their matrix products
-        being too small to repay the casts and the scaling (the 784-400-20 VAE at batch 128:
-        25,500 against 37,300 samples/s; the VAE synthesizer on 14,000 diamonds: 20.1 against
-        15.9 s, the same quality). True turns it on, for larger modules of your own.
+        Mixed precision: on CUDA, float16 autocast with loss scaling; on the CPU, bfloat16
+        autocast (no scaling: bfloat16 has float32's range). The weights, their gradients and the
+        optimizer's state stay float32. "auto" leaves it off: on an H200 every model synthlearn
+        builds trained slower with it, their matrix products being too small to repay the casts
+        and the scaling (the 784-400-20 VAE at batch 128: 25,500 against 37,300 samples/s; the
+        VAE synthesizer on 14,000 diamonds: 20.1 against 15.9 s, the same quality), and on a CPU
+        it pays only where bfloat16 products run in hardware (:func:`~synthlearn.nn.device.bf16_matmul_native`),
+        which models weigh for themselves (``GANSynthesizer(amp="auto")``). True turns it on.
     random_state : int or None, default=None
     verbose : bool, default=True
         Progress bar on stderr.
@@ -226,8 +229,8 @@ def train(
         make_optimizer(config.optimizer, module.parameters(), lr=config.learning_rate,
                        weight_decay=config.weight_decay)]
     scheduler = _scheduler(opts[0], config)
-    use_amp = _mixed_precision(device, config.amp)
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    amp_dtype = _mixed_precision(device, config.amp)
+    scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     result = TrainingResult(device=str(device))
     state = {"epoch": 0, "best_state": None, "bad_epochs": 0}
     ckpt = Path(config.checkpoint_dir) / CHECKPOINT if config.checkpoint_dir is not None else None
@@ -242,7 +245,8 @@ def train(
         scaler.step(optimizer)
         scaler.update()
 
-    autocast = (lambda: torch.autocast(device_type="cuda", dtype=torch.float16)) if use_amp else contextlib.nullcontext
+    autocast = ((lambda: torch.autocast(device_type=device.type, dtype=amp_dtype)) if amp_dtype is not None
+                else contextlib.nullcontext)
     devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices), _progress(config, device) as bar:
         torch.manual_seed(seed)
@@ -306,9 +310,12 @@ def train(
     return result
 
 
-def _mixed_precision(device: torch.device, amp) -> bool:
-    """Whether :func:`train` autocasts: on CUDA, and only when asked (see ``TrainingConfig.amp``)."""
-    return device.type == "cuda" and amp is True
+def _mixed_precision(device: torch.device, amp) -> torch.dtype | None:
+    """The dtype :func:`train` autocasts to, None for none: only when asked (see ``TrainingConfig.amp``),
+    float16 on CUDA and bfloat16 on the CPU."""
+    if amp is not True:
+        return None
+    return {"cuda": torch.float16, "cpu": torch.bfloat16}.get(device.type)
 
 
 def _evaluate(module, loss_fn, data, batch_size, autocast) -> float:
