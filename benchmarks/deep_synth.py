@@ -9,7 +9,7 @@ and column pairs (``synthlearn.evaluate``), random-forest accuracy trained on sy
 real rows (both scored on the real 30 %), detection AUC, fit seconds, epochs run, seconds per
 epoch, training rows per second (rows through the model: epochs x batches x batch size for
 the GAN, epochs x rows for the VAE) and sampling rows per second (200,000 rows on ``--threads`` torch
-threads, default one; 500,000 rows on every core). Also the
+threads, default one; 500,000 rows on every core; each the median of three calls). Also the
 rare-class check: with ``--balance``-style conditions (every class equally frequent), the
 recall of the rarest class on the real holdout, against training on real rows.
 
@@ -71,6 +71,17 @@ def rare_recall(train_on: pd.DataFrame, holdout: pd.DataFrame, schema, target: s
     return float(recall_score(holdout[target].astype(str), pred, labels=[str(rare)], average="macro"))
 
 
+def sampling_rate(synth, n: int, repeats: int = 3) -> float:
+    """Rows per second of ``synth.sample(n)``: the median of ``repeats`` timed calls, this machine's
+    speed drifting by a tenth or more from one call to the next."""
+    rates = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        synth.sample(n, random_state=3)
+        rates.append(n / (time.perf_counter() - t))
+    return float(np.median(rates))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=lambda v: v if v == "auto" else int(v), default="auto")
@@ -108,13 +119,9 @@ def main(argv=None):
             per_epoch = float(np.mean([h["seconds"] for h in synth.history_]))
             batches = int(np.ceil(len(train) / synth.batch_size))
             rows_per_epoch = batches * synth.batch_size if label == "gan" else len(train)
-            t = time.perf_counter()
-            synth.sample(200_000, random_state=3)
-            sample_rate = 200_000 / (time.perf_counter() - t)
+            sample_rate = sampling_rate(synth, 200_000)
             torch.set_num_threads(os.cpu_count())  # sampling on every core, as a user's default torch does
-            t = time.perf_counter()
-            synth.sample(500_000, random_state=3)
-            sample_rate_all = 500_000 / (time.perf_counter() - t)
+            sample_rate_all = sampling_rate(synth, 500_000)
             torch.set_num_threads(args.threads)
             if args.sampling_only:
                 rows.append({"table": name, "method": label, "sample_rows_s": int(sample_rate),

@@ -111,8 +111,10 @@ def test_auto_mixed_precision_where_the_cpu_multiplies_bfloat16(monkeypatch, nat
     import synthlearn.nn.device
 
     monkeypatch.setattr(synthlearn.nn.device, "bf16_matmul_native", lambda: native)
-    assert GANSynthesizer(device="cpu")._config(0, 124).amp is native
-    assert GANSynthesizer(device="cpu", amp=False)._config(0, 124).amp is False
+    assert GANSynthesizer(device="cpu")._config(0, 5000).amp is native  # 10 batches of 500
+    assert GANSynthesizer(device="cpu", batch_size=50)._config(0, 500).amp is native
+    assert GANSynthesizer(device="cpu")._config(0, 4999).amp is False  # too small to pay
+    assert GANSynthesizer(device="cpu", amp=False)._config(0, 14000).amp is False
     assert GANSynthesizer(device="cpu", amp=True)._config(0, 124).amp is True
 
 

@@ -43,6 +43,7 @@ from synthlearn.synth.modes import ModeEncoder, block_grid, check_assignment
 
 _EPOCHS, _MIN_STEPS = 300, 3000  # epochs="auto"
 _RECALIBRATION_BATCHES = 20  # batch-norm statistics of the averaged generator, after training
+_AMP_MIN_BATCHES = 10  # amp="auto": bfloat16 on tables of at least this many batches
 
 
 def _folded_forward(generator):
@@ -184,10 +185,12 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
     amp : {"auto", True, False}, default="auto"
         Mixed precision in training (``TrainingConfig.amp``: bfloat16 autocast on the CPU, float16
         on CUDA). ``"auto"`` turns it on where the CPU multiplies bfloat16 in hardware (Intel AMX,
-        :func:`~synthlearn.nn.device.bf16_matmul_native`) and off elsewhere. On a 2-core Sapphire
-        Rapids machine it fits diamonds' 14,000 rows in 0.68 times the time, at the same quality
-        over three seeds (random-forest gap −0.129 against −0.128); on an H200 float16 cost 1.21
-        times the time (benchmarks/RESULTS.md). Sampling stays float32.
+        :func:`~synthlearn.nn.device.bf16_matmul_native`) and the table fills at least
+        10 batches, and off elsewhere. On a 2-core Sapphire Rapids machine it fits diamonds'
+        14,000 rows in 0.68 times the time, at the same quality over three seeds (random-forest
+        gap −0.129 against −0.128); on tables of a few hundred rows, where an epoch is one step
+        and the fixed costs of the epoch weigh as much as the products, it saved nothing. On an
+        H200 float16 cost 1.21 times the time (benchmarks/RESULTS.md). Sampling stays float32.
     device : str, default="auto"
     verbose : bool, default=False
     random_state : int or None, default=None
@@ -246,8 +249,9 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
 
         auto = isinstance(self.epochs, str) and self.epochs == "auto"
         amp = self.amp
-        if isinstance(amp, str):  # "auto": bfloat16 where the CPU multiplies it in hardware
-            amp = resolve_device(self.device).type == "cpu" and bf16_matmul_native()
+        if isinstance(amp, str):  # "auto": bfloat16 where the CPU multiplies it in hardware, on tables where it pays
+            amp = (resolve_device(self.device).type == "cpu" and n_rows >= _AMP_MIN_BATCHES * self.batch_size
+                   and bf16_matmul_native())
         config = TrainingConfig(epochs=_EPOCHS if auto else self.epochs, batch_size=self.batch_size,
                                 learning_rate=self.learning_rate, validation_fraction=0.0, device=self.device,
                                 amp=amp, verbose=self.verbose, random_state=seed, restore_best=False,
