@@ -29,6 +29,7 @@ def files(tmp_path_factory, penguins):
     np.save(folder / "known.npy", known)
     noisy, _ = damage(images[:20], "gaussian", 0.3, random_state=0)
     np.save(folder / "noisy.npy", noisy)
+    np.save(folder / "nan.npy", np.where(known, images[:20], np.nan))
     table = penguins.dropna().reset_index(drop=True)
     table.insert(0, "penguin_id", np.arange(len(table)))
     table.to_csv(folder / "p.csv", index=False)
@@ -139,6 +140,7 @@ def test_recommend_never_returns_rated_items(files):
      "--save-model '"),
     (["train", "{f}/digits.npy", "--model", "cnv", "--out", "{f}/x"], "did you mean 'conv'"),
     (["train", "{f}/missing.npy", "--out", "{f}/x"], "does not exist"),
+    (["train", "{f}/nan.npy", "--out", "{f}/x"], "NaN or infinite value(s)"),
     (["train", "{f}/p.csv", "--model", "autoencoder", "-k", "40", "--out", "{f}/x"], "code_size=40 is larger"),
     (["denoise", "{f}/noisy.npy", "--model", "{f}/nowhere", "--out", "{f}/y.npy"], "not a model folder"),
     (["denoise", "{f}/noisy.npy", "--model", "{f}/dae", "--out", "{f}/y.txt"], ".npy file or a folder"),

@@ -62,6 +62,11 @@ def test_bad_image_inputs(tmp_path):
     (tmp_path / "t.txt").write_text("x")
     with pytest.raises(FileFormatError, match=".npy file or a folder"):
         read_images(tmp_path / "t.txt")
+    holes = np.zeros((2, 3, 3))
+    holes[1, 0, 2], holes[1, 2, 2] = np.nan, np.inf
+    np.save(tmp_path / "holes.npy", holes)
+    with pytest.raises(DataError, match=r"2 NaN or infinite value\(s\), the first at index \(1, 0, 2\)"):
+        read_images(tmp_path / "holes.npy")
     with pytest.raises(FileFormatError):
         write_images(np.zeros((1, 2, 2)), tmp_path / "out.jpg")
     assert not (tmp_path / "out.jpg").exists()

@@ -97,6 +97,12 @@ def read_images(path: str | os.PathLike) -> np.ndarray:
         X = X.astype(np.float64) / (1.0 if X.dtype.kind == "b" else 255.0)
     elif X.dtype.kind != "f":
         raise DataError(f"{path} holds {X.dtype} values; images must be numbers")
+    bad = ~np.isfinite(X)
+    if bad.any():
+        first = np.unravel_index(np.argmax(bad), X.shape)
+        raise DataError(f"{path} holds {int(bad.sum()):,} NaN or infinite value(s), the first at index "
+                        f"{tuple(map(int, first))}; images must be finite numbers: fill them (a damaged pixel's "
+                        f"mask goes to --mask)")
     return X.astype(np.float64, copy=False)
 
 
