@@ -134,7 +134,7 @@ def test_custom_step_function_with_two_optimizers():
     (dict(epochs=0), "epochs"), (dict(batch_size=-1), "batch_size"), (dict(learning_rate=0), "learning_rate"),
     (dict(optimizer="adagrad"), "optimizer"), (dict(validation_fraction=1.0), "validation_fraction"),
     (dict(lr_schedule="step"), "lr_schedule"), (dict(grad_clip=0), "grad_clip"), (dict(resume=True), "resume"),
-    (dict(device="tpu"), "device"), (dict(amp="yes"), "amp"),
+    (dict(device="tpu"), "device"), (dict(amp="yes"), "amp"), (dict(amp=1), "amp"),
 ])
 def test_bad_config_is_named(kw, word):
     with pytest.raises(InvalidParameterError, match=word):

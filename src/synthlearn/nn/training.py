@@ -130,8 +130,7 @@ class TrainingConfig:
                 f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}")
         if self.grad_clip is not None and (not isinstance(self.grad_clip, numbers.Real) or self.grad_clip <= 0):
             raise InvalidParameterError(f"grad_clip must be None or a number > 0, got {self.grad_clip!r}")
-        if self.amp not in ("auto", True, False):
-            raise InvalidParameterError(f"amp must be 'auto', True or False, got {self.amp!r}")
+        check_amp(self.amp)
         if self.resume and self.checkpoint_dir is None:
             raise InvalidParameterError("resume=True needs checkpoint_dir; give the folder of the earlier run")
 
@@ -308,6 +307,13 @@ def train(
         module.load_state_dict(state["best_state"])
     module.eval()
     return result
+
+
+def check_amp(value) -> None:
+    """An ``amp`` parameter (``TrainingConfig.amp``, ``GANSynthesizer.amp``): "auto", True or False, and
+    not 1 or 0, which compare equal to True and False but would mean nothing else here."""
+    if not (value is True or value is False or isinstance(value, str) and value == "auto"):
+        raise InvalidParameterError(f"amp must be 'auto', True or False, got {value!r}")
 
 
 def _mixed_precision(device: torch.device, amp) -> torch.dtype | None:

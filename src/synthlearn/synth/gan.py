@@ -240,8 +240,9 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         if decay is not None and (isinstance(decay, bool) or not isinstance(decay, numbers.Real) or not 0 <= decay < 1):
             raise InvalidParameterError(f"averaging must be a number in [0, 1) or None, got {self.averaging!r}")
         check_assignment(self.mode_assignment)
-        if not any(self.amp is v for v in (True, False)) and self.amp != "auto":
-            raise InvalidParameterError(f"amp must be 'auto', True or False, got {self.amp!r}")
+        from synthlearn.nn.training import check_amp  # imports torch, as fitting will
+
+        check_amp(self.amp)
 
     def _config(self, seed, n_rows):
         from synthlearn.nn import TrainingConfig, resolve_device
