@@ -210,6 +210,53 @@ def test_bf16_matmul_native_is_a_bool_and_survives_a_torch_without_the_probe(mon
     assert bf16_matmul_native() is False
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_bf16_mlp_computes_as_autocast_does(monkeypatch, native):
+    """Sampling from a model trained under bfloat16 autocast: the same products, bfloat16 ones where
+    the CPU has them in hardware, else float32 products of bfloat16-rounded numbers."""
+    import synthlearn.nn.device
+    from synthlearn.nn.device import bf16_mlp
+
+    monkeypatch.setattr(synthlearn.nn.device, "bf16_matmul_native", lambda: native)
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(12, 32), torch.nn.ReLU(inplace=True),
+                              torch.nn.Linear(32, 5))
+    x = torch.randn(256, 12)
+    before = x.clone()
+    with torch.no_grad():
+        exact = net(x)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            expected = net(x).float()
+        got = bf16_mlp(net)(x)
+    assert torch.equal(x, before)  # the leading ReLU did not act in place on the caller's tensor
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got, expected, rtol=0.02, atol=0.02)
+    # bfloat16 numbers, as autocast returns, not the float32 network's
+    assert torch.equal(got, got.bfloat16().float()) and not torch.equal(got, exact)
+    with pytest.raises(TypeError, match="Linear and ReLU"):
+        bf16_mlp([torch.nn.Linear(2, 2), torch.nn.Tanh()])
+
+
+def test_bf16_emulation_gives_the_native_numbers(monkeypatch):
+    """Float32 products of bfloat16-rounded numbers, rounded after each layer, agree with bfloat16
+    products to the order of summation: a bfloat16 step at most here and there."""
+    import synthlearn.nn.device
+    from synthlearn.nn.device import bf16_mlp
+
+    torch.manual_seed(1)
+    net = torch.nn.Sequential(torch.nn.Linear(40, 64), torch.nn.ReLU(), torch.nn.Linear(64, 8))
+    x = torch.randn(512, 40)
+    out = {}
+    for native in (True, False):
+        monkeypatch.setattr(synthlearn.nn.device, "bf16_matmul_native", lambda native=native: native)
+        with torch.no_grad():
+            out[native] = bf16_mlp(net)(x)
+    differ = out[True] != out[False]
+    assert float(differ.float().mean()) < 0.05
+    step = out[True].abs().clamp_min(1e-3) * 2.0 ** -7  # one bfloat16 unit in the last place, about
+    assert bool(((out[True] - out[False]).abs() <= 2 * step).all())
+
+
 def test_device_auto_is_cpu_without_cuda():
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert resolve_device("auto").type == expected

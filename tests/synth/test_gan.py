@@ -118,13 +118,23 @@ def test_auto_mixed_precision_where_the_cpu_multiplies_bfloat16(monkeypatch, nat
     assert GANSynthesizer(device="cpu", amp=True)._config(0, 124).amp is True
 
 
-def test_gan_trains_in_bfloat16_on_the_cpu(table):
+def test_gan_trains_in_bfloat16_on_the_cpu_and_samples_so(table, tmp_path):
     synth = GANSynthesizer(epochs=20, batch_size=50, amp=True, device="cpu", random_state=0).fit(table)
     again = GANSynthesizer(epochs=20, batch_size=50, amp=True, device="cpu", random_state=0).fit(table)
     assert all(p.dtype.is_floating_point and p.dtype.itemsize == 4 for p in synth.module_.parameters())
+    assert synth.sampling_precision_ == "bfloat16"
     out = synth.sample(200, random_state=0)
     assert out.shape == (200, 3) and np.isfinite(out["x"]).all()
     pd.testing.assert_frame_equal(out, again.sample(200, random_state=0))
+    synth.save(tmp_path / "gan")
+    loaded = Synthesizer.load(tmp_path / "gan")
+    assert loaded.sampling_precision_ == "bfloat16"
+    pd.testing.assert_frame_equal(loaded.sample(200, random_state=0), out)
+    # the same weights sampled in float32 give other numbers (the precision is really used)
+    loaded.sampling_precision_ = "float32"
+    assert not loaded.sample(200, random_state=0)["x"].equals(out["x"])
+    assert GANSynthesizer(epochs=2, batch_size=50, amp=False, random_state=0).fit(table).sampling_precision_ == (
+        "float32")
 
 
 def test_auto_epochs_make_enough_steps_on_small_tables():
@@ -154,22 +164,30 @@ def test_fast_exponential_draws_and_dropout():
     assert torch.equal(dropout.eval()(x), x)
 
 
-@pytest.mark.parametrize("dims", [(), (16,), (16, 8)])
-def test_sampling_forward_is_the_generator_with_batch_norm_folded(dims):
+@pytest.mark.parametrize("dims, width", [((), 8), ((16,), 8), ((16, 8), 8), ((256, 256), 128)])
+def test_sampling_forward_is_the_generator_with_batch_norm_folded(dims, width):
     torch = pytest.importorskip("torch")
     from synthlearn.synth.gan import _build_modules, _folded_forward
 
     torch.manual_seed(0)
-    generator = _build_modules(5, 3, 8, dims, (32,), 1)["generator"]
+    generator = _build_modules(5, 3, width, dims, (32,), 1)["generator"]
     for layer in generator.modules():  # batch-norm statistics and affine terms away from the identity
         if isinstance(layer, torch.nn.BatchNorm1d):
             layer.running_mean.uniform_(-1, 1)
             layer.running_var.uniform_(0.5, 2)
             torch.nn.init.uniform_(layer.weight, 0.5, 2)
             torch.nn.init.uniform_(layer.bias, -1, 1)
-    x = torch.randn(64, 11)
+    x = torch.randn(64, width + 3)  # the default GAN's widths last: a strided bfloat16 view once read NaNs
     with torch.no_grad():
         expected = generator.eval()(x)
         torch.testing.assert_close(_folded_forward(generator)(x), expected, rtol=1e-5, atol=1e-5)
+        # in bfloat16, the products the generator made under autocast (with the batch norm folded
+        # in before the rounding, not after)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            autocast = generator(x).float()
+        half = _folded_forward(generator, bfloat16=True)(x)
+        assert half.dtype == torch.float32
+        torch.testing.assert_close(half, autocast, rtol=0.03, atol=0.03)
+        assert torch.equal(half, half.bfloat16().float())  # bfloat16 numbers, as autocast returns
     if dims:  # the folded statistics matter
         assert not torch.allclose(generator(x), generator.train()(x))

@@ -105,10 +105,41 @@ def test_vae_is_reproducible_and_saves(tmp_path, bimodal):
                                       (dict(device="nope"), "device"), (dict(conditional="yes"), "conditional"),
                                       (dict(latent_sampling="mean"), "latent_sampling"),
                                       (dict(mode_assignment="max"), "mode_assignment"),
-                                      (dict(mode_assignment=None), "mode_assignment")])
+                                      (dict(mode_assignment=None), "mode_assignment"),
+                                      (dict(amp="bf16"), "amp"), (dict(amp=1), "amp")])
 def test_vae_bad_parameters(kw, word, bimodal):
     with pytest.raises(InvalidParameterError, match=word):
         VAESynthesizer(**kw).fit(bimodal)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_mixed_precision_off_by_default_and_auto_as_the_gan(monkeypatch, native):
+    import synthlearn.nn.device
+
+    monkeypatch.setattr(synthlearn.nn.device, "bf16_matmul_native", lambda: native)
+    rng = np.random.default_rng(0)
+    assert VAESynthesizer(device="cpu")._config(rng, 14000).amp is False  # the default: float32
+    assert VAESynthesizer(device="cpu", amp="auto")._config(rng, 5000).amp is native  # 10 batches of 500
+    assert VAESynthesizer(device="cpu", amp="auto")._config(rng, 4999).amp is False  # too small to pay
+    assert VAESynthesizer(device="cpu", amp="auto", validation_fraction=0.5)._config(rng, 9000).amp is False
+    assert VAESynthesizer(device="cpu", amp=True)._config(rng, 124).amp is True
+
+
+def test_vae_trains_in_bfloat16_on_the_cpu_and_samples_so(tmp_path, bimodal):
+    synth = VAESynthesizer(epochs=20, amp=True, device="cpu", random_state=0).fit(bimodal)
+    assert synth.sampling_precision_ == "bfloat16"
+    assert all(str(p.dtype) == "torch.float32" for p in synth.module_.parameters())
+    out = synth.sample(300, random_state=0)
+    assert out.shape == (300, 3) and np.isfinite(out["x"]).all()
+    pd.testing.assert_frame_equal(out, VAESynthesizer(epochs=20, amp=True, device="cpu", random_state=0)
+                                  .fit(bimodal).sample(300, random_state=0))
+    synth.save(tmp_path / "vae")
+    loaded = Synthesizer.load(tmp_path / "vae")
+    assert loaded.sampling_precision_ == "bfloat16"
+    pd.testing.assert_frame_equal(loaded.sample(300, random_state=0), out)
+    loaded.sampling_precision_ = "float32"  # the same weights sampled in float32 give other numbers
+    assert not loaded.sample(300, random_state=0)["x"].equals(out["x"])
+    assert VAESynthesizer(epochs=2, amp=False, random_state=0).fit(bimodal).sampling_precision_ == "float32"
 
 
 def test_conditional_vae_samples_a_rare_category_natively(monkeypatch):

@@ -38,3 +38,45 @@ def bf16_matmul_native() -> bool:
         return bool(torch.cpu._is_amx_tile_supported())
     except Exception:  # a private function, which another torch may lack: then assume no
         return False
+
+
+def bf16_rounding():
+    """``(dtype, round)`` for inference with bfloat16 products on the CPU, as autocast computes them
+    (bfloat16 operands, float32 sums): where the CPU multiplies bfloat16 in hardware, ``dtype`` is
+    bfloat16 and ``round`` casts to it; elsewhere ``dtype`` is float32 and ``round`` rounds a tensor's
+    values to bfloat16 and keeps them in float32, whose products of such numbers are the same to the
+    order of summation, without emulated bfloat16's cost. Round a product's result too, as autocast
+    returns bfloat16."""
+    if bf16_matmul_native():
+        return torch.bfloat16, lambda t: t.to(torch.bfloat16)
+    return torch.float32, lambda t: t.to(torch.bfloat16).float()
+
+
+def bf16_mlp(layers):
+    """The forward pass of a stack of ``nn.Linear`` and ``nn.ReLU`` layers (an ``nn.Sequential`` or a
+    list) in bfloat16 products (:func:`bf16_rounding`), for sampling from a model trained under bfloat16
+    autocast: ``forward(x) -> float32 tensor``. Weights are rounded once, here."""
+    from torch import nn
+
+    dtype, round_ = bf16_rounding()
+    steps = []
+    with torch.no_grad():
+        for layer in layers:
+            if isinstance(layer, nn.Linear):
+                steps.append((round_(layer.weight.detach()).T, round_(layer.bias.detach())))
+            elif isinstance(layer, nn.ReLU):
+                steps.append(None)
+            else:
+                raise TypeError(f"bf16_mlp takes Linear and ReLU layers, got {type(layer).__name__}")
+
+    def forward(x):
+        x, own = round_(x), False  # no activation in place on the caller's tensor
+        for step in steps:
+            if step is None:
+                x = x.relu_() if own else x.relu()
+            else:
+                x = round_(torch.addmm(step[1], x, step[0]))
+            own = True
+        return x.float()
+
+    return forward

@@ -316,6 +316,22 @@ def check_amp(value) -> None:
         raise InvalidParameterError(f"amp must be 'auto', True or False, got {value!r}")
 
 
+AMP_MIN_BATCHES = 10  # resolve_amp: "auto" is bfloat16 on tables of at least this many batches
+
+
+def resolve_amp(amp, device, n_rows: int, batch_size: int) -> bool:
+    """A synthesizer's ``amp`` (``GANSynthesizer``, ``VAESynthesizer``) as ``TrainingConfig.amp``: True and
+    False as given; "auto" is bfloat16 autocast where the training runs on a CPU that multiplies bfloat16
+    in hardware (:func:`~synthlearn.nn.device.bf16_matmul_native`) and the table fills at least
+    :data:`AMP_MIN_BATCHES` batches. On tables of a few hundred rows, where an epoch is one step and its
+    fixed costs weigh as much as the products, bfloat16 saved nothing (benchmarks/RESULTS.md)."""
+    from synthlearn.nn.device import bf16_matmul_native, resolve_device
+
+    if not isinstance(amp, str):
+        return amp
+    return resolve_device(device).type == "cpu" and n_rows >= AMP_MIN_BATCHES * batch_size and bf16_matmul_native()
+
+
 def _mixed_precision(device: torch.device, amp) -> torch.dtype | None:
     """The dtype :func:`train` autocasts to, None for none: only when asked (see ``TrainingConfig.amp``),
     float16 on CUDA and bfloat16 on the CPU."""

@@ -43,15 +43,20 @@ from synthlearn.synth.modes import ModeEncoder, block_grid, check_assignment
 
 _EPOCHS, _MIN_STEPS = 300, 3000  # epochs="auto"
 _RECALIBRATION_BATCHES = 20  # batch-norm statistics of the averaged generator, after training
-_AMP_MIN_BATCHES = 10  # amp="auto": bfloat16 on tables of at least this many batches
 
 
-def _folded_forward(generator):
+def _folded_forward(generator, bfloat16: bool = False):
     """The generator's forward pass in eval mode, for sampling: the same function, about 1.3 times
     faster on the CPU. Each residual block's batch norm (an affine map once its statistics are fixed)
     is folded into its linear layer, and no block concatenates its output to its input: a layer that
     reads ``[h_k, ..., h_1, x]`` sums one product per piece with a slice of its weight's columns
-    instead. Agrees with ``generator(x)`` to float32 rounding."""
+    instead. Agrees with ``generator(x)`` to float32 rounding.
+
+    ``bfloat16``: products of bfloat16 numbers with float32 sums, as the generator computed them when
+    it trained under bfloat16 autocast (:func:`~synthlearn.nn.device.bf16_rounding`): each layer makes
+    a single product, rounded once, on its input concatenated as in the module; where the CPU has
+    AMX, 1.5 times as fast again. The inputs stay whole tensors: torch 2.13's bfloat16 products read
+    a little past the columns of a strided view (a slice of a wider buffer), so NaNs there spoil them."""
     import torch
 
     *blocks, last = list(generator)
@@ -62,6 +67,21 @@ def _folded_forward(generator):
             scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
             layers.append((block.fc.weight * scale[:, None], (block.fc.bias - bn.running_mean) * scale + bn.bias))
         layers.append((last.weight.detach(), last.bias.detach()))
+
+    if bfloat16:
+        from synthlearn.nn.device import bf16_rounding
+
+        _, round_ = bf16_rounding()
+        rounded = [(round_(weight).T, round_(bias)) for weight, bias in layers]
+
+        def forward_bf16(x):
+            h = round_(x)
+            for weight, bias in rounded[:-1]:
+                h = torch.cat([round_(torch.addmm(bias, h, weight)).relu_(), h], dim=1)
+            weight, bias = rounded[-1]
+            return round_(torch.addmm(bias, h, weight)).float()
+
+        return forward_bf16
 
     def forward(x):
         pieces = [x]  # the newest piece first, as the blocks concatenate them
@@ -190,7 +210,9 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         14,000 rows in 0.68 times the time, at the same quality over three seeds (random-forest
         gap −0.129 against −0.128); on tables of a few hundred rows, where an epoch is one step
         and the fixed costs of the epoch weigh as much as the products, it saved nothing. On an
-        H200 float16 cost 1.21 times the time (benchmarks/RESULTS.md). Sampling stays float32.
+        H200 float16 cost 1.21 times the time (benchmarks/RESULTS.md). A generator trained in
+        bfloat16 on the CPU also samples with bfloat16 products (``sampling_precision_``), as it
+        computed in training: on diamonds, about 1.5 times as fast.
     device : str, default="auto"
     verbose : bool, default=False
     random_state : int or None, default=None
@@ -201,6 +223,9 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         ``generator`` and ``critic``.
     history_ : list of dict
         Per-epoch critic and generator losses.
+    sampling_precision_ : {"float32", "bfloat16"}
+        The generator's products when sampling: those of its training (bfloat16 after a bfloat16 fit on
+        the CPU; see ``amp``). Models saved before this attribute sample in float32.
     """
 
     def __init__(self, *, embedding_dim=128, generator_dims=(256, 256), critic_dims=(256, 256), epochs="auto",
@@ -245,14 +270,11 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         check_amp(self.amp)
 
     def _config(self, seed, n_rows):
-        from synthlearn.nn import TrainingConfig, resolve_device
-        from synthlearn.nn.device import bf16_matmul_native
+        from synthlearn.nn import TrainingConfig
+        from synthlearn.nn.training import resolve_amp
 
         auto = isinstance(self.epochs, str) and self.epochs == "auto"
-        amp = self.amp
-        if isinstance(amp, str):  # "auto": bfloat16 where the CPU multiplies it in hardware, on tables where it pays
-            amp = (resolve_device(self.device).type == "cpu" and n_rows >= _AMP_MIN_BATCHES * self.batch_size
-                   and bf16_matmul_native())
+        amp = resolve_amp(self.amp, self.device, n_rows, self.batch_size)
         config = TrainingConfig(epochs=_EPOCHS if auto else self.epochs, batch_size=self.batch_size,
                                 learning_rate=self.learning_rate, validation_fraction=0.0, device=self.device,
                                 amp=amp, verbose=self.verbose, random_state=seed, restore_best=False,
@@ -393,6 +415,9 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         result = train(self.module_, lambda m, b: torch.zeros(()), (torch.arange(n),), config,
                        step_fn=step, optimizers=optimizers)
         self.history_ = result.history
+        # sampled in the precision of its training: bfloat16 products where it trained under bfloat16
+        # autocast (CUDA's float16 autocast samples in float32, on the CPU)
+        self.sampling_precision_ = "bfloat16" if config.amp is True and device.type == "cpu" else "float32"
         if decay:
             average = self.module_.pop("average")
             self.module_["generator"].load_state_dict(average.net.state_dict())
@@ -426,7 +451,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
 
         generator = self.module_["generator"]
         generator.eval()
-        forward = _folded_forward(generator)
+        forward = _folded_forward(generator, self.sampling_precision_ == "bfloat16")
         tanh, blocks, valid = (torch.from_numpy(a) for a in self.modes_.layout())
         flat = blocks[valid]
 
@@ -445,13 +470,15 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
 
         _, arrays = self.modes_.get_state()
         arrays.update(module_arrays(self.module_))
-        return {"data_dim": self.modes_.width_, "cond_dim": self.cond_dim_, **self._condition_state(arrays)}, arrays
+        return {"data_dim": self.modes_.width_, "cond_dim": self.cond_dim_,
+                "sampling_precision": self.sampling_precision_, **self._condition_state(arrays)}, arrays
 
     def _set_state(self, state, arrays, folder):
         from synthlearn.nn.persist import load_module_arrays
 
         self.modes_ = ModeEncoder.from_state(self.encoder_.columns_, arrays)
         self.cond_dim_ = int(state["cond_dim"])
+        self.sampling_precision_ = state.get("sampling_precision", "float32")  # older models: float32
         self._set_condition_state(state, arrays)
         self.module_ = _build_modules(int(state["data_dim"]), self.cond_dim_, self.embedding_dim,
                                       tuple(self.generator_dims), tuple(self.critic_dims), self.pac)
