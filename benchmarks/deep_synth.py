@@ -94,6 +94,8 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads for fitting and the first sampling column (default 1, so runs compare; "
                          f"{os.cpu_count()} = a user's default torch on this machine)")
+    ap.add_argument("--sampling-precision", default="auto", choices=["auto", "float32", "bfloat16"],
+                    help="the synthesizers' sampling_precision (auto: that of their training)")
     ap.add_argument("--sampling-only", action="store_true",
                     help="time sampling alone (speed depends on the networks' sizes, not on training: "
                          "use with --epochs 1 on an otherwise idle machine)")
@@ -113,7 +115,8 @@ def main(argv=None):
         for label in args.models.split(","):
             cls = {"vae": VAESynthesizer, "gan": GANSynthesizer}[label]
             t = time.perf_counter()
-            synth = cls(epochs=args.epochs, device=args.device, random_state=0).fit(train, schema)
+            synth = cls(epochs=args.epochs, device=args.device, sampling_precision=args.sampling_precision,
+                        random_state=0).fit(train, schema)
             fit_s = time.perf_counter() - t
             epochs = len(synth.history_)
             per_epoch = float(np.mean([h["seconds"] for h in synth.history_]))

@@ -51,7 +51,9 @@ def test_gan_on_numbers_only():
                                       (dict(penalty_every=0), "penalty_every"),
                                       (dict(averaging=1.0), "averaging"), (dict(averaging="yes"), "averaging"),
                                       (dict(mode_assignment="mean"), "mode_assignment"),
-                                      (dict(amp="bf16"), "amp"), (dict(amp=1), "amp")])
+                                      (dict(amp="bf16"), "amp"), (dict(amp=1), "amp"),
+                                      (dict(sampling_precision="half"), "sampling_precision"),
+                                      (dict(sampling_precision=None), "sampling_precision")])
 def test_gan_bad_parameters(kw, word, table):
     with pytest.raises(InvalidParameterError, match=word):
         GANSynthesizer(**kw).fit(table)
@@ -122,18 +124,18 @@ def test_gan_trains_in_bfloat16_on_the_cpu_and_samples_so(table, tmp_path):
     synth = GANSynthesizer(epochs=20, batch_size=50, amp=True, device="cpu", random_state=0).fit(table)
     again = GANSynthesizer(epochs=20, batch_size=50, amp=True, device="cpu", random_state=0).fit(table)
     assert all(p.dtype.is_floating_point and p.dtype.itemsize == 4 for p in synth.module_.parameters())
-    assert synth.sampling_precision_ == "bfloat16"
+    assert synth.training_precision_ == "bfloat16"
     out = synth.sample(200, random_state=0)
     assert out.shape == (200, 3) and np.isfinite(out["x"]).all()
     pd.testing.assert_frame_equal(out, again.sample(200, random_state=0))
     synth.save(tmp_path / "gan")
     loaded = Synthesizer.load(tmp_path / "gan")
-    assert loaded.sampling_precision_ == "bfloat16"
+    assert loaded.training_precision_ == "bfloat16"
     pd.testing.assert_frame_equal(loaded.sample(200, random_state=0), out)
     # the same weights sampled in float32 give other numbers (the precision is really used)
-    loaded.sampling_precision_ = "float32"
+    loaded.set_params(sampling_precision="float32")
     assert not loaded.sample(200, random_state=0)["x"].equals(out["x"])
-    assert GANSynthesizer(epochs=2, batch_size=50, amp=False, random_state=0).fit(table).sampling_precision_ == (
+    assert GANSynthesizer(epochs=2, batch_size=50, amp=False, random_state=0).fit(table).training_precision_ == (
         "float32")
 
 

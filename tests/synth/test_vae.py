@@ -106,7 +106,8 @@ def test_vae_is_reproducible_and_saves(tmp_path, bimodal):
                                       (dict(latent_sampling="mean"), "latent_sampling"),
                                       (dict(mode_assignment="max"), "mode_assignment"),
                                       (dict(mode_assignment=None), "mode_assignment"),
-                                      (dict(amp="bf16"), "amp"), (dict(amp=1), "amp")])
+                                      (dict(amp="bf16"), "amp"), (dict(amp=1), "amp"),
+                                      (dict(sampling_precision="float16"), "sampling_precision")])
 def test_vae_bad_parameters(kw, word, bimodal):
     with pytest.raises(InvalidParameterError, match=word):
         VAESynthesizer(**kw).fit(bimodal)
@@ -127,7 +128,7 @@ def test_mixed_precision_off_by_default_and_auto_as_the_gan(monkeypatch, native)
 
 def test_vae_trains_in_bfloat16_on_the_cpu_and_samples_so(tmp_path, bimodal):
     synth = VAESynthesizer(epochs=20, amp=True, device="cpu", random_state=0).fit(bimodal)
-    assert synth.sampling_precision_ == "bfloat16"
+    assert synth.training_precision_ == "bfloat16"
     assert all(str(p.dtype) == "torch.float32" for p in synth.module_.parameters())
     out = synth.sample(300, random_state=0)
     assert out.shape == (300, 3) and np.isfinite(out["x"]).all()
@@ -135,11 +136,24 @@ def test_vae_trains_in_bfloat16_on_the_cpu_and_samples_so(tmp_path, bimodal):
                                   .fit(bimodal).sample(300, random_state=0))
     synth.save(tmp_path / "vae")
     loaded = Synthesizer.load(tmp_path / "vae")
-    assert loaded.sampling_precision_ == "bfloat16"
+    assert loaded.training_precision_ == "bfloat16"
     pd.testing.assert_frame_equal(loaded.sample(300, random_state=0), out)
-    loaded.sampling_precision_ = "float32"  # the same weights sampled in float32 give other numbers
+    loaded.set_params(sampling_precision="float32")  # the same weights sampled in float32 give other numbers
     assert not loaded.sample(300, random_state=0)["x"].equals(out["x"])
-    assert VAESynthesizer(epochs=2, amp=False, random_state=0).fit(bimodal).sampling_precision_ == "float32"
+    assert VAESynthesizer(epochs=2, amp=False, random_state=0).fit(bimodal).training_precision_ == "float32"
+
+
+def test_a_float32_vae_samples_in_bfloat16_when_asked(tmp_path, bimodal):
+    synth = VAESynthesizer(epochs=20, random_state=0).fit(bimodal)
+    assert synth.training_precision_ == "float32"
+    exact = synth.sample(300, random_state=0)
+    pd.testing.assert_frame_equal(synth.set_params(sampling_precision="float32").sample(300, random_state=0), exact)
+    half = synth.set_params(sampling_precision="bfloat16").sample(300, random_state=0)
+    assert not half["x"].equals(exact["x"])
+    assert (half["x"] - exact["x"]).abs().max() < 0.1  # bfloat16 steps, not other rows
+    assert (half["g"] == exact["g"]).mean() > 0.95
+    synth.save(tmp_path / "vae")  # the parameter is saved with the model
+    pd.testing.assert_frame_equal(Synthesizer.load(tmp_path / "vae").sample(300, random_state=0), half)
 
 
 def test_conditional_vae_samples_a_rare_category_natively(monkeypatch):

@@ -40,6 +40,15 @@ def bf16_matmul_native() -> bool:
         return False
 
 
+SAMPLING_PRECISIONS = ("auto", "float32", "bfloat16")
+
+
+def check_sampling_precision(value) -> None:
+    """A neural synthesizer's ``sampling_precision`` parameter: one of :data:`SAMPLING_PRECISIONS`."""
+    if not isinstance(value, str) or value not in SAMPLING_PRECISIONS:
+        raise InvalidParameterError(f"sampling_precision must be 'auto', 'float32' or 'bfloat16', got {value!r}")
+
+
 def bf16_rounding():
     """``(dtype, round)`` for inference with bfloat16 products on the CPU, as autocast computes them
     (bfloat16 operands, float32 sums): where the CPU multiplies bfloat16 in hardware, ``dtype`` is

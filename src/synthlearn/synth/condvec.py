@@ -63,6 +63,19 @@ class ConditionVectorMixin:
                 torch.set_num_threads(before)
         return out.numpy()
 
+    def _samples_in_bf16(self) -> bool:
+        """Whether sampling makes bfloat16 products: ``sampling_precision="bfloat16"``, or "auto" after a
+        bfloat16 fit on the CPU (``training_precision_``; models saved before it trained in float32)."""
+        precision = self.sampling_precision
+        return precision == "bfloat16" or (precision == "auto" and self.training_precision_ == "bfloat16")
+
+    @staticmethod
+    def _training_precision(config, device) -> str:
+        """``training_precision_`` after a fit with ``config``: the dtype of its autocast, if any."""
+        if config.amp is not True:
+            return "float32"
+        return "bfloat16" if device.type == "cpu" else "float16"
+
     def _fit_category_freq(self, X: np.ndarray) -> None:
         layout, _ = self.modes_.condition_layout()
         self.category_freq_ = [np.bincount(X[:, j].astype(np.int64), minlength=w) / len(X)

@@ -210,9 +210,15 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         14,000 rows in 0.68 times the time, at the same quality over three seeds (random-forest
         gap −0.129 against −0.128); on tables of a few hundred rows, where an epoch is one step
         and the fixed costs of the epoch weigh as much as the products, it saved nothing. On an
-        H200 float16 cost 1.21 times the time (benchmarks/RESULTS.md). A generator trained in
-        bfloat16 on the CPU also samples with bfloat16 products (``sampling_precision_``), as it
-        computed in training: on diamonds, about 1.5 times as fast.
+        H200 float16 cost 1.21 times the time (benchmarks/RESULTS.md).
+    sampling_precision : {"auto", "float32", "bfloat16"}, default="auto"
+        The generator's products when sampling. ``"auto"``: those of its training, so bfloat16
+        after a bfloat16 fit on the CPU (``training_precision_``), float32 otherwise; on diamonds
+        bfloat16 samples 1.46-1.50 times as fast as float32 from the same generator, at the same
+        quality (three seeds; benchmarks/RESULTS.md). On a CPU without AMX bfloat16 comes from
+        float32 products of bfloat16-rounded numbers, which give the same rows to the order of
+        summation (:func:`~synthlearn.nn.device.bf16_rounding`). Read when sampling, so it may be
+        changed after ``fit``.
     device : str, default="auto"
     verbose : bool, default=False
     random_state : int or None, default=None
@@ -223,14 +229,15 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         ``generator`` and ``critic``.
     history_ : list of dict
         Per-epoch critic and generator losses.
-    sampling_precision_ : {"float32", "bfloat16"}
-        The generator's products when sampling: those of its training (bfloat16 after a bfloat16 fit on
-        the CPU; see ``amp``). Models saved before this attribute sample in float32.
+    training_precision_ : {"float32", "bfloat16", "float16"}
+        The autocast dtype of the training, if any (bfloat16 on the CPU, float16 on CUDA; see ``amp``).
+        Models saved before this attribute load as float32.
     """
 
     def __init__(self, *, embedding_dim=128, generator_dims=(256, 256), critic_dims=(256, 256), epochs="auto",
                  batch_size=500, learning_rate=2e-4, pac=10, gradient_penalty=10.0, penalty_every=2, averaging=0.999,
-                 mode_assignment="argmax", amp="auto", device="auto", verbose=False, random_state=None):
+                 mode_assignment="argmax", amp="auto", sampling_precision="auto", device="auto", verbose=False,
+                 random_state=None):
         self.embedding_dim = embedding_dim
         self.generator_dims = generator_dims
         self.critic_dims = critic_dims
@@ -243,6 +250,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         self.averaging = averaging
         self.mode_assignment = mode_assignment
         self.amp = amp
+        self.sampling_precision = sampling_precision
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
@@ -265,9 +273,11 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         if decay is not None and (isinstance(decay, bool) or not isinstance(decay, numbers.Real) or not 0 <= decay < 1):
             raise InvalidParameterError(f"averaging must be a number in [0, 1) or None, got {self.averaging!r}")
         check_assignment(self.mode_assignment)
+        from synthlearn.nn.device import check_sampling_precision
         from synthlearn.nn.training import check_amp  # imports torch, as fitting will
 
         check_amp(self.amp)
+        check_sampling_precision(self.sampling_precision)
 
     def _config(self, seed, n_rows):
         from synthlearn.nn import TrainingConfig
@@ -415,9 +425,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         result = train(self.module_, lambda m, b: torch.zeros(()), (torch.arange(n),), config,
                        step_fn=step, optimizers=optimizers)
         self.history_ = result.history
-        # sampled in the precision of its training: bfloat16 products where it trained under bfloat16
-        # autocast (CUDA's float16 autocast samples in float32, on the CPU)
-        self.sampling_precision_ = "bfloat16" if config.amp is True and device.type == "cpu" else "float32"
+        self.training_precision_ = self._training_precision(config, device)
         if decay:
             average = self.module_.pop("average")
             self.module_["generator"].load_state_dict(average.net.state_dict())
@@ -451,7 +459,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
 
         generator = self.module_["generator"]
         generator.eval()
-        forward = _folded_forward(generator, self.sampling_precision_ == "bfloat16")
+        forward = _folded_forward(generator, self._samples_in_bf16())
         tanh, blocks, valid = (torch.from_numpy(a) for a in self.modes_.layout())
         flat = blocks[valid]
 
@@ -471,14 +479,14 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         _, arrays = self.modes_.get_state()
         arrays.update(module_arrays(self.module_))
         return {"data_dim": self.modes_.width_, "cond_dim": self.cond_dim_,
-                "sampling_precision": self.sampling_precision_, **self._condition_state(arrays)}, arrays
+                "training_precision": self.training_precision_, **self._condition_state(arrays)}, arrays
 
     def _set_state(self, state, arrays, folder):
         from synthlearn.nn.persist import load_module_arrays
 
         self.modes_ = ModeEncoder.from_state(self.encoder_.columns_, arrays)
         self.cond_dim_ = int(state["cond_dim"])
-        self.sampling_precision_ = state.get("sampling_precision", "float32")  # older models: float32
+        self.training_precision_ = state.get("training_precision", "float32")  # older models: float32
         self._set_condition_state(state, arrays)
         self.module_ = _build_modules(int(state["data_dim"]), self.cond_dim_, self.embedding_dim,
                                       tuple(self.generator_dims), tuple(self.critic_dims), self.pac)

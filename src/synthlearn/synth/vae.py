@@ -141,12 +141,19 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         Epochs without improvement of the monitored loss before stopping.
     amp : {False, "auto", True}, default=False
         Mixed precision in training (``TrainingConfig.amp``: bfloat16 autocast on the CPU, float16
-        on CUDA); a model trained in bfloat16 on the CPU also samples with bfloat16 products
-        (``sampling_precision_``). ``"auto"`` decides as ``GANSynthesizer``'s does: bfloat16 where
+        on CUDA). ``"auto"`` decides as ``GANSynthesizer``'s does: bfloat16 where
         the CPU multiplies it in hardware and the table fills at least 10 batches. Off by default:
         on diamonds' 14,000 training rows (2-core Sapphire Rapids, six seeds) bfloat16 fitted in
         about the same time and lost a little synthetic-trained random-forest accuracy (gap
         −0.082 against −0.078 on average; benchmarks/RESULTS.md), the VAE's products being small.
+    sampling_precision : {"auto", "float32", "bfloat16"}, default="auto"
+        The decoder's products when sampling (the first layer, folded with the latent Gaussians,
+        stays float32). ``"auto"``: those of its training, so float32 unless fitted with bfloat16
+        on the CPU (``training_precision_``). ``"bfloat16"`` samples a float32 model faster where
+        the CPU has AMX: on diamonds (2-core Sapphire Rapids, six seeds) 1.15-1.29 times as fast,
+        at the same quality, but the rows are no longer the float32 model's (values move by
+        bfloat16 steps, about 0.4 %). Without AMX it is float32 products of bfloat16-rounded
+        numbers: the same rows, not faster. Read when sampling, so it may be changed after ``fit``.
     device : str, default="auto"
     verbose : bool, default=False
         Progress bar on stderr while training.
@@ -163,9 +170,9 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         Cholesky factors of the latent covariances; the last is the pooled one.
     latent_scale_index_ : ndarray of shape (n_vectors,)
         Each conditional vector's factor in ``latent_scale_``.
-    sampling_precision_ : {"float32", "bfloat16"}
-        The decoder's products when sampling: those of its training (:func:`~synthlearn.nn.device.bf16_mlp`
-        after a bfloat16 fit on the CPU; the first layer, folded with the latent Gaussians, stays float32).
+    training_precision_ : {"float32", "bfloat16", "float16"}
+        The autocast dtype of the training, if any (bfloat16 on the CPU, float16 on CUDA; see ``amp``).
+        Models saved before this attribute load as float32.
 
     Examples
     --------
@@ -180,7 +187,7 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
                  decoder_layer_sizes=(256, 256), epochs="auto", batch_size=500,
                  learning_rate=1e-3, weight_decay=1e-5, loss_factor=2.0, conditional=True,
                  latent_sampling="posterior", mode_assignment="argmax", validation_fraction=0.0, patience=300,
-                 amp=False, device="auto", verbose=False, random_state=None):
+                 amp=False, sampling_precision="auto", device="auto", verbose=False, random_state=None):
         self.embedding_dim = embedding_dim
         self.hidden_layer_sizes = hidden_layer_sizes
         self.decoder_layer_sizes = decoder_layer_sizes
@@ -195,6 +202,7 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.amp = amp
+        self.sampling_precision = sampling_precision
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
@@ -219,9 +227,11 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         if self.latent_sampling not in ("posterior", "prior"):
             raise InvalidParameterError(f"latent_sampling must be 'posterior' or 'prior', got {self.latent_sampling!r}")
         check_assignment(self.mode_assignment)
+        from synthlearn.nn.device import check_sampling_precision
         from synthlearn.nn.training import check_amp  # imports torch, as fitting will
 
         check_amp(self.amp)
+        check_sampling_precision(self.sampling_precision)
 
     def _decoder_sizes(self) -> tuple:
         sizes = self.decoder_layer_sizes
@@ -297,9 +307,7 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
 
         result = train(self.module_, loss_fn, (data,), config)
         self.history_ = result.history
-        # sampled in the precision of its training: bfloat16 products where it trained under bfloat16
-        # autocast (CUDA's float16 autocast samples in float32, on the CPU)
-        self.sampling_precision_ = "bfloat16" if config.amp is True and device.type == "cpu" else "float32"
+        self.training_precision_ = self._training_precision(config, device)
         self._fit_latent(data.to(device), conditions, len(layout))
         self.module_.to("cpu")
 
@@ -368,7 +376,7 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
 
         first = self._first_layer(module.decoder[0])
         rest = module.decoder if first is None else module.decoder[1:]
-        if self.sampling_precision_ == "bfloat16":
+        if self._samples_in_bf16():
             from synthlearn.nn.device import bf16_mlp
 
             rest = bf16_mlp(rest)  # the first layer, folded with the latent Gaussians, stays float32
@@ -470,14 +478,14 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
                           latent_scale_index=self.latent_scale_index_)
         return {"data_dim": self.modes_.width_, "n_continuous": sum(s.activation == "tanh" for s in self.modes_.spans_),
                 "cond_dim": self.cond_dim_, "decoder": list(self._decoder_sizes()),
-                "sampling_precision": self.sampling_precision_, **self._condition_state(arrays)}, arrays
+                "training_precision": self.training_precision_, **self._condition_state(arrays)}, arrays
 
     def _set_state(self, state, arrays, folder):
         from synthlearn.nn.persist import load_module_arrays
 
         self.modes_ = ModeEncoder.from_state(self.encoder_.columns_, arrays)
         self.cond_dim_ = int(state.get("cond_dim", 0))  # 0: saved before the conditional vector
-        self.sampling_precision_ = state.get("sampling_precision", "float32")  # older models: float32
+        self.training_precision_ = state.get("training_precision", "float32")  # older models: float32
         self._set_condition_state(state, arrays)
         if "decoder" not in state:  # saved before decoder_layer_sizes: the decoder mirrors the encoder
             self.decoder_layer_sizes = None
