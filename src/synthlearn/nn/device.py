@@ -67,7 +67,7 @@ def bf16_mlp(layers):
     autocast: ``forward(x) -> float32 tensor``. Weights are rounded once, here."""
     from torch import nn
 
-    dtype, round_ = bf16_rounding()
+    _, round_ = bf16_rounding()
     steps = []
     with torch.no_grad():
         for layer in layers:
