@@ -222,6 +222,38 @@ def test_decoder_widths_and_models_saved_before_them(tmp_path, bimodal):
                                   mirrored.sample(20, random_state=2))
 
 
+def test_block_softmax_and_cross_entropy_are_torchs_with_their_gradients():
+    torch = pytest.importorskip("torch")
+    from synthlearn.synth.modes import block_cross_entropy, block_softmax
+
+    torch.manual_seed(0)
+    logits = torch.randn(50, 4, 6) * 3
+    logits[:, 1, 4:] = -torch.inf  # padding of a narrower block
+    logits[:, 3, 1:] = -torch.inf  # a block of one
+    target = torch.randint(0, 4, (50, 4))
+    target[:, 3] = 0
+    grad = torch.randn(50, 4, 6)
+    ours, theirs = logits.clone().requires_grad_(True), logits.clone().requires_grad_(True)
+    soft = block_softmax(ours, 0.2)
+    expected = torch.softmax(theirs / 0.2, dim=2)
+    torch.testing.assert_close(soft, expected)
+    assert bool((soft[:, 1, 4:] == 0).all()) and bool((soft[:, 3, 0] == 1).all())
+    soft.backward(grad)
+    expected.backward(grad)
+    torch.testing.assert_close(ours.grad, theirs.grad)
+    ours.grad = theirs.grad = None
+    loss = block_cross_entropy(ours, target)
+    reference = torch.nn.functional.cross_entropy(theirs.reshape(-1, 6), target.reshape(-1), reduction="sum")
+    torch.testing.assert_close(loss, reference)
+    loss.backward()
+    reference.backward()
+    torch.testing.assert_close(ours.grad, theirs.grad)
+    assert torch.isfinite(ours.grad).all()
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # float32 whatever the input, as autocast's softmax
+        assert block_softmax(logits.bfloat16()).dtype == torch.float32
+        assert block_cross_entropy(logits.bfloat16(), target).dtype == torch.float32
+
+
 def test_mode_layout_gathers_every_block(bimodal):
     enc = TableEncoder().fit(bimodal, infer_schema(bimodal))
     modes = ModeEncoder().fit(enc.transform(bimodal), enc.columns_, random_state=0)

@@ -39,7 +39,7 @@ import numpy as np
 from synthlearn.errors import InvalidParameterError
 from synthlearn.synth.base import Synthesizer
 from synthlearn.synth.condvec import ConditionVectorMixin
-from synthlearn.synth.modes import ModeEncoder, block_grid, check_assignment
+from synthlearn.synth.modes import ModeEncoder, block_cross_entropy, block_grid, block_softmax, check_assignment
 
 _EPOCHS, _MIN_STEPS = 300, 3000  # epochs="auto"
 _RECALIBRATION_BATCHES = 20  # batch-norm statistics of the averaged generator, after training
@@ -361,7 +361,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
             """The generated rows, and the logits of every softmax block."""
             logits = block_logits(raw)
             gumbel = _standard_exponential(logits.shape, raw.device).log_()
-            soft = torch.softmax((logits - gumbel) / 0.2, dim=2)
+            soft = block_softmax(logits - gumbel, 0.2)
             rows = torch.cat([torch.tanh(raw), soft.view(raw.shape[0], -1)], dim=1).index_select(1, source)
             return rows, logits
 
@@ -410,7 +410,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
             loss_g = -critic_score(critic, fake, cond).mean()  # the critic just updated
             if cond is not None:
                 mine = logits.gather(1, cond_block[col].view(m, 1, 1).expand(m, 1, logits.shape[2])).squeeze(1)
-                loss_g = loss_g + torch.nn.functional.cross_entropy(mine, cats, reduction="sum") / m
+                loss_g = loss_g + block_cross_entropy(mine, cats) / m
             backward(loss_g, opt_g)
             critic.requires_grad_(True)
             if decay:

@@ -40,6 +40,27 @@ def block_grid(rows, blocks):
     return rows.index_select(1, blocks.flatten()).view(rows.shape[0], *blocks.shape)
 
 
+def block_softmax(logits, temperature: float = 1.0):
+    """Softmax over the last dimension of a padded block grid (:func:`block_grid`, padding at -inf), in
+    float32 as autocast would take it. Written out (exp of the logits less their maximum, over the sum):
+    torch's CPU softmax over a last dimension of ten took 1.1-1.3 ms for a 500 x 10 x 10 grid, this
+    0.13 ms, and 0.55 against 1.5 ms with the backward pass."""
+    z = logits.float() / temperature
+    e = (z - z.amax(dim=-1, keepdim=True).detach()).exp()  # the shift changes no value nor gradient
+    return e / e.sum(dim=-1, keepdim=True)
+
+
+def block_cross_entropy(logits, target):
+    """Summed cross-entropy of the rows of ``logits`` (a padded block grid, or any ``(..., width)``
+    tensor) against the indices ``target`` (its shape less the last dimension): the log-sum-exp less the
+    target's logit, in float32. Torch's cross-entropy over rows of ten took 1.65 against 0.43 ms, with the
+    backward pass, for a 500 x 10 x 10 grid."""
+    z = logits.float()
+    top = z.amax(dim=-1, keepdim=True).detach()
+    log_sum = (z - top).exp().sum(dim=-1).log() + top.squeeze(-1)
+    return (log_sum - z.gather(-1, target.unsqueeze(-1)).squeeze(-1)).sum()
+
+
 @dataclass(frozen=True)
 class Span:
     """A block of the encoded vector: ``width`` outputs from ``start`` with one activation."""

@@ -41,7 +41,7 @@ import numpy as np
 from synthlearn.errors import InvalidParameterError
 from synthlearn.synth.base import Synthesizer
 from synthlearn.synth.condvec import ConditionVectorMixin
-from synthlearn.synth.modes import ModeEncoder, block_grid, check_assignment
+from synthlearn.synth.modes import ModeEncoder, block_cross_entropy, block_grid, check_assignment
 
 _STEPS = 3000  # epochs="auto": enough passes for this many optimizer steps
 _OWN_COVARIANCES = 256  # conditional vectors with a latent covariance of their own (the most frequent)
@@ -289,23 +289,25 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
                 column = torch.randint(len(layout), (x.shape[0], 1), device=x.device)
             return x[:, source] * (owner == column)
 
+        # each row's category or mode in every softmax block, once: the cross-entropy's targets
+        targets = (block_grid(data, blocks.cpu()).masked_fill(pad.cpu(), -1.0).max(dim=2).indices if len(blocks)
+                   else torch.zeros(len(data), 0, dtype=torch.long))
+
         def loss_fn(module, batch):
-            (x,) = batch
+            x, target = batch
             out, mean, log_var = module(x, conditions(x))
             recon = x.new_zeros(())
             if len(tanh):
                 sd = module.sigma()
-                diff = x[:, tanh] - torch.tanh(out[:, tanh])
+                # index_select, whose gradient is index_add: advanced indexing's accumulating index_put is slower
+                diff = x.index_select(1, tanh) - torch.tanh(out.index_select(1, tanh))
                 recon = recon + (diff ** 2 / (2 * sd ** 2)).sum() + torch.log(sd).sum() * x.shape[0]
             if len(blocks):
-                logits = block_grid(out, blocks).masked_fill(pad, -torch.inf)
-                target = block_grid(x, blocks).masked_fill(pad, -1.0).argmax(dim=2)
-                recon = recon + torch.nn.functional.cross_entropy(logits.reshape(-1, blocks.shape[1]),
-                                                                  target.reshape(-1), reduction="sum")
+                recon = recon + block_cross_entropy(block_grid(out, blocks).masked_fill(pad, -torch.inf), target)
             kl = -0.5 * torch.sum(1 + log_var - mean ** 2 - log_var.exp())
             return (factor * recon + kl) / x.shape[0]
 
-        result = train(self.module_, loss_fn, (data,), config)
+        result = train(self.module_, loss_fn, (data, targets), config)
         self.history_ = result.history
         self.training_precision_ = self._training_precision(config, device)
         self._fit_latent(data.to(device), conditions, len(layout))
