@@ -152,6 +152,9 @@ def test_a_float32_vae_samples_in_bfloat16_when_asked(tmp_path, bimodal):
     assert not half["x"].equals(exact["x"])
     assert (half["x"] - exact["x"]).abs().max() < 0.1  # bfloat16 steps, not other rows
     assert (half["g"] == exact["g"]).mean() > 0.95
+    with pytest.raises(InvalidParameterError, match="sampling_precision"):  # checked when set after fit too
+        synth.set_params(sampling_precision="half").sample(5)
+    synth.set_params(sampling_precision="bfloat16")
     synth.save(tmp_path / "vae")  # the parameter is saved with the model
     pd.testing.assert_frame_equal(Synthesizer.load(tmp_path / "vae").sample(300, random_state=0), half)
 

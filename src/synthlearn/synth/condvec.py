@@ -66,7 +66,10 @@ class ConditionVectorMixin:
     def _samples_in_bf16(self) -> bool:
         """Whether sampling makes bfloat16 products: ``sampling_precision="bfloat16"``, or "auto" after a
         bfloat16 fit on the CPU (``training_precision_``; models saved before it trained in float32)."""
+        from synthlearn.nn.device import check_sampling_precision
+
         precision = self.sampling_precision
+        check_sampling_precision(precision)  # it may have been set after fit
         return precision == "bfloat16" or (precision == "auto" and self.training_precision_ == "bfloat16")
 
     @staticmethod
