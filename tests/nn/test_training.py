@@ -130,6 +130,22 @@ def test_custom_step_function_with_two_optimizers():
     assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
 
 
+def test_a_step_function_under_bfloat16_autocast_sees_its_own_updates():
+    """One step function runs in one autocast context, whose cached bfloat16 copies of the weights
+    would outlive an optimizer step inside it: the loop clears them after every update."""
+    module = make_module()
+    seen = []
+
+    def step(m, batch, optimizers, backward):
+        before = m(batch[0]).detach()
+        backward(mse(m, batch), optimizers[0])
+        seen.append(torch.equal(m(batch[0]).detach(), before))  # the same inputs, the updated weights
+        return {"loss": mse(m, batch).detach()}
+
+    train(module, mse, make_data(), config(epochs=1, amp=True, device="cpu", learning_rate=0.1), step_fn=step)
+    assert seen and not any(seen)
+
+
 @pytest.mark.parametrize("kw, word", [
     (dict(epochs=0), "epochs"), (dict(batch_size=-1), "batch_size"), (dict(learning_rate=0), "learning_rate"),
     (dict(optimizer="adagrad"), "optimizer"), (dict(validation_fraction=1.0), "validation_fraction"),

@@ -243,6 +243,10 @@ def train(
             torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
         scaler.step(optimizer)
         scaler.update()
+        if amp_dtype is not None:
+            # autocast keeps its lower-precision copies of the weights until its context ends, and a step
+            # function runs in one context: a pass after this update would otherwise read the old weights
+            torch.clear_autocast_cache()
 
     autocast = ((lambda: torch.autocast(device_type=device.type, dtype=amp_dtype)) if amp_dtype is not None
                 else contextlib.nullcontext)
