@@ -196,13 +196,13 @@ def test_a_step_function_may_return_python_floats():
 
 
 def test_mixed_precision_only_when_asked():
-    from synthlearn.nn.training import _mixed_precision
+    from synthlearn.nn.training import mixed_precision_dtype
 
     cuda, cpu = torch.device("cuda"), torch.device("cpu")
-    assert _mixed_precision(cuda, True) == torch.float16
-    assert _mixed_precision(cpu, True) == torch.bfloat16
+    assert mixed_precision_dtype(cuda, True) == torch.float16
+    assert mixed_precision_dtype(cpu, True) == torch.bfloat16
     for device in (cuda, cpu):
-        assert _mixed_precision(device, "auto") is None and _mixed_precision(device, False) is None
+        assert mixed_precision_dtype(device, "auto") is None and mixed_precision_dtype(device, False) is None
 
 
 def test_bfloat16_autocast_on_the_cpu():

@@ -120,6 +120,18 @@ def test_auto_mixed_precision_where_the_cpu_multiplies_bfloat16(monkeypatch, nat
     assert GANSynthesizer(device="cpu", amp=True)._config(0, 124).amp is True
 
 
+def test_training_precision_is_the_autocast_dtype():
+    torch = pytest.importorskip("torch")
+    from synthlearn.nn import TrainingConfig
+
+    precision = GANSynthesizer._training_precision
+    assert precision(TrainingConfig(amp=True), torch.device("cpu")) == "bfloat16"
+    assert precision(TrainingConfig(amp=True), torch.device("cuda")) == "float16"
+    assert precision(TrainingConfig(amp=True), torch.device("mps")) == "float32"  # no autocast there
+    assert precision(TrainingConfig(amp=False), torch.device("cpu")) == "float32"
+    assert precision(TrainingConfig(), torch.device("cuda")) == "float32"
+
+
 def test_gan_trains_in_bfloat16_on_the_cpu_and_samples_so(table, tmp_path):
     synth = GANSynthesizer(epochs=20, batch_size=50, amp=True, device="cpu", random_state=0).fit(table)
     again = GANSynthesizer(epochs=20, batch_size=50, amp=True, device="cpu", random_state=0).fit(table)

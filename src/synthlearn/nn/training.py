@@ -228,7 +228,7 @@ def train(
         make_optimizer(config.optimizer, module.parameters(), lr=config.learning_rate,
                        weight_decay=config.weight_decay)]
     scheduler = _scheduler(opts[0], config)
-    amp_dtype = _mixed_precision(device, config.amp)
+    amp_dtype = mixed_precision_dtype(device, config.amp)
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     result = TrainingResult(device=str(device))
     state = {"epoch": 0, "best_state": None, "bad_epochs": 0}
@@ -336,7 +336,7 @@ def resolve_amp(amp, device, n_rows: int, batch_size: int) -> bool:
     return resolve_device(device).type == "cpu" and n_rows >= AMP_MIN_BATCHES * batch_size and bf16_matmul_native()
 
 
-def _mixed_precision(device: torch.device, amp) -> torch.dtype | None:
+def mixed_precision_dtype(device: torch.device, amp) -> torch.dtype | None:
     """The dtype :func:`train` autocasts to, None for none: only when asked (see ``TrainingConfig.amp``),
     float16 on CUDA and bfloat16 on the CPU."""
     if amp is not True:

@@ -74,10 +74,12 @@ class ConditionVectorMixin:
 
     @staticmethod
     def _training_precision(config, device) -> str:
-        """``training_precision_`` after a fit with ``config``: the dtype of its autocast, if any."""
-        if config.amp is not True:
-            return "float32"
-        return "bfloat16" if device.type == "cpu" else "float16"
+        """``training_precision_`` after a fit with ``config`` on ``device``: the dtype of its autocast
+        ("bfloat16" on the CPU, "float16" on CUDA), "float32" without one."""
+        from synthlearn.nn.training import mixed_precision_dtype
+
+        dtype = mixed_precision_dtype(device, config.amp)
+        return "float32" if dtype is None else str(dtype).removeprefix("torch.")
 
     def _fit_category_freq(self, X: np.ndarray) -> None:
         layout, _ = self.modes_.condition_layout()
