@@ -50,15 +50,14 @@ def check_sampling_precision(value) -> None:
 
 
 def bf16_rounding():
-    """``(dtype, round)`` for inference with bfloat16 products on the CPU, as autocast computes them
-    (bfloat16 operands, float32 sums): where the CPU multiplies bfloat16 in hardware, ``dtype`` is
-    bfloat16 and ``round`` casts to it; elsewhere ``dtype`` is float32 and ``round`` rounds a tensor's
-    values to bfloat16 and keeps them in float32, whose products of such numbers are the same to the
-    order of summation, without emulated bfloat16's cost. Round a product's result too, as autocast
-    returns bfloat16."""
+    """The rounding for inference with bfloat16 products on the CPU, as autocast computes them (bfloat16
+    operands, float32 sums): where the CPU multiplies bfloat16 in hardware, a cast to bfloat16; elsewhere
+    a rounding of a tensor's values to bfloat16 that keeps them in float32, whose products of such
+    numbers are the same to the order of summation, without emulated bfloat16's cost. Round a product's
+    result too, as autocast returns bfloat16."""
     if bf16_matmul_native():
-        return torch.bfloat16, lambda t: t.to(torch.bfloat16)
-    return torch.float32, lambda t: t.to(torch.bfloat16).float()
+        return lambda t: t.to(torch.bfloat16)
+    return lambda t: t.to(torch.bfloat16).float()
 
 
 def bf16_mlp(layers):
@@ -67,7 +66,7 @@ def bf16_mlp(layers):
     autocast: ``forward(x) -> float32 tensor``. Weights are rounded once, here."""
     from torch import nn
 
-    _, round_ = bf16_rounding()
+    round_ = bf16_rounding()
     steps = []
     with torch.no_grad():
         for layer in layers:

@@ -71,7 +71,7 @@ def _folded_forward(generator, bfloat16: bool = False):
     if bfloat16:
         from synthlearn.nn.device import bf16_rounding
 
-        _, round_ = bf16_rounding()
+        round_ = bf16_rounding()
         rounded = [(round_(weight).T, round_(bias)) for weight, bias in layers]
 
         def forward_bf16(x):

@@ -40,6 +40,13 @@ def block_grid(rows, blocks):
     return rows.index_select(1, blocks.flatten()).view(rows.shape[0], *blocks.shape)
 
 
+def block_choice(rows, blocks, pad):
+    """The index of the largest entry of each block of ``rows`` (the padded grid of :func:`block_grid`,
+    ``pad`` marking its padding): an ``(n, n_blocks)`` tensor. Through ``max``'s indices, the same as
+    ``argmax``'s (the first of equal maxima) in three quarters of its time on the CPU."""
+    return block_grid(rows, blocks).masked_fill_(pad, float("-inf")).max(dim=2).indices
+
+
 def block_softmax(logits, temperature: float = 1.0):
     """Softmax over the last dimension of a padded block grid (:func:`block_grid`, padding at -inf), in
     float32 as autocast would take it. Written out (exp of the logits less their maximum, over the sum):
@@ -206,8 +213,7 @@ class ModeEncoder:
             self.decode_tables())
         X = torch.zeros(rows.shape[0], len(self.columns_), dtype=torch.float64)
         if blocks.numel():
-            # max's indices: the same as argmax's (the first of equal maxima), in three quarters of its time
-            chosen = block_grid(rows, blocks).masked_fill_(pad, -torch.inf).max(dim=2).indices
+            chosen = block_choice(rows, blocks, pad)
             X.index_copy_(1, discrete, chosen.index_select(1, discrete_block).double())
             if len(continuous):
                 cell = chosen.index_select(1, mode_block).add_(mode_first)

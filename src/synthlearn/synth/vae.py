@@ -41,7 +41,7 @@ import numpy as np
 from synthlearn.errors import InvalidParameterError
 from synthlearn.synth.base import Synthesizer
 from synthlearn.synth.condvec import ConditionVectorMixin
-from synthlearn.synth.modes import ModeEncoder, block_cross_entropy, block_grid, check_assignment
+from synthlearn.synth.modes import ModeEncoder, block_choice, block_cross_entropy, block_grid, check_assignment
 
 _STEPS = 3000  # epochs="auto": enough passes for this many optimizer steps
 _OWN_COVARIANCES = 256  # conditional vectors with a latent covariance of their own (the most frequent)
@@ -290,7 +290,7 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
             return x[:, source] * (owner == column)
 
         # each row's category or mode in every softmax block, once: the cross-entropy's targets
-        targets = (block_grid(data, blocks.cpu()).masked_fill(pad.cpu(), -1.0).max(dim=2).indices if len(blocks)
+        targets = (block_choice(data, blocks.cpu(), pad.cpu()) if len(blocks)
                    else torch.zeros(len(data), 0, dtype=torch.long))
 
         def loss_fn(module, batch):
