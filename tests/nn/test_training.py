@@ -253,29 +253,6 @@ def test_bf16_mlp_computes_as_autocast_does(monkeypatch, native):
         bf16_mlp([torch.nn.Linear(2, 2), torch.nn.Tanh()])
 
 
-def test_float32_mlp_is_the_module(monkeypatch):
-    """Sampling's float32 pass: the module's own numbers, with fresh tensors or a workspace's (whose
-    tensors it fills, acting in place on its input only then)."""
-    from synthlearn.nn.device import float32_mlp
-    from synthlearn.synth.condvec import Workspace
-
-    torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(12, 32), torch.nn.ReLU(inplace=True),
-                              torch.nn.Linear(32, 5))
-    x = torch.randn(256, 12)
-    before = x.clone()
-    forward, ws = float32_mlp(net), Workspace()
-    with torch.no_grad():
-        expected = net(x.clone())
-        assert torch.equal(forward(x), expected)
-        assert torch.equal(x, before)  # the leading ReLU did not act in place on the caller's tensor
-        first = forward(x.clone(), ws)
-        assert torch.equal(first, expected)
-        assert forward(x[:100].clone(), ws).data_ptr() == first.data_ptr()  # the same tensor, reused
-    with pytest.raises(TypeError, match="Linear and ReLU"):
-        float32_mlp([torch.nn.Linear(2, 2), torch.nn.Tanh()])
-
-
 def test_bf16_emulation_gives_the_native_numbers(monkeypatch):
     """Float32 products of bfloat16-rounded numbers, rounded after each layer, agree with bfloat16
     products to the order of summation: a bfloat16 step at most here and there."""

@@ -327,49 +327,6 @@ def test_sampling_threads_do_not_change_the_rows(method, bimodal, monkeypatch):
     assert (fixed_one["g"] == "a").all()
 
 
-@pytest.mark.parametrize("method", ["vae", "vae-prior", "gan"])
-@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
-def test_sampling_workspace_reuse_changes_no_row(method, precision, bimodal, monkeypatch):
-    """Sampling threads reuse their tensors from chunk to chunk (``Workspace``): the rows are those of
-    tensors made fresh for every chunk and filled with NaN (integers: their largest), so no step reads what it has not written,
-    nor what an earlier chunk left."""
-    import torch
-
-    import synthlearn.synth.condvec as condvec
-    from synthlearn.synth import GANSynthesizer
-
-    monkeypatch.setattr(condvec, "_SAMPLE_CHUNK", 64)  # 700 rows: 11 chunks, the last one short
-    model = (GANSynthesizer(epochs=2, batch_size=100, random_state=0) if method == "gan"
-             else VAESynthesizer(epochs=2, random_state=0,
-                                 latent_sampling="prior" if method == "vae-prior" else "posterior")).fit(bimodal)
-    model.set_params(sampling_precision=precision)
-    reused = model.sample(700, random_state=4)
-    reused_fixed = model.sample(300, random_state=5, conditions={"g": "b"})
-
-    def fresh(self, name, rows, width, dtype=None):
-        dtype = dtype or torch.float32
-        junk = float("nan") if dtype.is_floating_point else torch.iinfo(dtype).max
-        return torch.full((rows, width), junk, dtype=dtype)
-
-    monkeypatch.setattr(condvec.Workspace, "get", fresh)
-    pd.testing.assert_frame_equal(model.sample(700, random_state=4), reused)
-    pd.testing.assert_frame_equal(model.sample(300, random_state=5, conditions={"g": "b"}), reused_fixed)
-    assert reused["x"].notna().all() and reused["y"].notna().any()
-
-
-def test_workspace_keeps_its_tensors():
-    import torch
-
-    from synthlearn.synth.condvec import Workspace
-
-    ws = Workspace()
-    a = ws.get("h", 100, 8)
-    assert a.shape == (100, 8) and a.dtype == torch.float32 and a.is_contiguous()
-    assert ws.get("h", 30, 8).data_ptr() == a.data_ptr()  # a shorter chunk: the first rows of the same
-    assert ws.get("h", 30, 9).data_ptr() != a.data_ptr()  # another width: a new one
-    assert ws.get("i", 5, 2, torch.long).dtype == torch.long
-
-
 def _codes(synth, df, cond):
     """Encoder means and variances of ``df``'s rows under the conditional vectors ``cond``."""
     import torch
@@ -418,7 +375,6 @@ def test_latent_sampling_draws_each_vectors_gaussian(own, bimodal, monkeypatch):
     import torch
 
     import synthlearn.synth.vae as vae
-    from synthlearn.synth.condvec import Workspace
 
     monkeypatch.setattr(vae, "_OWN_COVARIANCES", own)
     synth = VAESynthesizer(embedding_dim=3, epochs=5, random_state=0).fit(bimodal)
@@ -429,7 +385,7 @@ def test_latent_sampling_draws_each_vectors_gaussian(own, bimodal, monkeypatch):
     for vectors in (np.arange(400) % 4, np.full(400, 2)):
         cond = torch.zeros(400, 4)
         cond[np.arange(400), vectors] = 1
-        pre, order = first(torch.cat([z, cond], dim=1), Workspace())
+        pre, order = first(torch.cat([z, cond], dim=1))
         order = np.arange(400) if order is None else order.numpy()
         assert sorted(order) == list(range(400))
         # row i: the code drawn with noise i from the Gaussian of row order[i]'s vector, then the layer

@@ -88,34 +88,3 @@ def bf16_mlp(layers):
         return x.float()
 
     return forward
-
-
-def float32_mlp(layers):
-    """The forward pass of a stack of ``nn.Linear`` and ``nn.ReLU`` layers in float32, for sampling:
-    ``forward(x, ws=None) -> tensor``, the same products as the module's (``addmm`` of the bias, the
-    input and the transposed weight). With a :class:`~synthlearn.synth.condvec.Workspace` ``ws``, each
-    product is written into one of its tensors rather than a fresh one (a ReLU right after the input
-    then runs on ``x`` in place)."""
-    from torch import nn
-
-    steps = []
-    for layer in layers:
-        if isinstance(layer, nn.Linear):
-            steps.append((layer.weight.detach().T, layer.bias.detach()))
-        elif isinstance(layer, nn.ReLU):
-            steps.append(None)
-        else:
-            raise TypeError(f"float32_mlp takes Linear and ReLU layers, got {type(layer).__name__}")
-
-    def forward(x, ws=None):
-        own = ws is not None  # without a workspace, no activation in place on the caller's tensor
-        for i, step in enumerate(steps):
-            if step is None:
-                x = x.relu_() if own else x.relu()
-            else:
-                out = None if ws is None else ws.get(f"mlp{i}", x.shape[0], step[0].shape[1])
-                x = torch.addmm(step[1], x, step[0], out=out)
-            own = True
-        return x
-
-    return forward

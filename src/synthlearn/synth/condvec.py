@@ -17,27 +17,6 @@ import numpy as np
 _SAMPLE_CHUNK = 4096  # rows per sampling chunk: it stays in cache; larger ones cost more in fresh allocations
 
 
-class Workspace:
-    """Tensors a sampling thread reuses from chunk to chunk, by name: :meth:`get` gives the first ``rows``
-    rows of one, made on first use. A chunk's intermediate tensors are of a few megabytes, and a fresh
-    one costs more than the product that fills it: the allocator hands such blocks back to the system
-    when they are freed, and the pages fault in again, zeroed, on the next use (on a 2-core Sapphire
-    Rapids machine a VAE chunk of diamonds took 16.7 ms with fresh tensors, 12.3 ms with these)."""
-
-    def __init__(self):
-        self._tensors = {}
-
-    def get(self, name: str, rows: int, width: int, dtype=None):
-        """A contiguous ``(rows, width)`` tensor (float32 unless ``dtype``), its values left from its last use."""
-        import torch
-
-        dtype = dtype or torch.float32
-        t = self._tensors.get(name)
-        if t is None or t.shape[0] < rows or t.shape[1] != width or t.dtype != dtype:
-            t = self._tensors[name] = torch.empty(max(rows, _SAMPLE_CHUNK), width, dtype=dtype)
-        return t[:rows]
-
-
 class ConditionVectorMixin:
     """For synthesizers with a fitted ``modes_`` (:class:`~synthlearn.synth.modes.ModeEncoder`),
     ``cond_dim_`` (0: no conditional vector), an ``embedding_dim`` (the noise's width) and a
@@ -45,36 +24,27 @@ class ConditionVectorMixin:
 
     def _sample_chunks(self, n: int, rng: np.random.Generator, condition, network) -> np.ndarray:
         """``n`` rows of model columns: per chunk, standard normal noise beside conditional vectors
-        goes through ``network(inputs, gen, ws) -> encoded rows`` (``gen``: the torch generator of the
-        chunk, for any further noise; ``ws``: the thread's :class:`Workspace`), and the rows are
-        decoded while in cache.
+        goes through ``network(inputs, gen) -> encoded rows`` (``gen``: the torch generator of the
+        chunk, for any further noise), and the rows are decoded while in cache.
 
         Chunks run on as many Python threads as torch has intra-op threads, each op on one thread:
         the noise, the conditional vectors and the decoding are serial in torch, so this scales
         where intra-op threads do not. Every chunk has its own seed, so the rows do not depend on
         the number of threads."""
-        import threading
-
         import torch
 
         starts = range(0, n, _SAMPLE_CHUNK)
         seeds = rng.integers(2**63 - 1, size=len(starts))
         out = torch.empty(n, len(self.modes_.columns_), dtype=torch.float64)
-        local = threading.local()
-        d = self.embedding_dim
 
         def run(k):
             lo = starts[k]
             m = min(_SAMPLE_CHUNK, n - lo)
             gen = torch.Generator().manual_seed(int(seeds[k]))
-            ws = getattr(local, "ws", None)
-            if ws is None:
-                ws = local.ws = Workspace()
             with torch.no_grad():  # grad mode is per thread
-                z = torch.randn(m, d, generator=gen, out=ws.get("noise", m, d))
-                inputs = torch.cat([z, self._condition_vectors(m, gen, condition, ws)], dim=1,
-                                   out=ws.get("inputs", m, d + self.cond_dim_))
-                out[lo:lo + m] = self.modes_.decode(network(inputs, gen, ws), ws)
+                z = torch.randn(m, self.embedding_dim, generator=gen)
+                inputs = torch.cat([z, self._condition_vectors(m, gen, condition)], dim=1)
+                out[lo:lo + m] = self.modes_.decode(network(inputs, gen))
 
         self.modes_.decode_tables()  # built here, never by two threads at once
         before = torch.get_num_threads()
@@ -116,13 +86,12 @@ class ConditionVectorMixin:
         self.category_freq_ = [np.bincount(X[:, j].astype(np.int64), minlength=w) / len(X)
                                for j, _start, _offset, w in layout]
 
-    def _condition_vectors(self, m: int, gen, condition: tuple | None = None, ws: Workspace | None = None):
-        """An ``(m, width)`` float tensor of conditional vectors, drawn with the torch generator ``gen``
-        (in the :class:`Workspace` ``ws`` if given)."""
+    def _condition_vectors(self, m: int, gen, condition: tuple | None = None):
+        """An ``(m, width)`` float tensor of conditional vectors, drawn with the torch generator ``gen``."""
         import torch
 
         layout, _ = self.modes_.condition_layout()
-        cond = torch.zeros(m, self.cond_dim_) if ws is None else ws.get("conditions", m, self.cond_dim_).zero_()
+        cond = torch.zeros(m, self.cond_dim_)
         if not self.cond_dim_:
             return cond
         if condition is not None:

@@ -46,13 +46,11 @@ _RECALIBRATION_BATCHES = 20  # batch-norm statistics of the averaged generator, 
 
 
 def _folded_forward(generator, bfloat16: bool = False):
-    """The generator's forward pass in eval mode, for sampling, ``forward(x, ws=None)``: the same
-    function, about 1.3 times faster on the CPU (with a sampling thread's
-    :class:`~synthlearn.synth.condvec.Workspace` ``ws``, float32 products go into its tensors).
-    Each residual block's batch norm (an affine map once its statistics are fixed) is folded into
-    its linear layer, and no block concatenates its output to its input: a layer that reads
-    ``[h_k, ..., h_1, x]`` sums one product per piece with a slice of its weight's columns instead.
-    Agrees with ``generator(x)`` to float32 rounding.
+    """The generator's forward pass in eval mode, for sampling: the same function, about 1.3 times
+    faster on the CPU. Each residual block's batch norm (an affine map once its statistics are fixed)
+    is folded into its linear layer, and no block concatenates its output to its input: a layer that
+    reads ``[h_k, ..., h_1, x]`` sums one product per piece with a slice of its weight's columns
+    instead. Agrees with ``generator(x)`` to float32 rounding.
 
     ``bfloat16``: products of bfloat16 numbers with float32 sums, as the generator computed them when
     it trained under bfloat16 autocast (:func:`~synthlearn.nn.device.bf16_rounding`): each layer makes
@@ -76,7 +74,7 @@ def _folded_forward(generator, bfloat16: bool = False):
         round_ = bf16_rounding()
         rounded = [(round_(weight).T, round_(bias)) for weight, bias in layers]
 
-        def forward_bf16(x, ws=None):  # fresh tensors: bfloat16 products must not read a buffer's stale rows
+        def forward_bf16(x):
             h = round_(x)
             for weight, bias in rounded[:-1]:
                 h = torch.cat([round_(torch.addmm(bias, h, weight)).relu_(), h], dim=1)
@@ -85,12 +83,11 @@ def _folded_forward(generator, bfloat16: bool = False):
 
         return forward_bf16
 
-    def forward(x, ws=None):
+    def forward(x):
         pieces = [x]  # the newest piece first, as the blocks concatenate them
         for i, (weight, bias) in enumerate(layers):
             columns = torch.split(weight, [p.shape[1] for p in pieces], dim=1)
-            out = None if ws is None else ws.get(f"layer{i}", x.shape[0], weight.shape[0])
-            out = torch.addmm(bias, pieces[0], columns[0].T, out=out)
+            out = torch.addmm(bias, pieces[0], columns[0].T)
             for piece, cols in zip(pieces[1:], columns[1:]):
                 out.addmm_(piece, cols.T)
             if i == len(blocks):
@@ -137,13 +134,13 @@ def _build_modules(data_dim, cond_dim, embedding_dim, generator_dims, critic_dim
     return nn.ModuleDict({"generator": generator, "critic": critic})
 
 
-def _standard_exponential(shape, device=None, generator=None, out=None):
+def _standard_exponential(shape, device=None, generator=None):
     """Standard exponential draws as ``-log(U)``, U uniform: on the CPU about 4 times faster than
     ``Tensor.exponential_`` (which drew the Gumbel noise in about 6 % of a training step). U is kept away from 0
-    so that no draw is infinite. ``out``: a tensor of ``shape`` to draw into."""
+    so that no draw is infinite."""
     import torch
 
-    return torch.rand(shape, device=device, generator=generator, out=out).clamp_min_(1e-12).log_().neg_()
+    return torch.rand(shape, device=device, generator=generator).clamp_min_(1e-12).log_().neg_()
 
 
 def _averaged(generator):
@@ -476,14 +473,13 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         tanh, blocks, valid = (torch.from_numpy(a) for a in self.modes_.layout())
         flat = blocks[valid]
 
-        def generate(inputs, gen, ws):
-            raw = forward(inputs, ws)
+        def generate(inputs, gen):
+            raw = forward(inputs)
             raw.index_copy_(1, tanh, raw.index_select(1, tanh).tanh_())
             # as in training (Gumbel-softmax), categories and modes are drawn from the softmax: the
             # argmax of logits plus Gumbel noise
-            gumbel = _standard_exponential((len(raw), len(flat)), generator=gen,
-                                           out=ws.get("gumbel", len(raw), len(flat)))
-            return raw.index_add_(1, flat, gumbel.log_(), alpha=-1)
+            return raw.index_add_(1, flat, _standard_exponential((len(raw), len(flat)), generator=gen).log_(),
+                                  alpha=-1)
 
         return self._sample_chunks(n, rng, condition, generate)
 

@@ -40,20 +40,11 @@ def block_grid(rows, blocks):
     return rows.index_select(1, blocks.flatten()).view(rows.shape[0], *blocks.shape)
 
 
-def block_choice(rows, blocks, pad, ws=None):
+def block_choice(rows, blocks, pad):
     """The index of the largest entry of each block of ``rows`` (the padded grid of :func:`block_grid`,
     ``pad`` marking its padding): an ``(n, n_blocks)`` tensor. Through ``max``'s indices, the same as
-    ``argmax``'s (the first of equal maxima) in three quarters of its time on the CPU. ``ws``: a
-    sampling thread's :class:`~synthlearn.synth.condvec.Workspace` for the grid and the result."""
-    import torch
-
-    if ws is None:
-        return block_grid(rows, blocks).masked_fill_(pad, float("-inf")).max(dim=2).indices
-    n = rows.shape[0]
-    grid = torch.index_select(rows, 1, blocks.flatten(), out=ws.get("grid", n, blocks.numel(), rows.dtype))
-    grid = grid.view(n, *blocks.shape).masked_fill_(pad, float("-inf"))
-    out = (ws.get("block_max", n, blocks.shape[0], rows.dtype), ws.get("block_choice", n, blocks.shape[0], torch.long))
-    return torch.max(grid, dim=2, out=out).indices
+    ``argmax``'s (the first of equal maxima) in three quarters of its time on the CPU."""
+    return block_grid(rows, blocks).masked_fill_(pad, float("-inf")).max(dim=2).indices
 
 
 def block_softmax(logits, temperature: float = 1.0):
@@ -212,20 +203,17 @@ class ModeEncoder:
 
         return self.decode(torch.from_numpy(np.ascontiguousarray(E, dtype=np.float32))).numpy()
 
-    def decode(self, rows, ws=None):
+    def decode(self, rows):
         """:meth:`inverse_transform` of a torch tensor of encoded rows, as a float64 tensor of model
         columns: every category and mode is the argmax of its block, in one pass over a padded grid
-        of the blocks (the neural synthesizers decode each sampling chunk while it is in cache, with
-        their thread's :class:`~synthlearn.synth.condvec.Workspace` ``ws``, which then holds the result)."""
+        of the blocks (the neural synthesizers decode each sampling chunk while it is in cache)."""
         import torch
 
         blocks, pad, discrete, discrete_block, continuous, tanh, mode_block, mode_first, means, scales = (
             self.decode_tables())
-        n, width = rows.shape[0], len(self.columns_)
-        X = (torch.zeros(n, width, dtype=torch.float64) if ws is None
-             else ws.get("decoded", n, width, torch.float64).zero_())
+        X = torch.zeros(rows.shape[0], len(self.columns_), dtype=torch.float64)
         if blocks.numel():
-            chosen = block_choice(rows, blocks, pad, ws)
+            chosen = block_choice(rows, blocks, pad)
             X.index_copy_(1, discrete, chosen.index_select(1, discrete_block).double())
             if len(continuous):
                 cell = chosen.index_select(1, mode_block).add_(mode_first)

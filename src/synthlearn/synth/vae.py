@@ -376,26 +376,21 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         with torch.no_grad():
             sigma = module.sigma()[:len(tanh)]
 
-        from synthlearn.nn.device import bf16_mlp, float32_mlp
-
         first = self._first_layer(module.decoder[0])
-        layers = module.decoder if first is None else module.decoder[1:]
+        rest = module.decoder if first is None else module.decoder[1:]
         if self._samples_in_bf16():
-            bf16 = bf16_mlp(layers)  # the first layer, folded with the latent Gaussians, stays float32
+            from synthlearn.nn.device import bf16_mlp
 
-            def rest(x, ws):
-                return bf16(x)  # fresh tensors: bfloat16 products must not read a reused buffer's stale rows
-        else:
-            rest = float32_mlp(layers)
+            rest = bf16_mlp(rest)  # the first layer, folded with the latent Gaussians, stays float32
 
-        def decode(inputs, gen, ws):
+        def decode(inputs, gen):
             if first is None:
-                rows = rest(inputs, ws)
+                rows = rest(inputs)
             else:
-                pre, order = first(inputs, ws)
-                rows = rest(pre, ws)
+                pre, order = first(inputs)
+                rows = rest(pre)
                 if order is not None:  # back in the order of the conditional vectors
-                    rows = ws.get("ordered", *rows.shape).index_copy_(0, order, rows)
+                    rows = torch.empty_like(rows).index_copy_(0, order, rows)
             if len(tanh):
                 noise = torch.randn(len(rows), len(tanh), generator=gen).mul_(sigma)
                 rows.index_copy_(1, tanh, rows.index_select(1, tanh).tanh_().add_(noise))
@@ -404,10 +399,9 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         return self._sample_chunks(n, rng, condition, decode)
 
     def _first_layer(self, linear):
-        """``first(inputs, ws) -> (pre-activations, order)`` of the decoder's first layer ``linear`` for
-        inputs ``[noise, conditional vector]``, the code drawn from the vector's Gaussian, written into
-        the sampling thread's :class:`~synthlearn.synth.condvec.Workspace` ``ws``; None for the prior
-        (``latent_sampling="prior"``).
+        """``first(inputs) -> (pre-activations, order)`` of the decoder's first layer ``linear`` for
+        inputs ``[noise, conditional vector]``, the code drawn from the vector's Gaussian; None for the
+        prior (``latent_sampling="prior"``).
 
         The Gaussian is folded into the layer: for noise e and vector k, ``W [m_k + L_k e; c_k] + b =
         (W_z L_k) e + (W_z m_k + W_c c_k + b)``, so the code is never formed and the product costs what
@@ -425,13 +419,13 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         scales, biases, index, own, positions = self._folded(linear)
         pooled = len(scales) - 1  # vectors without a covariance of their own
 
-        def first(inputs, ws):
+        def first(inputs):
             z, cond = inputs[:, :d], inputs[:, d:]
             vector = (cond @ positions).round_().long() if self.cond_dim_ else torch.zeros(len(z), dtype=torch.long)
             k = index.index_select(0, vector)
             counts = torch.bincount(k, minlength=pooled + 1).tolist()
             order = None if max(counts) == len(z) else torch.argsort(k, stable=True)
-            out = ws.get("first", len(z), biases.shape[1])
+            out = torch.empty(len(z), biases.shape[1])
             lo = 0
             for j, m in enumerate(counts):
                 if not m:
