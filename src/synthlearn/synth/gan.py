@@ -12,8 +12,8 @@
   from the generator's softmax (Gumbel-max), as in training, rather than
   taking the argmax;
 - the critic sees ``pac`` rows at once (PacGAN, against mode collapse; two here,
-  where CTGAN packs ten: see ``pac``) and is trained with the WGAN gradient penalty, taken lazily: on every second
-  step with twice its weight (``penalty_every``; lazy regularisation, Karras
+  where CTGAN packs ten: see ``pac``) and is trained with the WGAN gradient
+  penalty, taken lazily: on every second step with twice its weight (``penalty_every``; lazy regularisation, Karras
   et al. 2020, "Analyzing and Improving the Image Quality of StyleGAN", 3.1),
   as its double backward pass costs about a quarter of a step; each step
   generates one batch of fake rows, which serves the critic's update and
@@ -190,7 +190,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         (seeds 0, 1, 2) ``pac=2`` with ``learning_rate=4e-4`` took the synthetic-trained
         random-forest gap on ``cut`` from −0.131 / −0.120 / −0.119 to −0.079 / −0.075 / −0.076,
         column pairs from 0.962 to 0.977-0.980, and the rare class's recall with ``--balance``
-        from 0.754 to 0.83-0.88; on penguins that recall went from 0.95 / 0.80 / 0.95 to 1.00 at
+        from 0.75-0.79 to 0.83-0.88; on penguins that recall went from 0.95 / 0.80 / 0.95 to 1.00 at
         each seed. It costs about 1.1 times the fit time on diamonds and 1.3-1.5 times on tables
         of a few hundred rows, and breast cancer's column shapes fell from 0.91 to 0.88
         (benchmarks/RESULTS.md).
