@@ -40,6 +40,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from synthlearn.data import infer_schema, load_dataset  # noqa: E402
 from synthlearn.evaluate import column_pairs, column_shapes, detection_auc, utility  # noqa: E402
 from synthlearn.learn import make_preprocessor  # noqa: E402
+from synthlearn.nn.device import SAMPLING_PRECISIONS  # noqa: E402
 from synthlearn.synth import GANSynthesizer, VAESynthesizer  # noqa: E402
 
 TARGETS = {"penguins": "species", "breast_cancer": "target", "wine": "target", "diamonds": "cut"}
@@ -94,7 +95,7 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads for fitting and the first sampling column (default 1, so runs compare; "
                          f"{os.cpu_count()} = a user's default torch on this machine)")
-    ap.add_argument("--sampling-precision", default="auto", choices=["auto", "float32", "bfloat16"],
+    ap.add_argument("--sampling-precision", default="auto", choices=SAMPLING_PRECISIONS,
                     help="the synthesizers' sampling_precision (auto: that of their training)")
     ap.add_argument("--sampling-only", action="store_true",
                     help="time sampling alone (speed depends on the networks' sizes, not on training: "

@@ -63,6 +63,14 @@ class ConditionVectorMixin:
                 torch.set_num_threads(before)
         return out.numpy()
 
+    def _check_precision_params(self) -> None:
+        """The ``amp`` and ``sampling_precision`` parameters both neural synthesizers take."""
+        from synthlearn.nn.device import check_sampling_precision
+        from synthlearn.nn.training import check_amp  # imports torch, as fitting will
+
+        check_amp(self.amp)
+        check_sampling_precision(self.sampling_precision)
+
     def _samples_in_bf16(self) -> bool:
         """Whether sampling makes bfloat16 products: ``sampling_precision="bfloat16"``, or "auto" after a
         bfloat16 fit on the CPU (``training_precision_``; models saved before it trained in float32)."""
@@ -121,10 +129,13 @@ class ConditionVectorMixin:
         return X
 
     def _condition_state(self, arrays: dict) -> dict:
+        """The state both models save beside their own: the categories' frequencies (into ``arrays``)
+        and ``training_precision_``."""
         for i, freq in enumerate(self.category_freq_):
             arrays[f"category_freq_{i}"] = freq
-        return {"n_conditions": len(self.category_freq_)}
+        return {"n_conditions": len(self.category_freq_), "training_precision": self.training_precision_}
 
     def _set_condition_state(self, state: dict, arrays: dict) -> None:
         self.category_freq_ = [np.asarray(arrays[f"category_freq_{i}"])
                                for i in range(int(state.get("n_conditions", 0)))]
+        self.training_precision_ = state.get("training_precision", "float32")  # older models: float32

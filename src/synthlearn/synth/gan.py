@@ -13,8 +13,9 @@
   taking the argmax;
 - the critic sees ``pac`` rows at once (PacGAN, against mode collapse; two here,
   where CTGAN packs ten: see ``pac``) and is trained with the WGAN gradient
-  penalty, taken lazily: on every second step with twice its weight (``penalty_every``; lazy regularisation, Karras
-  et al. 2020, "Analyzing and Improving the Image Quality of StyleGAN", 3.1),
+  penalty, taken lazily: on every second step with twice its weight
+  (``penalty_every``; lazy regularisation, Karras et al. 2020, "Analyzing and
+  Improving the Image Quality of StyleGAN", 3.1),
   as its double backward pass costs about a quarter of a step; each step
   generates one batch of fake rows, which serves the critic's update and
   then, scored by the updated critic, the generator's (CTGAN generates a
@@ -283,11 +284,7 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         if decay is not None and (isinstance(decay, bool) or not isinstance(decay, numbers.Real) or not 0 <= decay < 1):
             raise InvalidParameterError(f"averaging must be a number in [0, 1) or None, got {self.averaging!r}")
         check_assignment(self.mode_assignment)
-        from synthlearn.nn.device import check_sampling_precision
-        from synthlearn.nn.training import check_amp  # imports torch, as fitting will
-
-        check_amp(self.amp)
-        check_sampling_precision(self.sampling_precision)
+        self._check_precision_params()
 
     def _config(self, seed, n_rows):
         from synthlearn.nn import TrainingConfig
@@ -489,14 +486,13 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         _, arrays = self.modes_.get_state()
         arrays.update(module_arrays(self.module_))
         return {"data_dim": self.modes_.width_, "cond_dim": self.cond_dim_,
-                "training_precision": self.training_precision_, **self._condition_state(arrays)}, arrays
+                **self._condition_state(arrays)}, arrays
 
     def _set_state(self, state, arrays, folder):
         from synthlearn.nn.persist import load_module_arrays
 
         self.modes_ = ModeEncoder.from_state(self.encoder_.columns_, arrays)
         self.cond_dim_ = int(state["cond_dim"])
-        self.training_precision_ = state.get("training_precision", "float32")  # older models: float32
         self._set_condition_state(state, arrays)
         self.module_ = _build_modules(int(state["data_dim"]), self.cond_dim_, self.embedding_dim,
                                       tuple(self.generator_dims), tuple(self.critic_dims), self.pac)

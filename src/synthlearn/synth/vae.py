@@ -227,11 +227,7 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         if self.latent_sampling not in ("posterior", "prior"):
             raise InvalidParameterError(f"latent_sampling must be 'posterior' or 'prior', got {self.latent_sampling!r}")
         check_assignment(self.mode_assignment)
-        from synthlearn.nn.device import check_sampling_precision
-        from synthlearn.nn.training import check_amp  # imports torch, as fitting will
-
-        check_amp(self.amp)
-        check_sampling_precision(self.sampling_precision)
+        self._check_precision_params()
 
     def _decoder_sizes(self) -> tuple:
         sizes = self.decoder_layer_sizes
@@ -480,14 +476,13 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
                           latent_scale_index=self.latent_scale_index_)
         return {"data_dim": self.modes_.width_, "n_continuous": sum(s.activation == "tanh" for s in self.modes_.spans_),
                 "cond_dim": self.cond_dim_, "decoder": list(self._decoder_sizes()),
-                "training_precision": self.training_precision_, **self._condition_state(arrays)}, arrays
+                **self._condition_state(arrays)}, arrays
 
     def _set_state(self, state, arrays, folder):
         from synthlearn.nn.persist import load_module_arrays
 
         self.modes_ = ModeEncoder.from_state(self.encoder_.columns_, arrays)
         self.cond_dim_ = int(state.get("cond_dim", 0))  # 0: saved before the conditional vector
-        self.training_precision_ = state.get("training_precision", "float32")  # older models: float32
         self._set_condition_state(state, arrays)
         if "decoder" not in state:  # saved before decoder_layer_sizes: the decoder mirrors the encoder
             self.decoder_layer_sizes = None
