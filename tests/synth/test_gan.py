@@ -49,6 +49,12 @@ def test_gan_on_numbers_only():
                                       (dict(generator_dims=(0,)), "generator_dims"),
                                       (dict(gradient_penalty=-1), "gradient_penalty"),
                                       (dict(penalty_every=0), "penalty_every"),
+                                      (dict(minibatch_std=-1), "minibatch_std"),
+                                      (dict(minibatch_std=2.5), "minibatch_std"),
+                                      (dict(minibatch_std=True), "minibatch_std"),
+                                      (dict(critic_dropout=1.0), "critic_dropout"),
+                                      (dict(critic_dropout=-0.1), "critic_dropout"),
+                                      (dict(critic_dropout="half"), "critic_dropout"),
                                       (dict(averaging=1.0), "averaging"), (dict(averaging="yes"), "averaging"),
                                       (dict(mode_assignment="mean"), "mode_assignment"),
                                       (dict(amp="bf16"), "amp"), (dict(amp=1), "amp"),
@@ -167,7 +173,7 @@ def test_fast_exponential_draws_and_dropout():
     again = _standard_exponential((200_000,), generator=torch.Generator().manual_seed(0))
     assert torch.equal(e, again)
 
-    critic = _build_modules(4, 0, 8, (16,), (32,), 1)["critic"]
+    critic = _build_modules(4, 0, 8, (16,), (32,), 1, dropout=0.5)["critic"]
     dropout = critic[2]
     assert isinstance(dropout, torch.nn.Dropout) and dropout.p == 0.5
     x = torch.ones(1000, 32)
@@ -176,6 +182,31 @@ def test_fast_exponential_draws_and_dropout():
     assert set(torch.unique(y).tolist()) == {0.0, 2.0}  # kept units are scaled by 1 / (1 - p)
     assert float((y == 0).float().mean()) == pytest.approx(0.5, abs=0.02)
     assert torch.equal(dropout.eval()(x), x)
+    other = _build_modules(4, 0, 8, (16,), (32,), 1, dropout=0.25)["critic"][2]  # one uniform number a unit
+    y = other.train()(x)
+    assert torch.unique(y).tolist() == [0.0, pytest.approx(4 / 3)]
+    assert float((y == 0).float().mean()) == pytest.approx(0.25, abs=0.03)
+
+
+def test_half_mask_bits_are_fair_and_independent():
+    torch = pytest.importorskip("torch")
+    from synthlearn.synth.gan import _half_mask
+
+    x = torch.empty(4001, 13)  # 52,013 units: not a whole number of 31-bit words
+    torch.manual_seed(0)
+    mask = _half_mask(x)
+    assert mask.shape == x.shape and mask.dtype == x.dtype
+    assert set(torch.unique(mask).tolist()) == {0.0, 2.0}
+    bits = (mask.flatten() / 2).double()
+    assert float(bits.mean()) == pytest.approx(0.5, abs=0.01)
+    by_position = bits[: 31 * (len(bits) // 31)].view(-1, 31).mean(dim=0)  # each bit of the word
+    assert float((by_position - 0.5).abs().max()) < 0.03
+    centred = bits - bits.mean()
+    for lag in (1, 31, 13):  # neighbours in a word, across words, down a column
+        assert abs(float((centred[:-lag] * centred[lag:]).mean() / centred.var())) < 0.03
+    torch.manual_seed(0)
+    assert torch.equal(_half_mask(x), mask)
+    assert _half_mask(torch.empty(5, 3, dtype=torch.bfloat16)).dtype == torch.bfloat16
 
 
 @pytest.mark.parametrize("dims, width", [((), 8), ((16,), 8), ((16, 8), 8), ((256, 256), 128)])
@@ -205,3 +236,65 @@ def test_sampling_forward_is_the_generator_with_batch_norm_folded(dims, width):
         assert torch.equal(half, half.bfloat16().float())  # bfloat16 numbers, as autocast returns
     if dims:  # the folded statistics matter
         assert not torch.allclose(generator(x), generator.train()(x))
+
+
+@pytest.mark.parametrize("n, pac, group, sizes", [(26, 2, 5, [5, 8]), (20, 2, 5, [5, 5]), (12, 3, 10, [4]),
+                                                  (8, 1, 4, [4, 4])])
+def test_minibatch_spread_is_each_groups_standard_deviation(n, pac, group, sizes):
+    torch = pytest.importorskip("torch")
+    from synthlearn.synth.gan import _minibatch_spread
+
+    rows = torch.randn(n, 3, dtype=torch.float64)
+    rows[:, 2] = 1.5  # a constant column: a deviation of 1e-4 (the root of 1e-8), with a finite gradient
+    rows.requires_grad_(True)
+    spread = _minibatch_spread(rows, group, pac)
+    assert spread.shape == (n // pac, 3)
+    expected, start = [], 0
+    for packs in sizes:  # the last group takes the packs left over
+        chunk = rows.detach().numpy()[start:start + packs * pac]
+        expected += [np.sqrt(chunk.var(axis=0) + 1e-8)] * packs
+        start += packs * pac
+    np.testing.assert_allclose(spread.detach().numpy(), np.array(expected), rtol=1e-12)
+    spread.sum().backward()
+    assert torch.isfinite(rows.grad).all()
+
+
+@pytest.mark.parametrize("batch_size, calls", [(40, {80, 40}), (42, {42})])
+def test_critic_reads_the_spread_of_each_half_on_its_own(monkeypatch, table, batch_size, calls):
+    torch = pytest.importorskip("torch")
+    import synthlearn.synth.gan as gan
+
+    seen = []
+    spread = gan._minibatch_spread
+
+    def recording(rows, group, pac):
+        seen.append((rows.shape[0], group, pac))
+        return spread(rows, group, pac)
+
+    monkeypatch.setattr(gan, "_minibatch_spread", recording)
+    synth = GANSynthesizer(epochs=2, batch_size=batch_size, minibatch_std=4, random_state=0).fit(table)
+    # fake, real and the penalty's mixed rows are grouped apart: with whole groups of 4 packs in a batch,
+    # fake and real rows in one call (no group straddles them), otherwise one call a batch
+    assert seen and set(seen) == {(n, 4, 2) for n in calls}
+    data_dim, cond_dim = synth.modes_.width_, synth.cond_dim_
+    assert synth.module_["critic"][0].in_features == (data_dim + cond_dim) * 2 + data_dim
+    assert [layer.p for layer in synth.module_["critic"] if hasattr(layer, "p")] == [0.0, 0.0]  # no dropout
+    seen.clear()
+    plain = GANSynthesizer(epochs=2, batch_size=batch_size, minibatch_std=None, random_state=0).fit(table)
+    assert not seen and plain.module_["critic"][0].in_features == (data_dim + cond_dim) * 2
+    assert isinstance(plain.module_["critic"][0], torch.nn.Linear)
+
+
+def test_a_gan_saved_before_minibatch_std_loads_as_it_was_trained(tmp_path, table):
+    import json
+
+    old = GANSynthesizer(epochs=2, batch_size=50, minibatch_std=None, critic_dropout=0.5, random_state=1).fit(table)
+    assert [layer.p for layer in old.module_["critic"] if hasattr(layer, "p")] == [0.5, 0.5]
+    old.save(tmp_path / "gan")
+    meta_file = tmp_path / "gan" / "synthesizer.json"
+    meta = json.loads(meta_file.read_text())  # as an older synthlearn wrote it: neither the parameter nor the flag
+    del meta["params"]["minibatch_std"], meta["params"]["critic_dropout"], meta["state"]["critic_spread"]
+    meta_file.write_text(json.dumps(meta))
+    loaded = Synthesizer.load(tmp_path / "gan")
+    assert loaded.minibatch_std is None and loaded.critic_dropout == 0.5  # as it was trained
+    pd.testing.assert_frame_equal(loaded.sample(30, random_state=3), old.sample(30, random_state=3))
