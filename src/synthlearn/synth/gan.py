@@ -14,8 +14,8 @@
 - the critic sees ``pac`` rows at once (PacGAN, against mode collapse; two here,
   where CTGAN packs ten: see ``pac``), beside each column's standard deviation over
   a group of packs (the minibatch standard deviation of Karras et al. 2018; see
-  ``minibatch_std``), without CTGAN's dropout (``critic_dropout``), and is trained with the WGAN gradient
-  penalty, taken lazily: on every second step with twice its weight
+  ``minibatch_std``), without CTGAN's dropout (``critic_dropout``), and is trained
+  with the WGAN gradient penalty, taken lazily: on every second step with twice its weight
   (``penalty_every``; lazy regularisation, Karras et al. 2020, "Analyzing and
   Improving the Image Quality of StyleGAN", 3.1),
   as its double backward pass costs about a quarter of a step; each step
