@@ -261,7 +261,7 @@ def test_minibatch_spread_is_each_groups_standard_deviation(n, pac, group, sizes
 
 @pytest.mark.parametrize("batch_size, calls", [(40, {80, 40}), (42, {42})])
 def test_critic_reads_the_spread_of_each_half_on_its_own(monkeypatch, table, batch_size, calls):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     import synthlearn.synth.gan as gan
 
     seen = []
@@ -282,7 +282,6 @@ def test_critic_reads_the_spread_of_each_half_on_its_own(monkeypatch, table, bat
     seen.clear()
     plain = GANSynthesizer(epochs=2, batch_size=batch_size, minibatch_std=None, random_state=0).fit(table)
     assert not seen and plain.module_["critic"][0].in_features == (data_dim + cond_dim) * 2
-    assert isinstance(plain.module_["critic"][0], torch.nn.Linear)
 
 
 def test_a_gan_saved_before_minibatch_std_loads_as_it_was_trained(tmp_path, table):
