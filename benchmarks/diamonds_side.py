@@ -57,8 +57,7 @@ ISSUE_REFERENCE = {
 PEER_LABELS = {"mostlyai": "mostlyai TabularARGN"}
 
 
-def rf_accuracy(train_on: pd.DataFrame, test: pd.DataFrame, target: str = "cut",
-                categorical: tuple = ("cut", "color", "clarity")) -> float:
+def rf_accuracy(train_on: pd.DataFrame, test: pd.DataFrame, target: str, categorical: list) -> float:
     from sklearn.ensemble import RandomForestClassifier
 
     def features(df):
@@ -105,6 +104,17 @@ def peer_synthesize(peer: str, train: pd.DataFrame, n: int, seed: int, timings: 
     return out
 
 
+def epoch_counts(text: str) -> list:
+    """``--epochs``: positive whole numbers separated by commas ('' for none)."""
+    try:
+        counts = [int(e) for e in filter(None, text.split(","))]
+    except ValueError:
+        counts = [0]
+    if any(e < 1 for e in counts):
+        raise argparse.ArgumentTypeError(f"takes positive whole numbers separated by commas, got {text!r}")
+    return counts
+
+
 def main():
     import torch
     from sklearn.model_selection import train_test_split
@@ -120,7 +130,7 @@ def main():
     parser.add_argument("--methods", default="cart,copula,vae,gan", help="synthlearn methods ('' for none)")
     parser.add_argument("--sdv", default="copula,tvae,ctgan", help="SDV synthesizers ('' for none)")
     parser.add_argument("--peers", default="", help="other synthesizers: mostlyai ('' for none, the default)")
-    parser.add_argument("--epochs", default="",
+    parser.add_argument("--epochs", default=[], type=epoch_counts,
                         help="also fit synthlearn's vae and gan at these epoch counts, beside their defaults "
                              "(e.g. 200,300: SDV's 300 and fewer; '' for none, the default)")
     parser.add_argument("--threads", type=int, default=1,
@@ -133,12 +143,6 @@ def main():
 
     if args.peers and args.table != "diamonds":
         parser.error("--peers runs on diamonds only")
-    try:
-        budgets = [int(e) for e in filter(None, args.epochs.split(","))]
-    except ValueError:
-        parser.error(f"--epochs takes positive whole numbers separated by commas, got {args.epochs!r}")
-    if any(e < 1 for e in budgets):
-        parser.error(f"--epochs takes positive whole numbers separated by commas, got {args.epochs!r}")
     target, categorical = TABLES[args.table]
     df = load(args.table, 20_000)
     train, test = train_test_split(df, test_size=0.3, random_state=42, stratify=df[target])
@@ -151,8 +155,9 @@ def main():
         return rf_accuracy(rows_from, test, target, categorical)
 
     rows.append(("real holdout (ceiling)", holdout_q, rf(train), None, None))
+    counterparts = {}  # our neural rows -> their SDV counterpart, for the issue's ratios
     runs = [(method, params) for method in filter(None, args.methods.split(","))
-            for params in [{}] + ([{"epochs": e} for e in budgets] if method in ("vae", "gan") else [])]
+            for params in [{}] + ([{"epochs": e} for e in args.epochs] if method in ("vae", "gan") else [])]
     for method, params in runs:
         t0 = time.perf_counter()
         synth = METHODS[method](random_state=0, **params).fit(train)
@@ -160,6 +165,7 @@ def main():
         out = synth.sample(n, random_state=1)
         t2 = time.perf_counter()
         label = f"synthlearn {method}" + "".join(f" ({k}={v})" for k, v in params.items())
+        counterparts[label] = {"vae": "SDV tvae", "gan": "SDV ctgan"}.get(method)
         rows.append((label, quality_score(train, out, categorical), rf(out), t1 - t0, n / (t2 - t1)))
         print(rows[-1], flush=True)
     if args.sdv:
@@ -184,8 +190,7 @@ def main():
     print(tabulate(table, headers="keys", tablefmt="github", showindex=False, floatfmt=".3f"))
     # the issue's asks: each neural model against its SDV counterpart, on quality in at most a third of its time
     by_name = table.set_index("synthesizer")
-    for ours in by_name.index:
-        theirs = {"synthlearn vae": "SDV tvae", "synthlearn gan": "SDV ctgan"}.get(ours.split(" (")[0])
+    for ours, theirs in counterparts.items():
         if theirs in by_name.index:
             a, b = by_name.loc[ours], by_name.loc[theirs]
             print(f"{ours} vs {theirs}: quality {a.sdmetrics_quality - b.sdmetrics_quality:+.3f}, "

@@ -448,12 +448,13 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
             return rows, logits
 
         group = self.minibatch_std or 0
+        whole_groups = group and self.batch_size % (group * pac) == 0  # then no group straddles fake and real rows
 
         def critic_score(critic, rows, cond):
             x = rows if cond is None else torch.cat([rows, cond], dim=1)
             x = x.reshape(-1, x.shape[1] * pac)
             if group:  # the spread of each half (fake, real or mixed rows) over its own groups
-                if self.batch_size % (group * pac) == 0:  # whole groups: none straddles the two halves
+                if whole_groups:
                     spread = _minibatch_spread(rows, group, pac)
                 else:
                     spread = torch.cat([_minibatch_spread(half, group, pac) for half in rows.split(self.batch_size)])
