@@ -57,6 +57,46 @@ def test_distributions_parameters_and_categories(tmp_path):
     assert isinstance(df["u"].dtype, pd.CategoricalDtype)
 
 
+#: Every discrete scipy.stats family a spec accepts, with typical parameters written as YAML numbers
+#: (poisson_binom is left out: its p is a vector, and spec parameters are scalars).
+DISCRETE = {
+    "bernoulli": "{p: 0.3}", "betabinom": "{n: 10, a: 2, b: 3}", "betanbinom": "{n: 5, a: 9, b: 1}",
+    "binomial": "{n: 10, p: 0.3}", "boltzmann": "{lambda_: 1.4, N: 19}", "dlaplace": "{a: 0.8}",
+    "geometric": "{p: 0.5}", "hypergeom": "{M: 30, n: 12, N: 6}", "logser": "{p: 0.6}",
+    "nbinom": "{n: 5, p: 0.4}", "nchypergeom_fisher": "{M: 140, n: 80, N: 60, odds: 0.5}",
+    "nchypergeom_wallenius": "{M: 140, n: 80, N: 60, odds: 0.5}", "nhypergeom": "{M: 20, n: 7, r: 1}",
+    "planck": "{lambda_: 0.51}", "poisson": "{mu: 3}", "randint": "{low: 7, high: 31}",
+    "skellam": "{mu1: 15, mu2: 8}", "yulesimon": "{alpha: 11}", "zipf": "{a: 6.6}", "zipfian": "{a: 0.75, n: 15}",
+}
+
+
+@pytest.mark.parametrize("dist", DISCRETE)
+def test_every_discrete_distribution_draws_integers_with_its_mean(tmp_path, dist):
+    from synthlearn.generate.distributions import resolve
+
+    spec = load_spec(write(tmp_path, f"columns:\n  k: {{dist: {dist}, params: {DISCRETE[dist]}}}\n"
+                                     f"  n: {{dist: {dist}, params: {DISCRETE[dist]}, missing: 0.1}}\n"))
+    df = spec.sample(2000, random_state=0)
+    assert df["k"].dtype == np.int64 and df["n"].dtype == "Int64"
+    family = resolve(dist, "test")
+    params = spec.plans["k"]["params"]
+    mean, sd = family.mean(**params), family.std(**params)
+    assert abs(df["k"].mean() - mean) < 5 * sd / np.sqrt(2000) + 1e-9
+
+
+def test_integer_parameters_from_expressions(tmp_path):
+    spec = load_spec(write(tmp_path, """
+        columns:
+          m: {expr: "floor(x) * 2.0"}
+          x: {dist: uniform, params: {loc: 1, scale: 5}}
+          k: {dist: binomial, params: {n: m, p: 0.5}}
+          h: {dist: hypergeom, params: {M: "m + 10", n: m, N: 2}}
+    """))
+    df = spec.sample(500, random_state=0)
+    assert (df["k"] <= df["m"]).all() and (df["h"] <= np.minimum(df["m"], 2)).all()
+    assert df["k"].dtype == np.int64 and df["h"].dtype == np.int64
+
+
 def test_expressions_links_and_rules_follow_their_formulas(tmp_path):
     spec = load_spec(write(tmp_path, """
         columns:

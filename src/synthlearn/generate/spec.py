@@ -44,6 +44,14 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 
 
+def _whole_numbers(value):
+    """Whole-number floats as int64: numpy's binomial and hypergeometric samplers refuse float counts."""
+    array = np.asarray(value)
+    if array.dtype.kind == "f" and np.isfinite(array).all() and (array == np.round(array)).all():
+        return array.astype(np.int64) if array.ndim else int(array)
+    return value
+
+
 #: Functions an expression may call.
 FUNCTIONS = {
     "exp": np.exp, "log": np.log, "log1p": np.log1p, "log10": np.log10, "sqrt": np.sqrt, "abs": np.abs,
@@ -411,6 +419,8 @@ class Spec:
             try:
                 if kind == "dist":
                     params = {k: (v(env) if isinstance(v, Expression) else v) for k, v in plan["params"].items()}
+                    if plan["discrete"]:  # counts such as binomial n arrive as floats from YAML and expressions
+                        params = {k: _whole_numbers(v) for k, v in params.items()}
                     with np.errstate(all="ignore"):
                         values = getattr(stats, plan["dist"]).rvs(size=n, random_state=rng, **params)
                     values = np.asarray(values)
