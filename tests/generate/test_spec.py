@@ -122,6 +122,21 @@ def test_expressions_links_and_rules_follow_their_formulas(tmp_path):
     assert (df.loc[df["x"] < 0.25, "hit"] == "no").mean() > 0.99
 
 
+def test_columns_named_like_constants_or_functions_win(tmp_path):
+    spec = load_spec(write(tmp_path, """
+        columns:
+          y:   {expr: "e * 2 + pi"}
+          e:   {dist: normal, params: {loc: 100, scale: 1}}
+          two_pi: {expr: "pi * 2"}
+          log: {expr: "log(e)"}
+          max: {expr: "max(log, 1) + exp(0)"}
+    """))
+    assert spec.order.index("e") < spec.order.index("y")
+    df = spec.sample(50, random_state=0)
+    assert np.allclose(df["y"], 2 * df["e"] + np.pi) and np.allclose(df["two_pi"], 2 * np.pi)
+    assert np.allclose(df["log"], np.log(df["e"])) and np.allclose(df["max"], df["log"] + 1)
+
+
 def test_missing_clip_round(tmp_path):
     spec = load_spec(write(tmp_path, """
         columns:

@@ -15,8 +15,9 @@ expressions), ``categories``, ``expr`` (+ ``noise``), ``link``
 (``linear``/``logistic`` with ``coef``, ``intercept``, ``noise``, ``labels``)
 or ``rules`` (+ ``default``); and optionally ``missing`` (a rate), ``clip``,
 ``round``. Expressions are parsed with :mod:`ast` and may use only numbers,
-strings, column names, arithmetic, comparisons, ``and``/``or``/``not``,
-``a if c else b`` and the functions in :data:`FUNCTIONS`: nothing is ``eval``-ed.
+strings, column names, the constants ``pi`` and ``e`` (a column of that name
+wins), arithmetic, comparisons, ``and``/``or``/``not``, ``a if c else b`` and
+the functions in :data:`FUNCTIONS`: nothing is ``eval``-ed.
 Columns may refer to columns defined later; a cycle is an error. Mistakes are
 reported with the file, line and column of the offending key.
 """
@@ -82,7 +83,7 @@ class Expression:
             self.tree = ast.parse(self.source.strip(), mode="eval").body
         except SyntaxError as exc:
             raise SpecError(f"{where}: cannot parse expression {self.source!r} ({exc.msg})") from None
-        self.names: set[str] = set()
+        self.names: set[str] = set()  # every name it reads: columns, and constants unless a column has that name
         self._check(self.tree)
 
     def _check(self, node):
@@ -90,8 +91,7 @@ class Expression:
             if not isinstance(node.value, (int, float, str, bool)):
                 raise SpecError(f"{self.where}: constant {node.value!r} not allowed in {self.source!r}")
         elif isinstance(node, ast.Name):
-            if node.id not in CONSTANTS:
-                self.names.add(node.id)
+            self.names.add(node.id)
         elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             self._check(node.left), self._check(node.right)
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd, ast.Not)):
@@ -123,7 +123,7 @@ class Expression:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Name):
-            return CONSTANTS[node.id] if node.id in CONSTANTS else env[node.id]
+            return env[node.id] if node.id in env else CONSTANTS[node.id]  # a column named e or pi wins
         if isinstance(node, ast.BinOp):
             return _BINARY[type(node.op)](self._eval(node.left, env), self._eval(node.right, env))
         if isinstance(node, ast.UnaryOp):
@@ -286,7 +286,7 @@ class Spec:
         def expr(value, sub):
             e = self._expr(value, path + sub)
             if isinstance(e, Expression):
-                plan["deps"].update(e.names)
+                plan["deps"].update(n for n in e.names if n in self.columns or n not in CONSTANTS)
             return e
 
         if kind == "dist":
