@@ -137,6 +137,14 @@ def test_columns_named_like_constants_or_functions_win(tmp_path):
     assert np.allclose(df["log"], np.log(df["e"])) and np.allclose(df["max"], df["log"] + 1)
 
 
+def test_more_labels_than_int16_codes_hold():
+    labels = [f"l{i}" for i in range(40000)]
+    spec = parse_spec({"columns": {"c": {"categories": labels},
+                                   "r": {"rules": [{"when": "c == 'l1'", "value": "one"}], "default": "other"}}})
+    df = spec.sample(50, random_state=0)
+    assert len(df["c"].cat.categories) == 40000 and df["c"].isin(labels).all() and (df["r"] == "other").all()
+
+
 def test_missing_clip_round(tmp_path):
     spec = load_spec(write(tmp_path, """
         columns:
@@ -180,6 +188,8 @@ def test_adding_a_column_leaves_the_others_unchanged(tmp_path):
     ("columns:\n  a: {categories: {x: 0.5, y: 0.6}}\n", ["sum to 1"]),
     ("columns:\n  a: {dist: normal, expr: '1'}\n", ["exactly one of"]),
     ("columns:\n  a: {link: logit, coef: {}}\n", ["link must be one of", "did you mean 'logistic'"]),
+    ("columns:\n  a: {link: logistic, labels: [y, y]}\n", ["line 2", "columns.a.labels", "2 different values"]),
+    ("columns:\n  a: {link: logistic, labels: [1, '1']}\n", ["2 different values", "[1, '1']"]),
     ("columns:\n  a: {rules: [{when: 'True', vale: 1}], default: 0}\n", ["unknown key 'vale'", "did you mean 'value'"]),
     ("columns:\n  a: {rules: [{when: 'True', value: 1}]}\n", ["'default'"]),
     ("columns:\n  a: {dist: normal}\n  a: {dist: normal}\n", ["line 3", "duplicate key 'a'"]),

@@ -22,6 +22,13 @@ def test_columns_and_dtypes():
     assert not df.isna().any().any()
 
 
+@pytest.mark.parametrize("n_categories", [128, 129, 300])
+def test_many_categories(n_categories):
+    df = make_table(3000, n_numeric=1, n_categorical=1, n_categories=n_categories, missing_rate=0.1, random_state=0)
+    assert len(df["cat_0"].cat.categories) == n_categories
+    assert df["cat_0"].nunique() > n_categories // 2 and df["cat_0"].isna().mean() == pytest.approx(0.1, abs=0.02)
+
+
 def test_same_seed_same_table_other_seed_other_table():
     a = make_table(300, n_binary=1, n_categorical=1, random_state=3)
     b = make_table(300, n_binary=1, n_categorical=1, random_state=3)

@@ -332,6 +332,9 @@ class Spec:
                 if link != "logistic" or not isinstance(labels, list) or len(labels) != 2:
                     raise SpecError(f"{self._where(path + ('labels',))}: labels must be a list of 2 values "
                                     f"[negative, positive], and only with link: logistic")
+                if str(labels[0]) == str(labels[1]):  # they are written as text: 1 and "1" are the same label
+                    raise SpecError(f"{self._where(path + ('labels',))}: labels must be 2 different values "
+                                    f"[negative, positive], got {labels!r}")
             plan["labels"] = labels
         else:
             rules = settings["rules"]
@@ -428,7 +431,7 @@ class Spec:
                         values = values.astype(np.int64)
                 elif kind == "categories":
                     code = np.searchsorted(np.cumsum(plan["probs"])[:-1], rng.random(n), side="right")
-                    codes[name] = (code.astype(np.int16), plan["labels"])
+                    codes[name] = (code.astype(np.int32), plan["labels"])  # int16 overflows past 32767 labels
                     values = np.asarray(plan["labels"])[code]
                 elif kind == "expr":
                     values = np.broadcast_to(np.asarray(plan["expr"](env) if isinstance(plan["expr"], Expression)
@@ -458,9 +461,9 @@ class Spec:
                             values = np.where(np.broadcast_to(cond(env), (n,)), float(value), values)
                     else:
                         index = {v: i for i, v in enumerate(plan["values"])}
-                        code = np.full(n, index[str(plan["default"])], dtype=np.int16)
+                        code = np.full(n, index[str(plan["default"])], dtype=np.int32)
                         for cond, value in reversed(plan["rules"]):
-                            code = np.where(np.broadcast_to(cond(env), (n,)), index[str(value)], code).astype(np.int16)
+                            code = np.where(np.broadcast_to(cond(env), (n,)), index[str(value)], code).astype(np.int32)
                         codes[name] = (code, plan["values"])
                         values = np.asarray(plan["values"])[code]
             except SpecError:

@@ -428,8 +428,9 @@ class TableGenerator:
         for j, name in enumerate(self.binary):
             columns[name] = latent[self.latent_of[nn + j]] > self.thresholds[name]
         codes = {}
+        code_type = np.int8 if p["n_categories"] <= 128 else np.int32  # int8 codes hold 128 categories at most
         for j, name in enumerate(self.categorical):
-            codes[name] = np.searchsorted(self.cuts[name], latent[self.latent_of[nn + nb + j]]).astype(np.int8)
+            codes[name] = np.searchsorted(self.cuts[name], latent[self.latent_of[nn + nb + j]]).astype(code_type)
         if classification:
             if p["flip_y"] > 0:
                 frng = np.random.default_rng(streams[_FLIP])
