@@ -60,6 +60,7 @@ BAD_SPECS = {
     "unknown_dist.yaml": ("columns:\n  a: {dist: normol}\n", ["line 2", "unknown distribution 'normol'"]),
     "cycle.yaml": ("columns:\n  a: {expr: 'b'}\n  b: {expr: 'a'}\n", ["cyclic dependence a -> b -> a"]),
     "typo.yaml": ("columns:\n  a:\n    dist: normal\n    parmas: {loc: 1}\n", ["line 4", "did you mean 'params'"]),
+    "log.yaml": ("columns:\n  x: {dist: normal}\n  z: {expr: 'log(x)'}\n", ["column 'z' is not finite", "of rows 0-99"]),
 }
 
 

@@ -221,7 +221,33 @@ def test_parse_spec_from_a_mapping():
         parse_spec({"columns": {"a": {"dist": "nope"}}})
 
 
-def test_runtime_failures_are_spec_errors():
-    spec = parse_spec({"columns": {"g": {"categories": ["x", "y"]}, "a": {"expr": "g * 2.5"}}})
-    with pytest.raises(SpecError, match="column 'a' cannot be generated"):
-        spec.sample(5, random_state=0)
+@pytest.mark.parametrize("expr, words", [
+    ("g * 2.5", ["column 'a' cannot be generated"]),
+    ("1 / (x - x)", ["column 'a' is not finite (inf or NaN) in 40 of rows 0-39", "division by zero"]),
+    ("log(x)", ["column 'a' is not finite", "of rows 0-39", "log of a value <= 0"]),
+    ("exp(1000 * x)", ["column 'a' is not finite"]),
+    ("1 / 0", ["column 'a' cannot be generated (ZeroDivisionError"]),
+    ("(-8) ** 0.5", ["column 'a' gives complex numbers"]),
+])
+def test_runtime_failures_are_spec_errors_without_numpy_warnings(expr, words):
+    import warnings
+
+    spec = parse_spec({"columns": {"g": {"categories": ["x", "y"]}, "x": {"dist": "normal"}, "a": {"expr": expr}}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(SpecError) as err:
+            spec.sample(40, random_state=0)
+    assert "\n" not in str(err.value)
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_guarded_or_clipped_expressions_are_finite():
+    import warnings
+
+    spec = parse_spec({"columns": {"x": {"dist": "normal"}, "a": {"expr": "where(x > 0, log(x), 0)"},
+                                   "b": {"expr": "1 / (x - x)", "clip": [-5, 5]}}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = spec.sample(40, random_state=0)
+    assert np.allclose(df["a"], np.where(df["x"] > 0, np.log(df["x"].abs()), 0)) and (df["b"] == 5).all()

@@ -408,6 +408,7 @@ class Spec:
         partition_rows = check_partition_rows(partition_rows or PARTITION_ROWS)
         return generate_frame(self, n_rows, seed=random_state, partition_rows=partition_rows)
 
+    @np.errstate(all="ignore")  # a column that is not finite is reported below, once, not as numpy warnings
     def partition(self, seed: np.random.SeedSequence, n: int, start: int = 0) -> pd.DataFrame:
         """The ``n`` rows of the partition whose SeedSequence child is ``seed``."""
         from scipy import stats
@@ -424,8 +425,7 @@ class Spec:
                     params = {k: (v(env) if isinstance(v, Expression) else v) for k, v in plan["params"].items()}
                     if plan["discrete"]:  # counts such as binomial n arrive as floats from YAML and expressions
                         params = {k: _whole_numbers(v) for k, v in params.items()}
-                    with np.errstate(all="ignore"):
-                        values = getattr(stats, plan["dist"]).rvs(size=n, random_state=rng, **params)
+                    values = getattr(stats, plan["dist"]).rvs(size=n, random_state=rng, **params)
                     values = np.asarray(values)
                     if plan["discrete"]:
                         values = values.astype(np.int64)
@@ -468,13 +468,21 @@ class Spec:
                         values = np.asarray(plan["values"])[code]
             except SpecError:
                 raise
-            except (TypeError, ValueError, KeyError, FloatingPointError) as exc:
+            except (TypeError, ValueError, KeyError, ArithmeticError) as exc:
                 raise SpecError(f"{self.source}: column {name!r} cannot be generated ({type(exc).__name__}: "
                                 f"{str(exc).splitlines()[0] if str(exc) else ''}); check its expressions and params") from None
             if plan["clip"] is not None and name not in codes:
                 values = np.clip(values, *plan["clip"])
             if plan["round"] is not None and name not in codes and values.dtype.kind == "f":
                 values = np.round(values, plan["round"])
+            if values.dtype.kind == "c":
+                raise SpecError(f"{self.source}: column {name!r} gives complex numbers (a negative number to a "
+                                f"fractional power?); check its expressions and params")
+            if values.dtype.kind == "f" and not np.isfinite(values).all():
+                bad = int(np.count_nonzero(~np.isfinite(values)))
+                raise SpecError(f"{self.source}: column {name!r} is not finite (inf or NaN) in {bad:,} of rows "
+                                f"{start:,}-{start + n - 1:,} (division by zero, log of a value <= 0?); "
+                                f"guard its expression, e.g. where(x > 0, log(x), 0), or clip it")
             env[name] = values
         out = {}
         for i, name in enumerate(self.columns):
