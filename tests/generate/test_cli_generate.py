@@ -78,6 +78,11 @@ BAD_SPECS = {
     *[(["--spec", name], words) for name, (_, words) in BAD_SPECS.items()],
     (["classification", "--spec", "typo.yaml"], ["not both"]),
     (["--spec", "cycle.yaml", "--numeric", 3], ["--numeric does not apply with --spec"]),
+    (["regression", "--weights", "0.5,0.5"], ["--weights applies only to KIND classification, not regression"]),
+    (["regression", "--classes", 3, "--flip-y", 0.2], ["--classes applies only to KIND classification"]),
+    (["regression", "--class-sep", 2], ["--class-sep applies only to KIND classification"]),
+    (["classification", "--noise", 3], ["--noise applies only to KIND regression, not classification"]),
+    (["classification", "--regression", "friedman"], ["--regression applies only to KIND regression"]),
 ])
 def test_bad_input_one_error_line_exit_1_nothing_written(tmp_path, args, words):
     for name, (text, _) in BAD_SPECS.items():

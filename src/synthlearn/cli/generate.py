@@ -11,6 +11,9 @@ import typer
 from synthlearn.cli.console import user_errors
 
 KINDS = ("classification", "regression")
+#: Options that apply to one KIND only.
+KIND_OF_OPTION = {"--classes": "classification", "--class-sep": "classification", "--weights": "classification",
+                  "--flip-y": "classification", "--noise": "regression", "--regression": "regression"}
 #: make_table parameter → the CLI option that sets it (for error messages).
 OPTION_NAMES = {
     "n_rows": "--rows", "n_numeric": "--numeric", "n_binary": "--binary", "n_categorical": "--categorical",
@@ -96,6 +99,11 @@ def generate(
             raise InvalidParameterError(f"{given[0]} does not apply with --spec; put the setting in the spec file")
         source = load_spec(spec)
     else:
+        wrong = [name for name, applies in KIND_OF_OPTION.items()
+                 if applies != kind and table_options[name] is not None]
+        if wrong:
+            raise InvalidParameterError(f"{wrong[0]} applies only to KIND {KIND_OF_OPTION[wrong[0]]}, not {kind}; "
+                                        f"drop it or generate {KIND_OF_OPTION[wrong[0]]}")
         try:
             given = {"n_numeric": numeric, "n_binary": binary, "n_categorical": categorical,
                      "n_categories": categories, "n_classes": classes, "n_informative": informative,
