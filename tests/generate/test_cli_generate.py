@@ -56,6 +56,27 @@ def test_help_shows_an_example():
     assert result.exit_code == 0 and "Example: synthlearn generate" in result.stdout
 
 
+def test_help_texts_survive_rich_markup():
+    """Rich reads [word] in a help text as markup and drops it ("Columns carrying the signal ."): no command's may."""
+    import re
+
+    import typer
+
+    tag = re.compile(r"(?<!\\)\[[a-z#/@][^\[\]]*\]", re.IGNORECASE)
+
+    def texts(command):
+        yield command.help or ""
+        for param in command.params:
+            yield getattr(param, "help", None) or ""
+        for sub in getattr(command, "commands", {}).values():
+            yield from texts(sub)
+
+    assert [t for t in texts(typer.main.get_command(app)) if tag.search(t)] == []
+    result = invoke("generate", "--help")
+    for word in ["balanced", "fifth", "target."]:
+        assert word in result.stdout
+
+
 BAD_SPECS = {
     "unknown_dist.yaml": ("columns:\n  a: {dist: normol}\n", ["line 2", "unknown distribution 'normol'"]),
     "cycle.yaml": ("columns:\n  a: {expr: 'b'}\n  b: {expr: 'a'}\n", ["cyclic dependence a -> b -> a"]),

@@ -37,24 +37,37 @@ def generate(
     rows: int = typer.Option(..., "--rows", "-n", help="Rows to generate (any number: written in chunks)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output table: .parquet (row groups) or .csv."),
     seed: int = typer.Option(0, "--seed", help="Random seed; with --chunk-rows it fixes every row."),
-    numeric: Optional[int] = typer.Option(None, "--numeric", help="Numeric columns [10]."),
-    binary: Optional[int] = typer.Option(None, "--binary", help="Binary columns [0]."),
-    categorical: Optional[int] = typer.Option(None, "--categorical", help="Categorical columns [0]."),
-    categories: Optional[int] = typer.Option(None, "--categories", help="Categories per categorical column [3]."),
-    classes: Optional[int] = typer.Option(None, "--classes", help="Classes of the target [2]."),
-    informative: Optional[int] = typer.Option(None, "--informative", help="Columns carrying the signal [half]."),
-    redundant: Optional[int] = typer.Option(None, "--redundant", help="Linear combinations of informative columns [0]."),
-    class_sep: Optional[float] = typer.Option(None, "--class-sep", help="Class separation: larger is easier [1.0]."),
-    weights: Optional[str] = typer.Option(None, "--weights", help="Class proportions, e.g. 0.9,0.1 [balanced]."),
-    flip_y: Optional[float] = typer.Option(None, "--flip-y", help="Fraction of labels set to a random class [0]."),
-    noise: Optional[float] = typer.Option(None, "--noise", help="Noise sd of a regression target [0]."),
-    regression: Optional[str] = typer.Option(None, "--regression", help="linear, friedman, interactions or thresholds."),
-    marginal: Optional[list[str]] = typer.Option(None, "--marginal", help="COLUMN=FAMILY, e.g. num_0=lognormal (repeatable)."),
-    missing_rate: Optional[float] = typer.Option(None, "--missing-rate", help="Fraction of feature cells missing [0]."),
-    missing: Optional[str] = typer.Option(None, "--missing", help="mcar or mar (depends on another column)."),
-    outlier_rate: Optional[float] = typer.Option(None, "--outlier-rate", help="Fraction of rows with an outlier [0]."),
-    outlier_column: Optional[str] = typer.Option(None, "--outlier-column", help="Name of a column marking outlier rows."),
-    target: Optional[str] = typer.Option(None, "--target", help="Name of the label column [target]."),
+    numeric: Optional[int] = typer.Option(None, "--numeric", help="Numeric columns. Default: 10."),
+    binary: Optional[int] = typer.Option(None, "--binary", help="Binary columns. Default: 0."),
+    categorical: Optional[int] = typer.Option(None, "--categorical", help="Categorical columns. Default: 0."),
+    categories: Optional[int] = typer.Option(None, "--categories", help="Categories per categorical column. "
+                                             "Default: 3."),
+    classes: Optional[int] = typer.Option(None, "--classes", help="Classes of the target (classification). "
+                                          "Default: 2."),
+    informative: Optional[int] = typer.Option(None, "--informative", help="Columns carrying the signal. Default: "
+                                              "a fifth of the columns, at least 2 (and enough for --classes)."),
+    redundant: Optional[int] = typer.Option(None, "--redundant", help="Linear combinations of informative columns. "
+                                            "Default: 0."),
+    class_sep: Optional[float] = typer.Option(None, "--class-sep", help="Class separation: larger is easier "
+                                              "(classification). Default: 1.0."),
+    weights: Optional[str] = typer.Option(None, "--weights", help="Class proportions, e.g. 0.9,0.1 "
+                                          "(classification). Default: balanced."),
+    flip_y: Optional[float] = typer.Option(None, "--flip-y", help="Fraction of labels set to a random class "
+                                           "(classification). Default: 0."),
+    noise: Optional[float] = typer.Option(None, "--noise", help="Noise sd of the target (regression). Default: 0."),
+    regression: Optional[str] = typer.Option(None, "--regression", help="linear, friedman, interactions or "
+                                             "thresholds (regression). Default: linear."),
+    marginal: Optional[list[str]] = typer.Option(None, "--marginal", help="COLUMN=FAMILY, e.g. num_0=lognormal "
+                                                 "(repeatable)."),
+    missing_rate: Optional[float] = typer.Option(None, "--missing-rate", help="Fraction of feature cells missing. "
+                                                 "Default: 0."),
+    missing: Optional[str] = typer.Option(None, "--missing", help="mcar or mar (depends on another column). "
+                                          "Default: mcar."),
+    outlier_rate: Optional[float] = typer.Option(None, "--outlier-rate", help="Fraction of rows with an outlier. "
+                                                 "Default: 0."),
+    outlier_column: Optional[str] = typer.Option(None, "--outlier-column", help="Name of a column marking outlier "
+                                                 "rows. Default: none."),
+    target: Optional[str] = typer.Option(None, "--target", help="Name of the label column. Default: target."),
     chunk_rows: int = typer.Option(1_000_000, "--chunk-rows", help="Rows per partition / row group."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Start a local Dask cluster with N workers."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Use the Dask scheduler at ADDRESS."),
