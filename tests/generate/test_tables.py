@@ -114,6 +114,18 @@ def test_weights_set_class_balance():
     assert np.allclose(shares, [0.7, 0.2, 0.1], atol=0.01)
 
 
+@pytest.mark.parametrize("kwargs", [{"n_classes": 3}, {"n_classes": 3, "flip_y": 1.0},
+                                    {"n_classes": 3, "weights": [0.98, 0.01, 0.01]}])
+def test_every_class_appears_in_a_short_table(kwargs):
+    for seed in range(20):
+        df = make_table(3 if "weights" not in kwargs else 20, n_numeric=2, random_state=seed, **kwargs)
+        assert sorted(set(df["target"])) == [0, 1, 2], seed
+    df = make_table(30, n_numeric=2, n_classes=3, weights=[0.98, 0.01, 0.01], random_state=0, partition_rows=10)
+    assert set(df["target"].iloc[:10]) == {0, 1, 2}
+    with pytest.raises(InvalidParameterError, match="n_classes=3 is more than partition_rows=2"):
+        make_table(30, n_numeric=2, n_classes=3, random_state=0, partition_rows=2)
+
+
 def test_flip_y_changes_the_expected_share_of_labels_and_nothing_else():
     clean = make_table(20000, n_classes=2, random_state=0)
     noisy = make_table(20000, n_classes=2, flip_y=0.4, random_state=0)

@@ -125,7 +125,7 @@ def generate(
                      "missing_rate": missing_rate, "missing": missing, "outlier_rate": outlier_rate,
                      "outlier_column": outlier_column, "target_name": target}
             source = TableGenerator(task=kind, random_state=seed, **{k: v for k, v in given.items() if v is not None})
-            source.check_rows(rows)
+            source.check_rows(rows, chunk_rows)
         except InvalidParameterError as exc:
             raise type(exc)(_cli_names(str(exc))) from None
     client = cluster = None

@@ -61,7 +61,8 @@ def make_table(n_rows, *, task="classification", n_numeric=10, n_binary=0, n_cat
     n_categories : int, default=3
         Categories per categorical column (labels ``a``, ``b``, ...).
     n_classes : int, default=2
-        Classes of the target (classification).
+        Classes of the target (classification); each appears at least once, even when
+        ``weights`` or ``flip_y`` would leave one out of a short table.
     n_informative : int, optional
         Columns that carry the signal; default a fifth of the columns (at least 2, and
         enough for ``n_classes`` hypercube vertices).
@@ -117,7 +118,7 @@ def make_table(n_rows, *, task="classification", n_numeric=10, n_binary=0, n_cat
                                noise=noise, regression=regression, marginals=marginals,
                                missing_rate=missing_rate, missing=missing, outlier_rate=outlier_rate,
                                outlier_column=outlier_column, target_name=target_name, random_state=random_state)
-    generator.check_rows(n_rows)
+    generator.check_rows(n_rows, partition_rows)
     df = generate_frame(generator, n_rows, partition_rows=partition_rows)
     return (df, generator.info()) if return_info else df
 
@@ -160,6 +161,22 @@ def seed_sequence(random_state) -> np.random.SeedSequence:
 def partition_seed(root: np.random.SeedSequence, index: int) -> np.random.SeedSequence:
     """Child ``index`` of ``root``: the same as ``root.spawn(index + 1)[index]``, without spawning."""
     return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, index), pool_size=root.pool_size)
+
+
+def _every_class(y, n_classes):
+    """``y`` with each absent class given to one of the last rows of a class that has rows to spare."""
+    counts = np.bincount(y, minlength=n_classes)
+    if counts.all():
+        return y
+    y = y.copy()
+    for c in np.flatnonzero(counts == 0):
+        spare = np.flatnonzero(counts[y] > 1)
+        if not len(spare):
+            break
+        counts[y[spare[-1]]] -= 1
+        counts[c] += 1
+        y[spare[-1]] = c
+    return y
 
 
 def _distinct_vertices(rng, n, k):
@@ -293,11 +310,17 @@ class TableGenerator:
                 raise InvalidParameterError(f"{where}: parameters must be numbers, got {params}")
             self.marginals[column] = (dist.name, params)
 
-    def check_rows(self, n_rows: int) -> None:
-        """Checks that depend on the number of rows."""
-        if self.params["task"] == "classification" and self.params["n_classes"] > n_rows:
-            raise InvalidParameterError(f"n_classes={self.params['n_classes']} is more than n_rows={n_rows}; "
+    def check_rows(self, n_rows: int, partition_rows: int | None = None) -> None:
+        """Checks that depend on the number of rows (and rows per partition): every class must fit."""
+        if self.params["task"] != "classification":
+            return
+        n_classes = self.params["n_classes"]
+        if n_classes > n_rows:
+            raise InvalidParameterError(f"n_classes={n_classes} is more than n_rows={n_rows}; "
                                         f"ask for more rows or fewer classes")
+        if partition_rows is not None and n_classes > min(partition_rows, n_rows):
+            raise InvalidParameterError(f"n_classes={n_classes} is more than partition_rows={partition_rows}; the "
+                                        f"first partition holds every class, so raise partition_rows")
 
     # ------------------------------------------------------------ structure
     def _build(self, rng):
@@ -413,6 +436,8 @@ class TableGenerator:
         if classification:
             y = np.searchsorted(np.cumsum(self.weights)[:-1], np.random.default_rng(streams[_LABEL]).random(n),
                                 side="right")
+            if start == 0:  # the first partition holds every class, however short the table or rare the class
+                y = _every_class(y, p["n_classes"])
             if k > 1:
                 latent[:k] = self.A.T @ latent[:k]
             else:
@@ -436,6 +461,8 @@ class TableGenerator:
                 frng = np.random.default_rng(streams[_FLIP])
                 flip = frng.random(n) < p["flip_y"]
                 y[flip] = frng.integers(0, p["n_classes"], int(flip.sum()))
+                if start == 0:
+                    y = _every_class(y, p["n_classes"])
             target = y.astype(np.int64)
         else:
             target = self._regression_target(latent, columns, codes, streams[_NOISE], n)
