@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from synthlearn.data import infer_schema
@@ -121,6 +122,16 @@ def test_html_report_is_self_contained(board, tmp_path):
     assert page.count("data:image/png;base64,") >= 2  # confusion matrix and ROC curves
     assert "http://" not in page and "https://" not in page
     assert board.best in page
+
+
+def test_boolean_target_with_a_missing_value_is_classified():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60)
+    y = pd.Series(x > 0, dtype=object)
+    y[3] = None  # True/False with a gap: an object column, as read from a CSV
+    board = compare(pd.DataFrame({"x": x, "y": y}), "y", models=["knn", "naive_bayes"], cv=3)
+    assert board.failures.empty and set(board.table.index) == {"knn", "naive_bayes"}
+    assert "1 row(s) with a missing 'y' were left out" in board.notes
 
 
 @pytest.mark.parametrize("change, kwargs, error, match", [

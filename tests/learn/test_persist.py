@@ -66,6 +66,16 @@ def test_svm_gets_probabilities_and_params_pass_through(table):
     assert train(table, "species", "random_forest", n_estimators=5).pipeline[-1].n_estimators == 5
 
 
+def test_boolean_target_with_a_missing_value_trains():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60)
+    y = pd.Series(x > 0, dtype=object)
+    y[3] = None
+    fitted = train(pd.DataFrame({"x": x, "y": y}), "y", "random_forest", n_estimators=5)
+    assert fitted.classes == [False, True] and fitted.meta["notes"] == ["1 row(s) with a missing 'y' were left out"]
+    assert list(fitted.predict(pd.DataFrame({"x": [-2.0, 2.0]}))["prediction"]) == [False, True]
+
+
 def test_best_runs_a_compare_first(table):
     assert train(table, "species", "best").model_name in {"naive_bayes", "logistic_regression", "decision_tree",
                                                           "knn", "random_forest", "mlp", "svm"}

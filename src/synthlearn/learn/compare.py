@@ -92,8 +92,9 @@ def target_values(df: pd.DataFrame, schema: Schema, target: str, task: str) -> n
         from synthlearn.learn.preprocessing import prepare_frame
 
         return prepare_frame(df[[target]], {target: schema[target].value})[target].to_numpy(dtype=float)
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype(object)
+    if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object:
+        # True/False read with a missing value stay object after those rows are dropped: make them bool again
+        values = values.astype(object).infer_objects()
     if pd.api.types.is_float_dtype(values) and np.all(values.to_numpy() == np.round(values.to_numpy())):
         return values.to_numpy().astype(np.int64)
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values):
