@@ -88,6 +88,21 @@ def test_unseen_category_is_counted_and_predicted(saved, table):
     assert len(fitted.predict(new)) == 6
 
 
+def test_number_categories_compare_by_value_whether_or_not_a_value_is_missing(table):
+    from synthlearn.data import infer_schema
+
+    def fit(df):
+        return train(df, "species", "logistic_regression", infer_schema(df, {"year": "categorical"}))
+
+    gap = table.assign(year=table["year"].where(table.index != 0))  # one gap: the column becomes float
+    new, new_gap = table.head(8), gap.head(8)
+    for fitted in (fit(table), fit(gap)):
+        assert fitted.meta["categories"]["year"] == ["2007", "2008", "2009"]
+        assert fitted.unseen_categories(new) == {} and fitted.unseen_categories(new_gap) == {}
+        a, b = fitted.predict(new).iloc[1:], fitted.predict(new_gap).iloc[1:]
+        pd.testing.assert_frame_equal(a, b)
+
+
 def test_schema_mismatch_is_a_clear_error(saved, table):
     fitted = load_model(saved[1])
     with pytest.raises(ColumnError, match="bill_length_mm"):

@@ -20,6 +20,7 @@ import pandas as pd
 
 from synthlearn.data.schema import Schema, check_column
 from synthlearn.errors import ColumnError, ModelFileError, SchemaError
+from synthlearn.learn.preprocessing import category_text
 
 MODEL_FILE, META_FILE = "model.skops", "metadata.json"
 #: Module prefixes a saved model may contain; any other type is refused at load time.
@@ -104,7 +105,7 @@ class TrainedModel:
         counts = {}
         for column, cats in known.items():
             if column in df.columns:
-                values = df[column].dropna().astype(str)
+                values = category_text(df[column].dropna())
                 n = int((~values.isin(set(cats))).sum())
                 if n:
                     counts[column] = n
@@ -186,7 +187,8 @@ def train(df: pd.DataFrame, target: str, model: str = "random_forest", schema: S
         warnings.simplefilter("ignore")
         pipe.fit(df[features], y)
     classes = [_plain(c) for c in pipe.classes_] if task == "classification" else None
-    categories = {c: sorted(df[c].dropna().astype(str).unique().tolist()) for c in features if schema[c].is_discrete}
+    categories = {c: sorted(category_text(df[c].dropna()).unique().tolist()) for c in features
+                  if schema[c].is_discrete}
     meta = {"synthlearn_version": __version__, "sklearn_version": sklearn.__version__,
             "numpy_version": np.__version__, "pandas_version": pd.__version__, "rows": len(df), "notes": notes,
             "params": {k: _plain(v) for k, v in params.items()}, "random_state": random_state,

@@ -27,8 +27,8 @@ def prepare_frame(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     """Columns of ``df`` named in ``kinds``, each in its kind's plain form.
 
     Numbers become float, datetimes float seconds since the epoch, booleans
-    and categories strings (missing as ``"(missing)"``); identifiers are
-    dropped.
+    and categories strings (:func:`category_text`, missing as ``"(missing)"``);
+    identifiers are dropped.
     """
     kinds = {column: ColumnKind(kind) for column, kind in kinds.items()}
     # numbers already stored as numbers: one vectorised conversion (wide tables call this per fold)
@@ -52,12 +52,23 @@ def prepare_frame(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
         elif kind.is_numeric:
             out[column] = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
         else:
-            text = values.astype(object).where(values.notna(), MISSING_LABEL).astype(str)
-            out[column] = text.to_numpy(dtype=object)
+            out[column] = category_text(values).fillna(MISSING_LABEL).to_numpy(dtype=object)
     if not out:
         return block
     order = [c for c, k in kinds.items() if k is not ColumnKind.IDENTIFIER]
     return pd.concat([block, pd.DataFrame(out, index=df.index)], axis=1)[order]
+
+
+def category_text(values: pd.Series) -> pd.Series:
+    """Categories as text compared by value: 2007, 2007.0 and "2007" all read "2007"; missing stays missing.
+
+    A number column read with a missing value holds floats, so its categories
+    must not depend on whether training or new rows had a gap.
+    """
+    def text(v):
+        return str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer() else str(v)
+
+    return values.astype(object).map(text, na_action="ignore")
 
 
 def datetime_parts(seconds) -> np.ndarray:
