@@ -76,6 +76,19 @@ def test_boolean_target_with_a_missing_value_trains():
     assert list(fitted.predict(pd.DataFrame({"x": [-2.0, 2.0]}))["prediction"]) == [False, True]
 
 
+def test_svm_prediction_is_its_most_probable_class():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=150, n_features=5, n_informative=3, n_classes=3, flip_y=0.3,
+                               class_sep=0.5, random_state=4)  # noisy: Platt probabilities and votes disagree
+    df = pd.DataFrame(X, columns=list("abcde")).assign(target=y)
+    fitted = train(df, "target", "svm")
+    out = fitted.predict(df)
+    proba = out.filter(like="proba_")
+    assert (fitted.pipeline.predict(df) != out["prediction"]).any()  # SVC.predict alone would disagree
+    assert (out["prediction"].to_numpy() == fitted.pipeline.classes_[proba.to_numpy().argmax(axis=1)]).all()
+
+
 def test_best_runs_a_compare_first(table):
     assert train(table, "species", "best").model_name in {"naive_bayes", "logistic_regression", "decision_tree",
                                                           "knn", "random_forest", "mlp", "svm"}

@@ -62,6 +62,9 @@ class TrainedModel:
     def predict(self, df: pd.DataFrame) -> pd.DataFrame:
         """One row per input row: the id column (when the schema has one), ``prediction``, ``proba_<class>``.
 
+        For a classifier, ``prediction`` is the class with the highest
+        ``proba_<class>``.
+
         The new table must have every feature column (extra columns, the
         target included, are ignored) with values of the same kind. A
         category never seen in training is handled like a missing category:
@@ -71,9 +74,13 @@ class TrainedModel:
         X = self.check_table(df)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pred = self.pipeline.predict(X)
-            proba = self.pipeline.predict_proba(X) if (
-                self.task == "classification" and hasattr(self.pipeline, "predict_proba")) else None
+            if self.task == "classification" and hasattr(self.pipeline, "predict_proba"):
+                # the prediction is the most probable class, so it always agrees with the proba_ columns
+                # (SVC.predict votes by its decision function, which can differ from its Platt probabilities)
+                proba = self.pipeline.predict_proba(X)
+                pred = self.pipeline.classes_[np.argmax(proba, axis=1)]
+            else:
+                pred, proba = self.pipeline.predict(X), None
         out = {}
         for column in self.schema.columns_of("identifier"):
             if column in df.columns:

@@ -135,7 +135,8 @@ _SPECS = [
     ModelSpec("mlp", "classification", _mlp_c, True, "MLPClassifier(hidden_layer_sizes=(64,), max_iter=300)"),
     ModelSpec("mlp", "regression", _mlp_r, True, "MLPRegressor(hidden_layer_sizes=(64,), max_iter=300), "
               "standardised target"),
-    ModelSpec("svm", "classification", _svc, True, "SVC(rbf kernel, C=1)"),
+    ModelSpec("svm", "classification", _svc, True, "SVC(rbf kernel, C=1); trained models predict the class "
+              "with the highest Platt probability"),
     ModelSpec("svm", "regression", _svr, True, "SVR(rbf kernel, C=1), standardised target"),
 ]
 #: task → {name: ModelSpec}, cheapest models first (the order `compare` runs them in).
