@@ -93,3 +93,19 @@ def test_bad_input_is_one_line_exit_1_nothing_written(files, penguins_small, arg
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args, name", [
+    (["compare", "--target", "species", "-m", "knn"], "leaderboard.csv"),
+    (["compare", "--target", "species", "-m", "knn"], "failures.csv"),
+    (["cluster", "--k", "2"], "profiles.csv"),
+    (["reduce"], "explained_variance.csv"),
+])
+def test_an_input_named_like_an_output_is_never_overwritten(files, args, name):
+    folder = files / f"inp_{args[0]}_{name}"
+    folder.mkdir()
+    source = folder / name
+    source.write_bytes((files / "p.csv").read_bytes())
+    result = invoke(args[0], source, *args[1:], "--out", folder, "-q")
+    assert result.exit_code == 1 and result.stderr.startswith("error: refusing to overwrite the input file")
+    assert source.read_bytes() == (files / "p.csv").read_bytes() and list(folder.iterdir()) == [source]

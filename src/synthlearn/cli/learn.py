@@ -63,7 +63,7 @@ def compare(
     Example: synthlearn compare penguins.csv --target species --time-budget 60 --out compare
     """
     from synthlearn.cli.console import print_table
-    from synthlearn.cli.options import check_target, create_folder, writable_folder
+    from synthlearn.cli.options import check_outputs_spare_input, check_target, create_folder, writable_folder
     from synthlearn.data import atomic_write
     from synthlearn.errors import InvalidParameterError
     from synthlearn.learn import compare as run_compare
@@ -72,6 +72,7 @@ def compare(
     if not 0 <= holdout < 1:
         raise InvalidParameterError(f"--holdout must be a fraction in [0, 1), got {holdout}")
     out = writable_folder(out)
+    check_outputs_spare_input(out, ("leaderboard.csv", "failures.csv", "skipped.csv", "report.html"), data)
     with Progress(quiet) as progress:
         df, schema = _read(data, schema_file, categorical, progress)
         check_target(df, schema, target)
@@ -186,7 +187,7 @@ def cluster(
     Example: synthlearn cluster penguins.csv --k auto --out clusters
     """
     from synthlearn.cli.console import print_table
-    from synthlearn.cli.options import create_folder, writable_folder
+    from synthlearn.cli.options import check_outputs_spare_input, create_folder, writable_folder
     from synthlearn.data import atomic_write, write_table
     from synthlearn.errors import InvalidParameterError
     from synthlearn.learn import cluster as run_cluster
@@ -197,6 +198,7 @@ def cluster(
         except ValueError:
             raise InvalidParameterError(f"--k must be 'auto' or a whole number, got {k!r}") from None
     out = writable_folder(out)
+    check_outputs_spare_input(out, ("clusters.csv", "profiles.csv", "k_scores.csv", "k_selection.png"), data)
     with Progress(quiet) as progress:
         df, schema = _read(data, schema_file, categorical, progress)
         progress.step("fitting k-means")
@@ -233,7 +235,7 @@ def reduce(
     Example: synthlearn reduce penguins.csv --components 2 --method autoencoder --out reduced
     """
     from synthlearn.cli.console import print_table
-    from synthlearn.cli.options import create_folder, writable_folder
+    from synthlearn.cli.options import check_outputs_spare_input, create_folder, writable_folder
     from synthlearn.data import atomic_write, write_table
     from synthlearn.errors import InvalidParameterError
     from synthlearn.learn import reduce as run_reduce
@@ -245,6 +247,7 @@ def reduce(
         raise InvalidParameterError(f"--components must be a whole number or a fraction in (0, 1), "
                                     f"got {components!r}") from None
     out = writable_folder(out)
+    check_outputs_spare_input(out, ("reduced.csv", "explained_variance.csv", "explained_variance.png"), data)
     with Progress(quiet) as progress:
         df, schema = _read(data, schema_file, categorical, progress)
         if method not in ("pca", "autoencoder"):

@@ -34,6 +34,15 @@ def writable_folder(path: Path, option: str = "--out") -> Path:
     return path
 
 
+def check_outputs_spare_input(out: Path, names, data: Path) -> None:
+    """Refuse an ``--out`` folder where one of the files ``names`` would be written over the input ``data``."""
+    from synthlearn.data.io import _same_file
+
+    for name in names:
+        if _same_file(out / name, data):
+            raise FileFormatError(f"refusing to overwrite the input file '{data}' with {name}; choose another --out")
+
+
 def create_folder(path: Path) -> Path:
     """Create ``path`` (checked earlier by :func:`writable_folder`)."""
     try:
