@@ -56,6 +56,18 @@ def test_cluster_and_reduce_write_their_tables(files):
     assert list(pd.read_csv(files / "rd" / "reduced.csv").columns) == ["penguin_id", "PC1", "PC2"]
 
 
+def test_cluster_keeps_a_users_cluster_and_size_columns(files):
+    df = pd.read_csv(files / "p.csv").assign(cluster="x", size=1.5)
+    df.to_csv(files / "named.csv", index=False)
+    result = invoke("cluster", files / "named.csv", "--k", "2", "--out", files / "cl_named")
+    assert result.exit_code == 0, result.stderr
+    assert "named ['cluster_2', 'size_2'] instead" in " ".join(result.stderr.split())
+    labelled = pd.read_csv(files / "cl_named" / "clusters.csv")
+    assert (labelled["cluster"] == "x").all() and set(labelled["cluster_2"]) == {0, 1}
+    header = (files / "cl_named" / "profiles.csv").read_text().splitlines()[0].split(",")
+    assert header[:3] == ["cluster_2", "size_2", "share"] and len(header) == len(set(header))
+
+
 @pytest.mark.parametrize("command", ["compare", "train", "predict", "cluster", "reduce"])
 def test_every_help_shows_an_example(command):
     result = invoke(command, "--help")

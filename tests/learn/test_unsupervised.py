@@ -31,6 +31,14 @@ def test_auto_k_finds_the_three_blobs(blobs):
     assert result.plot_png()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_profiles_never_collide_with_the_tables_own_columns(blobs):
+    df = blobs[0].assign(size=np.arange(120.0), cluster=np.tile(["a", "b"], 60))
+    profiles = cluster(df, 3).profiles
+    assert profiles.index.name == "cluster_2" and list(profiles.columns[:2]) == ["size_2", "share"]
+    assert profiles["size_2"].sum() == 120 and profiles["size"].between(0, 119).all()  # the user's mean
+    assert set(profiles["cluster"]) <= {"a", "b"}
+
+
 def test_given_k_and_mixed_kinds(mixed_frame):
     result = cluster(mixed_frame, 2)
     assert result.k == 2 and len(result.labels) == len(mixed_frame)

@@ -191,6 +191,7 @@ def cluster(
     from synthlearn.data import atomic_write, write_table
     from synthlearn.errors import InvalidParameterError
     from synthlearn.learn import cluster as run_cluster
+    from synthlearn.learn.unsupervised import unused_name
 
     if k != "auto":
         try:
@@ -203,14 +204,19 @@ def cluster(
         df, schema = _read(data, schema_file, categorical, progress)
         progress.step("fitting k-means")
         result = run_cluster(df, k, schema, k_range=(2, k_max), random_state=seed)
+        column = unused_name("cluster", df.columns)
         create_folder(out)
-        labelled = df.assign(cluster=result.labels)
+        labelled = df.assign(**{column: result.labels})
         write_table(labelled, out / "clusters.csv", source=data)
         for name, frame in (("profiles.csv", result.profiles), ("k_scores.csv", result.scores)):
             text = frame.to_csv()
             atomic_write(out / name, lambda tmp, text=text: tmp.write_text(text))
         png = result.plot_png()
         atomic_write(out / "k_selection.png", lambda tmp: tmp.write_bytes(png))
+    taken = [name for name in ("cluster", "size", "share") if name in df.columns]
+    if taken:
+        _note(progress, f"the table already has column(s) {taken}; the columns added for clusters are named "
+                        f"{[unused_name(name, df.columns) for name in taken]} instead")
     if not quiet:
         progress.done(f"wrote {out}/clusters.csv, profiles.csv, k_scores.csv, k_selection.png (k = {result.k})")
     print_table(result.profiles, title=f"{result.k} clusters: profiles")

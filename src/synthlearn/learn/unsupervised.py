@@ -29,8 +29,10 @@ class ClusterResult:
     scores : DataFrame
         One row per k tried: ``inertia``, ``silhouette`` (index ``k``).
     profiles : DataFrame
-        One row per cluster: ``size``, ``share``, the mean of each numeric
-        column and the most common value of each categorical one.
+        One row per cluster (index ``cluster``): ``size``, ``share``, the mean
+        of each numeric column and the most common value of each categorical
+        one. Where the table has a column ``size``, ``share`` or ``cluster``,
+        the added one is named ``size_2`` (and so on) instead.
     pipeline : sklearn.pipeline.Pipeline
         Preprocessing and the fitted ``KMeans``.
     """
@@ -175,14 +177,28 @@ def cluster(df: pd.DataFrame, k="auto", schema: Schema | None = None, *, k_range
                          pipeline=pipeline)
 
 
+def unused_name(name: str, taken) -> str:
+    """``name``, or else the first of ``name_2``, ``name_3``... that is not in ``taken`` (the table's columns)."""
+    taken, candidate, i = {str(c) for c in taken}, name, 1
+    while candidate in taken:
+        i += 1
+        candidate = f"{name}_{i}"
+    return candidate
+
+
 def profiles(df: pd.DataFrame, schema: Schema, labels: np.ndarray) -> pd.DataFrame:
-    """Per cluster: size, share, mean of numeric columns, most common value of categorical ones."""
+    """Per cluster: size, share, mean of numeric columns, most common value of categorical ones.
+
+    ``size``, ``share`` and the index name ``cluster`` become ``size_2``...
+    (:func:`unused_name`) when the table has a column of that name.
+    """
     from synthlearn.learn.preprocessing import prepare_frame
 
     plain = prepare_frame(df, {c: schema[c].value for c in schema.modelled})
-    out = pd.DataFrame({"size": pd.Series(labels).value_counts().sort_index()})
-    out.index.name = "cluster"
-    out["share"] = out["size"] / len(labels)
+    size, share = unused_name("size", df.columns), unused_name("share", df.columns)
+    out = pd.DataFrame({size: pd.Series(labels).value_counts().sort_index()})
+    out.index.name = unused_name("cluster", df.columns)
+    out[share] = out[size] / len(labels)
     groups = plain.groupby(np.asarray(labels))
     for column in plain.columns:
         kind = schema[column]
