@@ -212,6 +212,12 @@ def test_holdout_split_is_stratified(labelled):
         assert train["label"].value_counts().to_dict() == {"a": 42, "b": 21, "c": 7}
 
 
+def test_holdout_too_small_for_every_class_is_not_stratified(labelled):
+    few = labelled.groupby("label").head(2)  # 6 rows, 3 classes: a holdout of 2 rows cannot hold each class
+    train, hold = holdout_split(few, schema=infer_schema(labelled), target="label", holdout=0.3)
+    assert len(train) == 4 and len(hold) == 2
+
+
 @pytest.mark.parametrize("fraction", [0, 1, 0.0, 1.0, -0.1, 1.5, "0.3", None])
 def test_holdout_fraction_out_of_range(labelled, fraction):
     with pytest.raises(InvalidParameterError, match="holdout fraction"):

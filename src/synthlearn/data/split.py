@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import pandas as pd
@@ -23,8 +24,8 @@ def holdout_split(df: pd.DataFrame, *, schema: Schema, target: str | None = None
     df : DataFrame
     schema : Schema
     target : str, optional
-        Stratify on this column when it is categorical or boolean and every
-        class has at least 2 rows.
+        Stratify on this column when it is categorical or boolean, every
+        class has at least 2 rows and both parts can hold a row of each class.
     holdout : float, default=0.3
         Fraction of rows held out, in (0, 1).
     random_state : int, default=0
@@ -41,7 +42,8 @@ def holdout_split(df: pd.DataFrame, *, schema: Schema, target: str | None = None
             raise ColumnError(f"target '{target}' is not a column; choose one of {list(df.columns)}")
         if schema[target] in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN):
             labels = df[target].astype(object).where(df[target].notna(), "(missing)")
-            if labels.value_counts().min() >= 2:
+            counts, n_test = labels.value_counts(), math.ceil(holdout * len(df))  # scikit-learn's rounding
+            if counts.min() >= 2 and min(n_test, len(df) - n_test) >= len(counts):
                 stratify = labels
     train, rest = train_test_split(df, test_size=holdout, random_state=random_state, stratify=stratify)
     return train.reset_index(drop=True), rest.reset_index(drop=True)
