@@ -92,7 +92,14 @@ def _bad_tables(folder, penguins_small):
     (["train", "{f}/p.csv", "--target", "species", "--model", "logistic"], "did you mean 'logistic_regression'"),
     (["predict", "{f}/model", "{f}/noisland.csv"], "lacks column(s) ['island']"),
     (["predict", "{f}/nomodel", "{f}/new.csv"], "model folder not found"),
+    (["compare", "{f}/p.csv", "--target", "species", "--n-jobs", "0"], "--n-jobs must be a whole number"),
+    (["compare", "{f}/p.csv", "--target", "species", "--cv", "1"], "--cv must be a whole number of folds"),
+    (["compare", "{f}/p.csv", "--target", "species", "--time-budget", "0"], "--time-budget must be a positive"),
+    (["compare", "{f}/p.csv", "--target", "species", "-m", "knn,svm", "--time-budget", "1e-9"],
+     "no model produced a score: all 2 were skipped (first knn: time budget of 1e-09s spent"),
     (["cluster", "{f}/p.csv", "--k", "three"], "--k must be"),
+    (["cluster", "{f}/p.csv", "--k", "1000"], "--k must be 'auto' or a whole number between 1 and the 120 rows"),
+    (["cluster", "{f}/p.csv", "--k-max", "1"], "--k-max must be at least 2"),
     (["reduce", "{f}/p.csv", "--components", "two"], "--components must be"),
 ])
 def test_bad_input_is_one_line_exit_1_nothing_written(files, penguins_small, args, message):

@@ -56,7 +56,7 @@ def test_one_row_class_falls_back_to_plain_kfold_and_says_so(penguins_small):
     df["species"] = df["species"].astype(object)
     df.loc[0, "species"] = "Emperor"
     board = compare(df, "species", models=["decision_tree"], cv=3, holdout=None)
-    assert any("'Emperor'" in n and "k-fold" in n for n in board.notes)
+    assert any(n.startswith("class 'Emperor' has a single row") and "k-fold" in n for n in board.notes)
     assert "decision_tree" in board.table.index
 
 
@@ -134,12 +134,25 @@ def test_boolean_target_with_a_missing_value_is_classified():
     assert "1 row(s) with a missing 'y' were left out" in board.notes
 
 
+def test_report_of_a_one_class_holdout_warns_nothing(penguins_small):
+    import warnings
+
+    df = penguins_small.head(12).assign(species=["a"] * 10 + ["b"] * 2)
+    board = compare(df, "species", models=["naive_bayes"], cv=2, holdout=0.1)  # holdout: one row of 'a'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib said: No artists with labels found to put in legend
+        assert board.best in board.to_html()
+
+
 @pytest.mark.parametrize("change, kwargs, error, match", [
     (lambda d: d, {"target": "nope"}, ColumnError, "nope"),
     (lambda d: d.assign(species="Adelie"), {}, DataError, "single value"),
     (lambda d: d, {"models": ["randomforest"]}, InvalidParameterError, "did you mean 'random_forest'"),
     (lambda d: d, {"cv": 1}, InvalidParameterError, "cv"),
     (lambda d: d, {"time_budget": -5}, InvalidParameterError, "time_budget"),
+    (lambda d: d, {"n_jobs": 0}, InvalidParameterError, "n_jobs must be a whole number .* other than 0"),
+    (lambda d: d.head(5).assign(species=["a", "b"] * 2 + ["a"]), {"cv": 5}, InvalidParameterError,
+     r"the 5 rows with a target less the 1 kept by holdout=0.2 leave 4; lower cv or holdout"),
     (lambda d: d.assign(flipper_length_mm=d["flipper_length_mm"].astype(object).where(d.index != 3, "long")),
      {}, DataError, "mixes numbers and text"),
     (lambda d: d.assign(empty=np.nan), {}, DataError, "'empty' is entirely missing"),

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthlearn.errors import ColumnError, ModelFileError, SchemaError
+from synthlearn.errors import ColumnError, InvalidParameterError, ModelFileError, SchemaError
 from synthlearn.learn import load_model, train
 
 
@@ -87,6 +87,15 @@ def test_svm_prediction_is_its_most_probable_class():
     proba = out.filter(like="proba_")
     assert (fitted.pipeline.predict(df) != out["prediction"]).any()  # SVC.predict alone would disagree
     assert (out["prediction"].to_numpy() == fitted.pipeline.classes_[proba.to_numpy().argmax(axis=1)]).all()
+
+
+def test_knn_on_fewer_rows_than_neighbours_lowers_them_or_says_why(table):
+    few = table.groupby("species").head(2).head(4)  # two classes, four rows, n_neighbors=5 by default
+    fitted = train(few, "species", "knn")
+    assert fitted.pipeline[-1].n_neighbors == 4 and "n_neighbors lowered from 5 to 4" in fitted.meta["notes"][0]
+    assert len(fitted.predict(few)) == 4
+    with pytest.raises(InvalidParameterError, match="n_neighbors=10 is more than the 4 training rows"):
+        train(few, "species", "knn", n_neighbors=10)
 
 
 def test_best_runs_a_compare_first(table):

@@ -35,6 +35,22 @@ def _note(progress, message: str) -> None:
         progress.console.print(f"[yellow]note:[/yellow] {message}")
 
 
+#: compare() parameter → the option that sets it (for error messages).
+_COMPARE_OPTIONS = {"cv": "--cv", "holdout": "--holdout", "time_budget": "--time-budget", "n_jobs": "--n-jobs"}
+
+
+def _nothing_scored(board) -> str:
+    """Why no model of ``board`` produced a score, in one line."""
+    if len(board.failures):
+        first = board.failures.iloc[0]
+        return (f"no model produced a score: {len(board.failures)} failed (first {first['model']}: {first['error']})"
+                f"{f' and {len(board.skipped)} were skipped' if len(board.skipped) else ''}; "
+                f"fix the data or options that make them fail")
+    first = board.skipped.iloc[0]
+    return (f"no model produced a score: all {len(board.skipped)} were skipped (first {first['model']}: "
+            f"{first['reason']}); raise --time-budget")
+
+
 @user_errors
 def compare(
     data: Path = typer.Argument(..., help="Table with the target column (.csv or .parquet)."),
@@ -63,9 +79,10 @@ def compare(
     Example: synthlearn compare penguins.csv --target species --time-budget 60 --out compare
     """
     from synthlearn.cli.console import print_table
-    from synthlearn.cli.options import check_outputs_spare_input, check_target, create_folder, writable_folder
+    from synthlearn.cli.options import (check_outputs_spare_input, check_target, create_folder, with_option_names,
+                                        writable_folder)
     from synthlearn.data import atomic_write
-    from synthlearn.errors import InvalidParameterError
+    from synthlearn.errors import DataError, InvalidParameterError
     from synthlearn.learn import compare as run_compare
 
     names = [n.strip() for m in (models or []) for n in m.split(",") if n.strip()] or None
@@ -76,8 +93,13 @@ def compare(
     with Progress(quiet) as progress:
         df, schema = _read(data, schema_file, categorical, progress)
         check_target(df, schema, target)
-        board = run_compare(df, target, schema, names, cv=cv, holdout=holdout or None, time_budget=time_budget,
-                            n_jobs=n_jobs, random_state=seed, progress=progress.step)
+        try:
+            board = run_compare(df, target, schema, names, cv=cv, holdout=holdout or None, time_budget=time_budget,
+                                n_jobs=n_jobs, random_state=seed, progress=progress.step)
+        except InvalidParameterError as exc:
+            raise with_option_names(exc, _COMPARE_OPTIONS) from None
+        if board.table.empty:
+            raise DataError(_nothing_scored(board))
         progress.step("writing the report")
         create_folder(out)
         text = board.table.to_csv()
@@ -187,7 +209,7 @@ def cluster(
     Example: synthlearn cluster penguins.csv --k auto --out clusters
     """
     from synthlearn.cli.console import print_table
-    from synthlearn.cli.options import check_outputs_spare_input, create_folder, writable_folder
+    from synthlearn.cli.options import check_outputs_spare_input, create_folder, with_option_names, writable_folder
     from synthlearn.data import atomic_write, write_table
     from synthlearn.errors import InvalidParameterError
     from synthlearn.learn import cluster as run_cluster
@@ -198,12 +220,18 @@ def cluster(
             k = int(k)
         except ValueError:
             raise InvalidParameterError(f"--k must be 'auto' or a whole number, got {k!r}") from None
+    elif k_max < 2:
+        raise InvalidParameterError(f"--k-max must be at least 2 (--k auto compares 2 to --k-max clusters), "
+                                    f"got {k_max}")
     out = writable_folder(out)
     check_outputs_spare_input(out, ("clusters.csv", "profiles.csv", "k_scores.csv", "k_selection.png"), data)
     with Progress(quiet) as progress:
         df, schema = _read(data, schema_file, categorical, progress)
         progress.step("fitting k-means")
-        result = run_cluster(df, k, schema, k_range=(2, k_max), random_state=seed)
+        try:
+            result = run_cluster(df, k, schema, k_range=(2, k_max), random_state=seed)
+        except InvalidParameterError as exc:
+            raise with_option_names(exc, {"k": "--k"}) from None
         column = unused_name("cluster", df.columns)
         create_folder(out)
         labelled = df.assign(**{column: result.labels})

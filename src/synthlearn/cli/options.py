@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from synthlearn.data import Schema, infer_schema
-from synthlearn.errors import ColumnError, DataError, FileFormatError
+from synthlearn.errors import ColumnError, DataError, FileFormatError, InvalidParameterError
 
 
 def writable_folder(path: Path, option: str = "--out") -> Path:
@@ -41,6 +42,12 @@ def check_outputs_spare_input(out: Path, names, data: Path) -> None:
     for name in names:
         if _same_file(out / name, data):
             raise FileFormatError(f"refusing to overwrite the input file '{data}' with {name}; choose another --out")
+
+
+def with_option_names(exc: InvalidParameterError, names: dict[str, str]) -> InvalidParameterError:
+    """``exc`` with the Python parameters its message names replaced by the CLI options (``cv`` → ``--cv``)."""
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(sorted(names, key=len, reverse=True)) + r")(?![\w-])")
+    return type(exc)(pattern.sub(lambda m: names[m.group(1)], str(exc)))
 
 
 def create_folder(path: Path) -> Path:

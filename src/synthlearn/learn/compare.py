@@ -154,7 +154,7 @@ def make_folds(y: np.ndarray, task: str, cv: int, random_state, notes: list) -> 
     if task == "classification":
         labels, counts = np.unique(y.astype(str), return_counts=True)
         if counts.min() < 2:
-            rare = ", ".join(repr(v) for v in labels[counts < 2][:3])
+            rare = ", ".join(repr(v) for v in labels[counts < 2][:3].tolist())
             notes.append(f"class {rare} has a single row, so folds cannot be stratified; "
                          f"using shuffled (unstratified) k-fold instead")
         elif counts.max() < cv:
@@ -332,6 +332,9 @@ def compare(df: pd.DataFrame, target: str, schema: Schema | None = None, models=
         raise InvalidParameterError("models is empty; give at least one model name or leave it out")
     if time_budget is not None and (not isinstance(time_budget, numbers.Real) or time_budget <= 0):
         raise InvalidParameterError(f"time_budget must be a positive number of seconds, got {time_budget!r}")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        raise InvalidParameterError(f"n_jobs must be a whole number of parallel workers other than 0 (1: none, "
+                                    f"-1: every core), got {n_jobs!r}")
     test = None
     if holdout:
         train, test = holdout_split(df, schema=schema, target=target if task == "classification" else None,
@@ -342,6 +345,10 @@ def compare(df: pd.DataFrame, target: str, schema: Schema | None = None, models=
     X = train[features].reset_index(drop=True)
     y = target_values(train, schema, target, task)
     classes = np.unique(y) if task == "classification" else None
+    if test is not None and isinstance(cv, numbers.Integral) and cv > len(y):
+        raise InvalidParameterError(f"cv={cv} folds need at least {cv} rows to train on; the {len(df)} rows with a "
+                                    f"target less the {len(test)} kept by holdout={holdout:g} leave {len(y)}; "
+                                    f"lower cv or holdout")
     folds = make_folds(y, task, cv, random_state, notes)
     metric_names = METRICS[task]
     rows, failures, skipped, predictions = [], [], [], {}

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from synthlearn.data.schema import Schema, check_column
-from synthlearn.errors import ColumnError, ModelFileError, SchemaError
+from synthlearn.errors import ColumnError, InvalidParameterError, ModelFileError, SchemaError
 from synthlearn.learn.preprocessing import category_text
 
 MODEL_FILE, META_FILE = "model.skops", "metadata.json"
@@ -188,6 +188,13 @@ def train(df: pd.DataFrame, target: str, model: str = "random_forest", schema: S
     if name == "svm" and task == "classification":
         params.setdefault("probability", True)  # proba_<class> columns in predictions
     pipe = make_pipeline(name, schema, target, df, task=task, random_state=random_state, **params)
+    if name == "knn" and pipe[-1].n_neighbors > len(df):
+        # scikit-learn would fit, then fail at every prediction
+        if "n_neighbors" in params:
+            raise InvalidParameterError(f"n_neighbors={params['n_neighbors']} is more than the {len(df)} training "
+                                        f"rows; choose n_neighbors <= {len(df)}")
+        notes.append(f"knn: n_neighbors lowered from {pipe[-1].n_neighbors} to {len(df)}, the number of training rows")
+        pipe[-1].set_params(n_neighbors=len(df))
     features = features_of(schema, target)
     y = target_values(df, schema, target, task)
     with warnings.catch_warnings():

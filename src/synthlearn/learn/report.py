@@ -56,13 +56,16 @@ def roc_png(pred: dict, title: str) -> str | None:
         return None
     classes = pred["classes"]
     shown = classes[1:] if len(classes) == 2 else classes[:10]
-    fig, ax = plt.subplots(figsize=(3.8, 3.4))
+    curves = []
     for c in shown:
         j = int(np.flatnonzero(classes == c)[0])
         truth = np.asarray(pred["y_true"]) == c
-        if truth.all() or not truth.any():
-            continue
-        fpr, tpr, _ = roc_curve(truth, pred["scores"][:, j])
+        if not truth.all() and truth.any():  # a curve needs rows of the class and rows of others
+            curves.append((c, *roc_curve(truth, pred["scores"][:, j])[:2]))
+    if not curves:
+        return None
+    fig, ax = plt.subplots(figsize=(3.8, 3.4))
+    for c, fpr, tpr in curves:
         ax.plot(fpr, tpr, lw=1.5, label=f"{str(c)[:14]} (AUC {auc(fpr, tpr):.3f})")
     ax.plot([0, 1], [0, 1], ls=":", color="#8C8C8C", lw=1)
     ax.set_xlabel("false positive rate", fontsize=8)
