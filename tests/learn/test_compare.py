@@ -157,6 +157,8 @@ def test_report_of_a_one_class_holdout_warns_nothing(penguins_small):
      {}, DataError, "mixes numbers and text"),
     (lambda d: d.assign(empty=np.nan), {}, DataError, "'empty' is entirely missing"),
     (lambda d: d[["species"]], {}, DataError, "no feature columns"),
+    (lambda d: d.set_axis(range(d.shape[1]), axis=1), {"target": 0}, DataError,
+     r"column names must be text, got 0 \(int\); rename the columns, e.g. df.columns = df.columns.astype\(str\)"),
 ])
 def test_bad_input_gets_a_clear_error(penguins_small, change, kwargs, error, match):
     args = {"target": "species", "models": ["naive_bayes"], "cv": 3, **kwargs}

@@ -227,6 +227,10 @@ def infer_schema(
     dupes = df.columns[df.columns.duplicated()].tolist()
     if dupes:
         raise DataError(f"duplicate column names {dupes}; rename them so each is unique")
+    unnamed = [c for c in df.columns if not isinstance(c, str)]
+    if unnamed:
+        raise DataError(f"column names must be text, got {unnamed[0]!r} ({type(unnamed[0]).__name__}); "
+                        f"rename the columns, e.g. df.columns = df.columns.astype(str)")
     kinds = {}
     for column in df.columns:
         kinds[str(column)] = _infer_kind(df[column], str(column))
