@@ -68,7 +68,9 @@ def category_text(values: pd.Series) -> pd.Series:
     def text(v):
         return str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer() else str(v)
 
-    return values.astype(object).map(text, na_action="ignore")
+    codes, uniques = pd.factorize(values)  # each distinct value converted once: wide tables call this per fold
+    texts = np.array([text(v) for v in uniques] + [np.nan], dtype=object)
+    return pd.Series(texts[codes], index=values.index, dtype=object)  # code -1 (missing) picks the NaN
 
 
 def datetime_parts(seconds) -> np.ndarray:
