@@ -7,6 +7,7 @@ leaves any earlier file or folder untouched.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 import tempfile
@@ -41,23 +42,64 @@ def atomic_write(path: str | os.PathLike, writer: Callable[[Path], object]) -> N
         raise
 
 
+def holds_only(*patterns: str) -> Callable[[Path], bool]:
+    """A ``may_replace`` test for :func:`atomic_folder`: true when every entry of a folder matches a pattern.
+
+    A writer passes the names it writes (globs such as ``"*.png"`` allowed), so
+    it replaces a folder it wrote earlier but never one holding anything else.
+    """
+    def test(folder: Path) -> bool:
+        return all(any(fnmatch.fnmatchcase(p.name, pattern) for pattern in patterns) for p in folder.iterdir())
+
+    return test
+
+
+def check_replaceable(path: str | os.PathLike, may_replace: Callable[[Path], bool] | None = None, *,
+                      inputs=(), option: str | None = None) -> None:
+    """Refuse (:class:`FileFormatError`) to replace the folder ``path`` unless that is safe.
+
+    An existing ``path`` is refused when it is a file, when it is or holds one
+    of ``inputs`` (the files or folders being read), or when it is not empty
+    and ``may_replace(path)`` is not true (no ``may_replace``: only an empty
+    folder). Messages name ``option`` (``"--out"``) when given. Callers check
+    early, before any work; :func:`atomic_folder` checks again before it writes.
+    """
+    given = Path(path)
+    path = Path(os.path.abspath(given))
+    if not path.exists():
+        return
+    label = f"{option} '{given}'" if option else f"'{given}'"
+    if not path.is_dir():
+        raise FileFormatError(f"{label} is a file; give a folder")
+    real = Path(os.path.realpath(path))
+    for source in inputs:
+        source_real = Path(os.path.realpath(source))
+        if source_real == real or real in source_real.parents:
+            raise FileFormatError(f"refusing to replace {label}: it holds the input '{source}'; "
+                                  f"choose another folder")
+    if any(path.iterdir()) and (may_replace is None or not may_replace(path)):
+        raise FileFormatError(f"refusing to replace {label}: it is a non-empty folder holding files this command "
+                              f"does not write; choose a new or empty folder")
+
+
 def atomic_folder(path: str | os.PathLike, writer: Callable[[Path], object],
-                  *, may_replace: Callable[[Path], bool] | None = None) -> Path:
+                  *, may_replace: Callable[[Path], bool] | None = None, inputs=()) -> Path:
     """Call ``writer(tmp_folder)`` and put the folder in place of ``path``, replacing an earlier one.
 
-    ``may_replace(path)`` is asked before an existing folder is replaced; it
-    raises (or returns False) to refuse.
+    An existing folder is replaced only when :func:`check_replaceable` allows it:
+    it is empty, or ``may_replace(path)`` is true (see :func:`holds_only`), and
+    it holds none of ``inputs``. Anything else is refused before ``writer`` runs.
     """
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
+    given, path = Path(path), Path(os.path.abspath(path))  # "." and ".." have no name to put a temporary beside
+    check_replaceable(given, may_replace, inputs=inputs)
+    parent = path.parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=parent))
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
     try:
         writer(tmp)
         if path.exists():
-            if may_replace is not None and may_replace(path) is False:
-                raise FileFormatError(f"refusing to replace '{path}'; choose another folder")
+            check_replaceable(given, may_replace, inputs=inputs)  # it may have changed while writer ran
             old = path.with_name(f".{path.name}.old-{os.getpid()}")
             shutil.rmtree(old, ignore_errors=True)
             os.replace(path, old)
@@ -68,4 +110,4 @@ def atomic_folder(path: str | os.PathLike, writer: Callable[[Path], object],
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return path
+    return given

@@ -150,16 +150,58 @@ def test_recommend_never_returns_rated_items(files):
     (["generate", "{f}/vae", "--n", "1000000000", "--out", "{f}/g.png"], "--n must be between 1 and 10,000"),
     (["anomaly", "{f}/p.csv", "--contamination", "0.9", "--out", "{f}/a.csv"], "--contamination must be"),
     (["features", "{f}/p.csv", "--model", "{f}/dae", "--out", "{f}/ff.csv"], None),
+    # no output replaces an input, and a failure found late still writes nothing
+    (["train", "{f}/p.csv", "--out", "{f}"], "holds the input"),
+    (["reduce", "{f}/p.csv", "--out", "{f}/x.csv", "--save-model", "{f}"], "--save-model '"),
+    (["denoise", "{f}/noisy.npy", "--model", "{f}/dae", "--out", "{f}/noisy.npy"], "overwrite the input file"),
+    (["repair", "{f}/holes.npy", "--mask", "{f}/known.npy", "--model", "{f}/dae", "--out", "{f}/known.npy"],
+     "overwrite the input file 'known.npy'".replace("'known", "'{f}/known")),
+    (["denoise", "{f}/noisy.npy", "--model", "{f}/dae", "--out", "{f}/clean.npy", "--reference", "{f}/clean.npy"],
+     "overwrite the input file"),
+    (["denoise", "{f}/noisy.npy", "--model", "{f}/dae", "--out", "{f}/y.npy", "--reference", "{f}/digits.npy"],
+     "--reference has shape"),
+    (["generate", "{f}/vae", "--out", "{f}/g.png", "--interpolate", "{f}/clean.npy", "--steps", "0"],
+     "--steps must be at least 2"),
+    (["generate", "{f}/vae", "--out", "{f}/g.png", "--samples", "{f}/g.npy", "--interpolate", "{f}/p.csv"],
+     "trained on images"),
 ])
 def test_bad_input_gives_one_error_line_and_writes_nothing(files, args, message):
-    before = {p.name for p in files.iterdir()}
+    before = {p.name: p.stat().st_mtime_ns for p in files.iterdir()}
     result = invoke("ae", *[a.format(f=files) for a in args])
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("error: ") and "Traceback" not in result.stderr
     if message:
-        assert message in lines[-1]
-    assert {p.name for p in files.iterdir()} == before
+        assert message.format(f=files) in lines[-1]
+    assert {p.name: p.stat().st_mtime_ns for p in files.iterdir()} == before
+
+
+@pytest.mark.parametrize("command", ["train", "denoise", "reduce"])
+def test_a_folder_output_never_replaces_a_folder_of_other_files(files, tmp_path, monkeypatch, command):
+    """Model and image folders are replaced as a whole, so one holding anything else is refused."""
+    (tmp_path / "thesis").mkdir()
+    (tmp_path / "thesis" / "thesis.txt").write_text("years of work")
+    args = {"train": ["train", files / "p.csv", "-k", "2", "--epochs", "2", "--out"],
+            "denoise": ["denoise", files / "noisy.npy", "--model", files / "dae", "--out"],
+            "reduce": ["reduce", files / "p.csv", "--epochs", "2", "--out", tmp_path / "c.csv", "--save-model"]}
+    for out in (tmp_path / "thesis", "."):
+        monkeypatch.chdir(tmp_path / "thesis")
+        result = invoke("ae", *args[command], out, "-q")
+        assert result.exit_code == 1 and "Traceback" not in result.stderr
+        assert "refusing to replace" in result.stderr
+    assert [p.name for p in (tmp_path / "thesis").iterdir()] == ["thesis.txt"]
+    assert not (tmp_path / "c.csv").exists()
+
+
+def test_a_model_folder_is_replaced_by_a_new_model(files, tmp_path):
+    for _ in range(2):
+        result = invoke("ae", "train", files / "p.csv", "-k", "2", "--epochs", "2", "--out", tmp_path / "m", "-q")
+        assert result.exit_code == 0, result.stderr
+    result = invoke("ae", "denoise", files / "noisy.npy", "--model", files / "dae", "--out", tmp_path / "d", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert invoke("ae", "denoise", files / "noisy.npy", "--model", files / "dae", "--out", tmp_path / "d",
+                  "-q").exit_code == 0
+    assert len(list((tmp_path / "d").iterdir())) == 20
 
 
 def test_every_ae_command_help_shows_an_example():

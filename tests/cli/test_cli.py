@@ -248,6 +248,15 @@ def test_synthesize_refuses_to_overwrite_its_input_before_writing_anything(tmp_p
     assert sorted(p.name for p in out.iterdir()) == ["synthetic.parquet"]
 
 
+def test_synthesize_never_replaces_a_model_folder_of_other_files(tmp_path):
+    data = small_csv(tmp_path)
+    (tmp_path / "out" / "model").mkdir(parents=True)
+    write(tmp_path / "out" / "model" / "notes.txt", "mine")
+    result = invoke("synthesize", data, "--method", "copula", "--out", tmp_path / "out", "--quiet")
+    assert_user_error(result, "refusing to replace", "model")
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == ["model", "notes.txt"]
+
+
 @pytest.fixture
 def model_copy(synthesized, tmp_path):
     import shutil

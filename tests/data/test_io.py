@@ -189,6 +189,33 @@ def test_atomic_write_replaces_existing(tmp_path):
     assert listing(tmp_path) == ["out.txt"]
 
 
+def test_atomic_folder_replaces_only_a_folder_it_may_and_never_one_holding_an_input(tmp_path, monkeypatch):
+    from synthlearn.atomic import atomic_folder, holds_only
+
+    def writer(tmp):
+        (tmp / "model.json").write_text("new")
+
+    own = holds_only("model.json")
+    target = tmp_path / "m"
+    atomic_folder(target, writer, may_replace=own)
+    atomic_folder(target, writer, may_replace=own)  # an earlier model folder is replaced
+    assert listing(target) == ["model.json"]
+    (target / "notes.txt").write_text("mine")
+    with pytest.raises(FileFormatError, match="non-empty folder"):
+        atomic_folder(target, writer, may_replace=own)
+    (target / "notes.txt").unlink()
+    (target / "data.csv").write_text("a\n1\n")
+    with pytest.raises(FileFormatError, match="holds the input"):
+        atomic_folder(target, writer, may_replace=holds_only("*"), inputs=[target / "data.csv"])
+    assert listing(target) == ["data.csv", "model.json"]
+    with pytest.raises(FileFormatError, match="non-empty folder"):  # no may_replace: only an empty folder
+        atomic_folder(target, writer)
+    monkeypatch.chdir(target)
+    with pytest.raises(FileFormatError, match="refusing to replace '.'"):  # not "has an empty name"
+        atomic_folder(".", writer, may_replace=own)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
 def test_write_into_missing_folder(tmp_path, table):
     with pytest.raises(FileFormatError, match="does not exist"):
         write_table(table, tmp_path / "no" / "such" / "t.csv")

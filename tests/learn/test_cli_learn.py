@@ -46,6 +46,17 @@ def test_train_then_predict_writes_one_row_per_input_row(files):
     assert {"proba_Adelie", "proba_Chinstrap", "proba_Gentoo"} <= set(pred.columns)
 
 
+def test_train_never_replaces_a_model_folder_holding_its_data(files, tmp_path):
+    model = tmp_path / "mdl"
+    for _ in range(2):  # an earlier model folder is replaced
+        assert invoke("train", files / "p.csv", "-t", "species", "--model", "knn", "--out", model,
+                      "-q").exit_code == 0
+    (model / "train.csv").write_bytes((files / "p.csv").read_bytes())
+    result = invoke("train", model / "train.csv", "-t", "species", "--model", "knn", "--out", model, "-q")
+    assert result.exit_code == 1 and "holds the input" in result.stderr
+    assert sorted(p.name for p in model.iterdir()) == ["metadata.json", "model.skops", "train.csv"]
+
+
 def test_cluster_and_reduce_write_their_tables(files):
     result = invoke("cluster", files / "p.csv", "--k", "3", "--out", files / "cl", "-q")
     assert result.exit_code == 0, result.stderr

@@ -24,6 +24,8 @@ from synthlearn.errors import InvalidParameterError, ModelFileError
 
 CONFIG = "config.json"
 ARRAYS = "arrays.npz"
+#: The files of a model folder: save_model replaces a folder holding only these, never another.
+MODEL_FILES = (CONFIG, ARRAYS)
 FORMAT_VERSION = 1
 _WEIGHTS = "weight__"
 _ATTR = "attr__"
@@ -148,6 +150,9 @@ def _describe_unfitted(estimator) -> dict:
 def save_model(model, folder: str | os.PathLike, metadata: dict | None = None) -> Path:
     """Write a fitted autoencoder (or :class:`AnomalyDetector`) to ``folder``, atomically.
 
+    An existing ``folder`` is replaced only when it is empty or holds just a
+    model's files; anything else is refused with :class:`FileFormatError`.
+
     ``metadata`` (JSON-ready) is stored beside the model and read back with
     :func:`model_metadata` — the CLI keeps the input's columns and scaling there.
 
@@ -165,7 +170,7 @@ def save_model(model, folder: str | os.PathLike, metadata: dict | None = None) -
     import torch
 
     from synthlearn import __version__
-    from synthlearn.atomic import atomic_folder
+    from synthlearn.atomic import atomic_folder, holds_only
 
     folder = Path(folder)
     arrays: dict = {}
@@ -179,7 +184,7 @@ def save_model(model, folder: str | os.PathLike, metadata: dict | None = None) -
         with open(tmp / ARRAYS, "wb") as fh:
             np.savez(fh, **arrays)
 
-    return atomic_folder(folder, write)
+    return atomic_folder(folder, write, may_replace=holds_only(*MODEL_FILES))
 
 
 def _params_of(entry: dict) -> dict:

@@ -142,25 +142,56 @@ def _write_array(array, out: Path) -> None:
     write_images(array, out)
 
 
-def _check_outputs(out: Path, save: Optional[Path]) -> Path:
-    """Refuse an unwritable output table or --save-model folder before any work; returns the table path."""
-    from synthlearn.cli.options import writable_file, writable_folder
+def _check_file_out(out: Path, inputs, option: str = "--out") -> Path:
+    """Refuse, before any work, an output file that cannot be written or that is one of ``inputs``."""
+    from synthlearn.cli.options import writable_file
+    from synthlearn.data.io import _same_file
+    from synthlearn.errors import FileFormatError
 
     out = writable_file(out)
-    if save is not None:
-        writable_folder(save, "--save-model")
+    for source in inputs:
+        if source is not None and _same_file(out, source):
+            raise FileFormatError(f"refusing to overwrite the input file '{source}'; choose another {option}")
     return out
 
 
-def _check_image_out(out: Path) -> Path:
-    from synthlearn.cli.options import writable_file, writable_folder
+def _check_folder_out(out: Path, patterns, inputs, option: str = "--out") -> Path:
+    """Refuse, before any work, an output folder that cannot be written, holds an input, or holds files
+    other than ``patterns`` (what the command writes there): the folder is replaced as a whole."""
+    from synthlearn.atomic import check_replaceable, holds_only
+    from synthlearn.cli.options import writable_folder
+
+    out = writable_folder(out, option)
+    check_replaceable(out, holds_only(*patterns), inputs=[p for p in inputs if p is not None], option=option)
+    return out
+
+
+def _check_model_out(out: Path, inputs, option: str = "--out") -> Path:
+    """A model folder to write: new, empty, or an earlier model folder that holds no input."""
+    from synthlearn.autoencoders.persist import MODEL_FILES
+
+    return _check_folder_out(out, MODEL_FILES, inputs, option)
+
+
+def _check_outputs(out: Path, save: Optional[Path], inputs) -> Path:
+    """Refuse an unwritable output table or --save-model folder before any work; returns the table path."""
+    out = _check_file_out(out, inputs)
+    if save is not None:
+        _check_model_out(save, inputs, "--save-model")
+    return out
+
+
+def _check_image_out(out: Path, inputs, option: str = "--out") -> Path:
+    """Images go to a .npy file or a folder of PNGs; neither may replace an input."""
+    from synthlearn.data.images import IMAGE_FILES
     from synthlearn.errors import FileFormatError
 
     if out.suffix.lower() == ".npy":
-        return writable_file(out)
+        return _check_file_out(out, inputs, option)
     if out.suffix:
-        raise FileFormatError(f"--out '{out}': write images to a .npy file or a folder (a path without extension)")
-    return writable_folder(out)
+        raise FileFormatError(f"{option} '{out}': write images to a .npy file or a folder (a path without "
+                              f"extension)")
+    return _check_folder_out(out, IMAGE_FILES, inputs, option)
 
 
 def _codes_frame(codes, info, prefix="code"):
@@ -227,9 +258,8 @@ def train(
     Example: synthlearn ae train digits.npy --model denoising --noise 0.3 --out dae
     """
     from synthlearn.autoencoders.persist import save_model
-    from synthlearn.cli.options import writable_folder
 
-    out = writable_folder(out)
+    out = _check_model_out(out, [data])
     with Progress(quiet) as progress:
         X, info = _read_input(data, progress)
         images_as_images = _takes_images(model)
@@ -265,7 +295,7 @@ def reduce(
     """
     from synthlearn.autoencoders.persist import save_model
 
-    out = _check_outputs(out, save)
+    out = _check_outputs(out, save, [data])
     with Progress(quiet) as progress:
         X, info = _read_input(data, progress)
         images_as_images = _takes_images(model)
@@ -293,9 +323,7 @@ def features(
 
     Example: synthlearn ae features new.csv --model ae-model --out features.csv
     """
-    from synthlearn.cli.options import writable_file
-
-    out = writable_file(out)
+    out = _check_file_out(out, [data])
     with Progress(quiet) as progress:
         estimator, metadata = _load(model_dir)
         X, info = _read_input(data, progress, metadata.get("columns"))
@@ -348,15 +376,16 @@ def _rebuild(data, model_dir, out, mask, reference, iterations, quiet):
     from synthlearn.autoencoders.repair import repair as run_repair
 
     images = _is_images(data)
-    if images:
-        out = _check_image_out(out)
-    else:
-        from synthlearn.cli.options import writable_file
-
-        out = writable_file(out)
+    inputs = [data, model_dir, mask, reference]
+    out = _check_image_out(out, inputs) if images else _check_file_out(out, inputs)
     with Progress(quiet) as progress:
         estimator, metadata = _load(model_dir)
         X, info = _read_input(data, progress, metadata.get("columns"))
+        clean = None
+        if reference is not None:  # checked before anything is written
+            clean, _ = _read_input(reference, progress, metadata.get("columns"))
+            if clean.shape != X.shape:
+                raise DataError(f"--reference has shape {clean.shape}, the input {X.shape}; they must match")
         as_images = _takes_images(metadata.get("kind"))
         Z = _model_input(X, info, metadata, as_images)
         known = None
@@ -382,10 +411,7 @@ def _rebuild(data, model_dir, out, mask, reference, iterations, quiet):
 
             frame = pd.DataFrame(rebuilt, columns=info["columns"])
             _write_frame(frame, out, source=data)
-    if reference is not None:
-        clean, _ = _read_input(reference, progress, metadata.get("columns"))
-        if clean.shape != X.shape:
-            raise DataError(f"--reference has shape {clean.shape}, the input {X.shape}; they must match")
+    if clean is not None:
         typer.echo(f"PSNR before: {psnr(clean, X):.2f} dB, after: {psnr(clean, rebuilt):.2f} dB")
     if not quiet:
         progress.done(f"wrote {out}")
@@ -409,18 +435,19 @@ def generate(
     Example: synthlearn ae generate vae-model --n 64 --out samples.png
     """
     from synthlearn.autoencoders.generation import interpolate, save_samples
-    from synthlearn.cli.options import writable_file
     from synthlearn.data.images import write_image_grid
     from synthlearn.errors import InvalidParameterError
 
-    out = writable_file(out)
+    out = _check_file_out(out, [between])
     if out.suffix.lower() != ".png":
         raise InvalidParameterError(f"--out '{out}' must be a .png file")
     if not 1 <= n <= MAX_GRID:
         raise InvalidParameterError(f"--n must be between 1 and {MAX_GRID:,} (one PNG grid), got {n:,}; "
                                     f"call VariationalAutoencoder.sample from Python for more")
+    if between is not None and steps < 2:
+        raise InvalidParameterError(f"--steps must be at least 2 (the two ends of each interpolation), got {steps}")
     if samples is not None:
-        _check_image_out(samples)
+        _check_image_out(samples, [model_dir, between], "--samples")
     with Progress(quiet) as progress:
         estimator, metadata = _load(model_dir)
         if not hasattr(estimator, "sample"):
@@ -430,18 +457,20 @@ def generate(
             raise InvalidParameterError(f"{model_dir} was trained on a table; `ae generate` draws images "
                                         f"(use synthlearn synthesize --method vae for tables)")
         shape = tuple(metadata["image_shape"])
-        progress.step(f"sampling {n} images")
-        drawn = save_samples(estimator, out, n=n, image_shape=shape, random_state=seed)
-        if samples is not None:
-            _write_array(drawn, samples)
-        if between is not None:
+        morphs = None
+        if between is not None:  # everything is computed before anything is written
             X, info = _read_input(between, progress)
             Z = _model_input(X, info, metadata, _takes_images(metadata.get("kind")))
             if len(Z) < 2:
                 raise DataError(f"--interpolate needs at least two images, {between} has {len(Z)}")
             rows = [interpolate(estimator, Z[i], Z[i + 1], steps) for i in range(0, len(Z) - 1, 2)]
-            path = out.with_name(f"{out.stem}_interpolation.png")
-            write_image_grid(np.concatenate(rows).reshape((-1, *shape)), path, n_cols=steps)
+            morphs = np.concatenate(rows).reshape((-1, *shape))
+        progress.step(f"sampling {n} images")
+        drawn = save_samples(estimator, out, n=n, image_shape=shape, random_state=seed)
+        if samples is not None:
+            _write_array(drawn, samples)
+        if morphs is not None:
+            write_image_grid(morphs, out.with_name(f"{out.stem}_interpolation.png"), n_cols=steps)
     if not quiet:
         progress.done(f"wrote {out}" + (f" and {out.stem}_interpolation.png" if between is not None else ""))
 
@@ -468,10 +497,9 @@ def anomaly(
     import pandas as pd
 
     from synthlearn.autoencoders import AnomalyDetector
-    from synthlearn.cli.options import writable_file
     from synthlearn.errors import InvalidParameterError
 
-    out = writable_file(out)
+    out = _check_file_out(out, [data])
     if not 0 < contamination <= 0.5:
         raise InvalidParameterError(f"--contamination must be in (0, 0.5], got {contamination}")
     with Progress(quiet) as progress:
@@ -526,7 +554,7 @@ def forecast(
     from synthlearn.data import read_table
     from synthlearn.errors import InvalidParameterError
 
-    out = _check_outputs(out, save)
+    out = _check_outputs(out, save, [data])
     if steps < 1:
         raise InvalidParameterError(f"--steps must be at least 1, got {steps}")
     with Progress(quiet) as progress:
@@ -581,7 +609,7 @@ def recommend(
     from synthlearn.data import read_table
     from synthlearn.errors import InvalidParameterError
 
-    out = _check_outputs(out, save)
+    out = _check_outputs(out, save, [data])
     if k < 1:
         raise InvalidParameterError(f"--k must be at least 1, got {k}")
     with Progress(quiet) as progress:

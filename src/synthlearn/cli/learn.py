@@ -139,15 +139,14 @@ def train(
 
     Example: synthlearn train penguins.csv --target species --model random_forest --out model
     """
+    from synthlearn.atomic import check_replaceable, holds_only
     from synthlearn.cli.options import check_target, writable_folder
-    from synthlearn.errors import FileFormatError
     from synthlearn.learn import train as run_train
-    from synthlearn.learn.persist import META_FILE
+    from synthlearn.learn.persist import META_FILE, MODEL_FILE
 
     out = writable_folder(out)
-    if out.is_dir() and any(out.iterdir()) and not (out / META_FILE).exists():
-        raise FileFormatError(f"--out '{out}' is a non-empty folder that is not a synthlearn model; "
-                              f"choose a new or empty folder")
+    check_replaceable(out, holds_only(MODEL_FILE, META_FILE), inputs=[p for p in (data, schema_file) if p],
+                      option="--out")
     with Progress(quiet) as progress:
         df, schema = _read(data, schema_file, categorical, progress)
         check_target(df, schema, target)

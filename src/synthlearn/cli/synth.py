@@ -42,11 +42,13 @@ def synthesize(
 
     Example: synthlearn synthesize data.csv --target label --method cart --out out
     """
+    from synthlearn.atomic import check_replaceable, holds_only
     from synthlearn.cli.console import print_summary
     from synthlearn.cli.options import build_schema, check_target, create_folder, writable_folder
     from synthlearn.data import DATASETS, atomic_write, holdout_split, load_dataset, read_table, write_table
     from synthlearn.errors import FileFormatError, InvalidParameterError
     from synthlearn.synth import METHODS
+    from synthlearn.synth.base import MODEL_FILES
     from synthlearn.data import check_n_rows
 
     if method not in METHODS:
@@ -66,6 +68,8 @@ def synthesize(
     out = writable_folder(out)
     if data is not None and (out / "synthetic.parquet").resolve() == data.resolve():
         raise FileFormatError(f"refusing to overwrite the input file '{data}'; choose another --out")
+    check_replaceable(out / "model", holds_only(*MODEL_FILES), inputs=[p for p in (data, schema_file) if p],
+                      option="--out")
     with Progress(quiet) as progress:
         if data is None:
             progress.step("loading the bundled penguins table")

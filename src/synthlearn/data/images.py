@@ -14,11 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from synthlearn.atomic import atomic_folder, atomic_write
+from synthlearn.atomic import atomic_folder, atomic_write, holds_only
 from synthlearn.errors import DataError, FileFormatError, InvalidParameterError
 
 IMAGE_SETS = ("digits", "mnist")
 _PNG_SUFFIXES = (".png",)
+#: The names write_images gives its PNGs: it replaces a folder holding only these, never another.
+IMAGE_FILES = ("[0-9][0-9][0-9][0-9][0-9]*.png",)
 
 
 def load_images(name: str = "digits") -> tuple[np.ndarray, np.ndarray]:
@@ -109,7 +111,8 @@ def read_images(path: str | os.PathLike) -> np.ndarray:
 def write_images(images: np.ndarray, path: str | os.PathLike) -> Path:
     """Write images in [0, 1] to a ``.npy`` file, or to a new folder of PNGs (``00000.png``, ...).
 
-    The write is atomic: a partly written output never appears.
+    The write is atomic: a partly written output never appears. An existing
+    folder is replaced only when it is empty or holds just such numbered PNGs.
     """
     path = Path(path)
     images = np.asarray(images, dtype=np.float64)
@@ -128,7 +131,7 @@ def write_images(images: np.ndarray, path: str | os.PathLike) -> Path:
         for i, image in enumerate(images):
             Image.fromarray(_to_uint8(image)).save(tmp / f"{i:05d}.png")
 
-    return atomic_folder(path, save_all)
+    return atomic_folder(path, save_all, may_replace=holds_only(*IMAGE_FILES))
 
 
 def image_grid(images: np.ndarray, n_cols: int | None = None, pad: int = 1) -> np.ndarray:

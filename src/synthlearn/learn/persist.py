@@ -119,10 +119,13 @@ class TrainedModel:
         return counts
 
     def save(self, folder) -> Path:
-        """Write ``model.skops`` and ``metadata.json`` into ``folder`` (replaced as a whole, atomically)."""
+        """Write ``model.skops`` and ``metadata.json`` into ``folder`` (replaced as a whole, atomically).
+
+        An existing ``folder`` is replaced only when it is empty or holds just these two files.
+        """
         import skops.io as sio
 
-        from synthlearn.atomic import atomic_folder
+        from synthlearn.atomic import atomic_folder, holds_only
 
         def write(tmp: Path) -> None:
             sio.dump(self.pipeline, tmp / MODEL_FILE)
@@ -131,13 +134,7 @@ class TrainedModel:
                     "schema": self.schema.to_dict()}
             (tmp / META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default) + "\n")
 
-        def may_replace(existing: Path) -> bool:
-            if not (existing / META_FILE).exists() and any(existing.iterdir()):
-                raise ModelFileError(f"--out '{existing}' is a non-empty folder that is not a synthlearn model; "
-                                     f"choose a new or empty folder")
-            return True
-
-        return atomic_folder(folder, write, may_replace=may_replace)
+        return atomic_folder(folder, write, may_replace=holds_only(MODEL_FILE, META_FILE))
 
 
 def _json_default(v):

@@ -15,15 +15,18 @@ CONFIG = "config.json"
 
 
 def save_module(folder, module: torch.nn.Module, config: dict) -> Path:
-    """Write ``config`` (JSON-ready) and ``module``'s weights (moved to CPU) into ``folder``, atomically."""
-    from synthlearn.atomic import atomic_folder
+    """Write ``config`` (JSON-ready) and ``module``'s weights (moved to CPU) into ``folder``, atomically.
+
+    An existing ``folder`` is replaced only when it is empty or holds just these two files.
+    """
+    from synthlearn.atomic import atomic_folder, holds_only
 
     def write(tmp: Path) -> None:
         torch.save({k: v.detach().cpu() for k, v in module.state_dict().items()}, tmp / WEIGHTS)
         meta = {"config": config, "versions": {"torch": torch.__version__, "python": platform.python_version()}}
         (tmp / CONFIG).write_text(json.dumps(meta, indent=1) + "\n")
 
-    return atomic_folder(folder, write)
+    return atomic_folder(folder, write, may_replace=holds_only(CONFIG, WEIGHTS))
 
 
 def load_module_state(folder) -> tuple[dict, dict]:

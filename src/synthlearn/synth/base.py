@@ -32,6 +32,8 @@ from synthlearn.synth.transform import TableEncoder
 
 FORMAT = "synthlearn-synthesizer"
 FORMAT_VERSION = 2  # 2: training-row hashes for the copy guard
+#: The files of a model folder: save() replaces a folder holding only these, never another.
+MODEL_FILES = ("synthesizer.json", "arrays.npz")
 _REGISTRY: dict[str, type[Synthesizer]] = {}
 
 
@@ -241,8 +243,11 @@ class Synthesizer(BaseEstimator):
 
     # ---------------------------------------------------------- persistence
     def save(self, path: str | os.PathLike) -> Path:
-        """Save the fitted synthesizer to the folder ``path`` (replaced atomically)."""
-        from synthlearn.atomic import atomic_folder
+        """Save the fitted synthesizer to the folder ``path`` (replaced atomically).
+
+        An existing ``path`` is replaced only when it is empty or holds just a saved synthesizer's files.
+        """
+        from synthlearn.atomic import atomic_folder, holds_only
 
         self._check_fitted()
 
@@ -261,7 +266,7 @@ class Synthesizer(BaseEstimator):
             (tmp / "synthesizer.json").write_text(json.dumps(meta, indent=1) + "\n")
             np.savez(tmp / "arrays.npz", train_row_hashes=self.train_hashes_, **arrays)
 
-        return atomic_folder(path, write)
+        return atomic_folder(path, write, may_replace=holds_only(*MODEL_FILES))
 
     @staticmethod
     def load(path: str | os.PathLike) -> Synthesizer:
