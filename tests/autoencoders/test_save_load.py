@@ -81,6 +81,20 @@ def test_loading_names_the_missing_or_broken_file(tmp_path):
         load_model(tmp_path / "nowhere")
 
 
+@pytest.mark.parametrize("files, message", [
+    (["synthesizer.json", "arrays.npz"], "a synthesizer saved by `synthlearn synthesize`"),
+    (["model.skops", "metadata.json"], "a model saved by `synthlearn train`"),
+    (["synthetic.parquet", "report.html"], "the output of `synthlearn synthesize`"),
+    (["notes.txt"], "it has no config.json and no arrays.npz"),
+])
+def test_another_kind_of_folder_is_named_not_called_incomplete(tmp_path, files, message):
+    for name in files:
+        (tmp_path / name).write_text("")
+    with pytest.raises(ModelFileError, match="is not an autoencoder model folder") as raised:
+        load_model(tmp_path)
+    assert message in str(raised.value) and "save the model again" not in str(raised.value)
+
+
 def test_sequence_autoencoder_round_trip_keeps_the_scaler_and_forecasts(tmp_path):
     from sklearn.preprocessing import StandardScaler
 

@@ -204,6 +204,24 @@ def test_a_model_folder_is_replaced_by_a_new_model(files, tmp_path):
     assert len(list((tmp_path / "d").iterdir())) == 20
 
 
+def test_a_forecasting_or_recommending_model_is_refused_by_name(files, tmp_path):
+    assert invoke("ae", "forecast", files / "series.csv", "--column", "y", "--epochs", "2", "--out",
+                  tmp_path / "fc.csv", "--save-model", tmp_path / "seq", "-q").exit_code == 0
+    assert invoke("ae", "recommend", files / "ratings.csv", "--user", "who", "--item", "what", "--rating", "stars",
+                  "--epochs", "2", "--out", tmp_path / "rec.csv", "--save-model", tmp_path / "rec", "-q").exit_code == 0
+    for args, name in [(["features", files / "p.csv", "--model", tmp_path / "seq"], "a SequenceAutoencoder"),
+                       (["anomaly", files / "noisy.npy", "--model", tmp_path / "seq"], "a SequenceAutoencoder"),
+                       (["denoise", files / "noisy.npy", "--model", tmp_path / "rec"], "an AutoRec"),
+                       (["repair", files / "holes.npy", "--mask", files / "known.npy", "--model", tmp_path / "seq"],
+                        "a SequenceAutoencoder"),
+                       (["features", files / "p.csv", "--model", tmp_path / "rec"], "an AutoRec")]:
+        result = invoke("ae", *args, "--out", tmp_path / ("x.npy" if args[0] in ("denoise", "repair") else "x.csv"))
+        assert result.exit_code == 1 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.startswith(f"error: {args[args.index('--model') + 1]} holds {name}")
+        assert f"`ae {args[0]}` needs a folder written by `ae train`" in result.stderr
+    assert not (tmp_path / "x.npy").exists() and not (tmp_path / "x.csv").exists()
+
+
 def test_every_ae_command_help_shows_an_example():
     for command in ("train", "reduce", "features", "denoise", "repair", "generate", "anomaly", "forecast",
                     "recommend"):

@@ -245,9 +245,26 @@ def _build(entry: dict, arrays, prefix: str, folder: Path):
     return model
 
 
+#: A file that marks another kind of synthlearn folder → what that folder holds.
+_OTHER_FOLDERS = {
+    "synthesizer.json": "a synthesizer saved by `synthlearn synthesize` (use it with `synthlearn sample`)",
+    "model.skops": "a model saved by `synthlearn train` (use it with `synthlearn predict`)",
+    "synthetic.parquet": "the output of `synthlearn synthesize`",
+    "weights.pt": "a network saved by synthlearn.nn.save_module",
+}
+
+
 def _check_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise ModelFileError(f"'{folder}' is not a model folder; give the folder save_model or `ae train` wrote")
+    if not all((folder / name).is_file() for name in (CONFIG, ARRAYS)):
+        for marker, what in _OTHER_FOLDERS.items():
+            if (folder / marker).exists():
+                raise ModelFileError(f"'{folder}' is not an autoencoder model folder: it holds {what}; give the "
+                                     f"folder save_model or `ae train` wrote")
+        if not any((folder / name).is_file() for name in (CONFIG, ARRAYS)):
+            raise ModelFileError(f"'{folder}' is not an autoencoder model folder (it has no {CONFIG} and no "
+                                 f"{ARRAYS}); give the folder save_model or `ae train` wrote")
     for name in (CONFIG, ARRAYS):
         if not (folder / name).is_file():
             raise ModelFileError(f"model folder '{folder}' is missing {name}; save the model again")

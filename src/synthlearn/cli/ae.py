@@ -108,6 +108,9 @@ def _model_input(X, info, metadata, images_as_images: bool):
         raise DataError(f"the model was trained on {_KIND_TEXT[trained_on]}, got {_KIND_TEXT[info['input']]}; "
                           f"give data of the kind it was trained on")
     if info["input"] == "table":
+        if "mean" not in metadata:
+            raise DataError("the model was saved without the scaling of its table's columns (from Python?); "
+                            "train it with `ae train` to use it on tables")
         mean, scale = np.asarray(metadata["mean"]), np.asarray(metadata["scale"])
         return (X - mean) / scale
     if metadata.get("input") == "images" and list(X.shape[1:]) != list(metadata["image_shape"]):
@@ -123,11 +126,24 @@ def _model_output(Y, metadata):
     return np.asarray(Y).reshape((len(Y), *metadata["image_shape"]))
 
 
-def _load(model_dir: Path):
+#: Models that other commands save but the commands taking ``--model`` cannot use → the command that saves them.
+_NOT_FOR_MODEL = {"SequenceAutoencoder": "ae forecast", "AutoRec": "ae recommend"}
+
+
+def _load(model_dir: Path, command: str):
+    """The model in ``model_dir`` and its metadata, refusing a kind of model that ``ae command`` cannot use."""
     from synthlearn.autoencoders.persist import load_model, model_metadata
+    from synthlearn.errors import InvalidParameterError
 
     metadata = model_metadata(model_dir)
-    return load_model(model_dir), metadata
+    estimator = load_model(model_dir)
+    name = type(estimator).__name__
+    if name in _NOT_FOR_MODEL:
+        raise InvalidParameterError(f"{model_dir} holds {'an' if name[0] in 'AEIOU' else 'a'} {name} saved by "
+                                    f"`{_NOT_FOR_MODEL[name]} --save-model` (load it in Python with "
+                                    f"synthlearn.autoencoders.load_model); `ae {command}` needs a folder written "
+                                    f"by `ae train`")
+    return estimator, metadata
 
 
 def _write_frame(frame, out: Path, source: Path | None = None) -> None:
@@ -325,7 +341,7 @@ def features(
     """
     out = _check_file_out(out, [data])
     with Progress(quiet) as progress:
-        estimator, metadata = _load(model_dir)
+        estimator, metadata = _load(model_dir, "features")
         X, info = _read_input(data, progress, metadata.get("columns"))
         progress.step("encoding")
         codes = estimator.transform(_model_input(X, info, metadata, _takes_images(metadata.get("kind"))))
@@ -379,7 +395,7 @@ def _rebuild(data, model_dir, out, mask, reference, iterations, quiet):
     inputs = [data, model_dir, mask, reference]
     out = _check_image_out(out, inputs) if images else _check_file_out(out, inputs)
     with Progress(quiet) as progress:
-        estimator, metadata = _load(model_dir)
+        estimator, metadata = _load(model_dir, "denoise" if mask is None else "repair")
         X, info = _read_input(data, progress, metadata.get("columns"))
         clean = None
         if reference is not None:  # checked before anything is written
@@ -449,7 +465,7 @@ def generate(
     if samples is not None:
         _check_image_out(samples, [model_dir, between], "--samples")
     with Progress(quiet) as progress:
-        estimator, metadata = _load(model_dir)
+        estimator, metadata = _load(model_dir, "generate")
         if not hasattr(estimator, "sample"):
             raise InvalidParameterError(f"{model_dir} holds a {type(estimator).__name__}, which cannot generate; "
                                         f"train one with --model vae or --model conv-vae")
@@ -504,7 +520,7 @@ def anomaly(
         raise InvalidParameterError(f"--contamination must be in (0, 0.5], got {contamination}")
     with Progress(quiet) as progress:
         if model_dir is not None:
-            estimator, metadata = _load(model_dir)
+            estimator, metadata = _load(model_dir, "anomaly")
             X, info = _read_input(data, progress, metadata.get("columns"))
         else:
             X, info = _read_input(data, progress)
