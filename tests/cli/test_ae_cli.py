@@ -39,14 +39,26 @@ def files(tmp_path_factory, penguins):
     pairs = pd.DataFrame({"who": rng.choice(["ann", "bob", "cy", "di"], 40), "what": rng.integers(0, 12, 40)})
     pairs = pairs.drop_duplicates().assign(stars=lambda d: rng.integers(1, 6, len(d)).astype(float))
     pairs.to_csv(folder / "ratings.csv", index=False)
+    text = table.astype({"bill_length_mm": object})
+    text.loc[2, "bill_length_mm"] = "oops"
+    text.to_csv(folder / "p_text.csv", index=False)
+    table.assign(bill_length_mm=lambda d: d["bill_length_mm"].where(d.index != 2, np.inf)).to_csv(
+        folder / "p_inf.csv", index=False)
+    pairs.assign(stars=lambda d: d["stars"].where(d.index != 0, np.inf)).to_csv(folder / "r_inf.csv", index=False)
+    pd.DataFrame({"y": np.r_[np.sin(t[:50]), np.inf]}).to_csv(folder / "s_inf.csv", index=False)
+    (folder / "pngs").mkdir()
+    (folder / "pngs" / "a.png").write_bytes(b"not a png")
     assert invoke("ae", "train", folder / "digits.npy", "--model", "denoising", "-k", "16", "--hidden", "32",
                   "--epochs", "5", "--out", folder / "dae", "-q").exit_code == 0
     assert invoke("ae", "train", folder / "digits.npy", "--model", "vae", "-k", "4", "--hidden", "32",
                   "--epochs", "5", "--out", folder / "vae", "-q").exit_code == 0
+    assert invoke("ae", "train", folder / "p.csv", "-k", "2", "--epochs", "2", "--out", folder / "tab",
+                  "-q").exit_code == 0
     return folder
 
 
 def test_train_writes_a_model_folder(files):
+    assert {p.name for p in (files / "tab").iterdir()} == {"config.json", "arrays.npz"}
     assert {p.name for p in (files / "dae").iterdir()} == {"config.json", "arrays.npz"}
 
 
@@ -164,6 +176,18 @@ def test_recommend_never_returns_rated_items(files):
      "--steps must be at least 2"),
     (["generate", "{f}/vae", "--out", "{f}/g.png", "--samples", "{f}/g.npy", "--interpolate", "{f}/p.csv"],
      "trained on images"),
+    # bad values name their column or file
+    (["features", "{f}/p_text.csv", "--model", "{f}/tab", "--out", "{f}/x.csv"],
+     "column 'bill_length_mm' has the non-numeric value 'oops' (row 3)"),
+    (["train", "{f}/p_inf.csv", "--out", "{f}/x"], "column 'bill_length_mm' has infinite values"),
+    (["reduce", "{f}/p_inf.csv", "--out", "{f}/x.csv"], "column 'bill_length_mm' has infinite values"),
+    (["anomaly", "{f}/p_inf.csv", "--out", "{f}/x.csv"], "column 'bill_length_mm' has infinite values"),
+    (["features", "{f}/p_inf.csv", "--model", "{f}/tab", "--out", "{f}/x.csv"], "has infinite values"),
+    (["recommend", "{f}/r_inf.csv", "--user", "who", "--item", "what", "--rating", "stars", "--out", "{f}/x.csv"],
+     "column 'stars' has infinite ratings"),
+    (["forecast", "{f}/s_inf.csv", "--column", "y", "--window", "5", "--out", "{f}/x.csv"],
+     "column 'y' has infinite values"),
+    (["train", "{f}/pngs", "--model", "conv", "--out", "{f}/x"], "a.png is not a readable PNG image"),
 ])
 def test_bad_input_gives_one_error_line_and_writes_nothing(files, args, message):
     before = {p.name: p.stat().st_mtime_ns for p in files.iterdir()}

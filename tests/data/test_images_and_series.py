@@ -70,6 +70,10 @@ def test_bad_image_inputs(tmp_path):
     with pytest.raises(FileFormatError):
         write_images(np.zeros((1, 2, 2)), tmp_path / "out.jpg")
     assert not (tmp_path / "out.jpg").exists()
+    write_images(np.zeros((2, 3, 3)), tmp_path / "pngs")
+    (tmp_path / "pngs" / "00001.png").write_bytes(b"\x89PNG truncated")
+    with pytest.raises(FileFormatError, match=r"00001.png is not a readable PNG image"):
+        read_images(tmp_path / "pngs")
 
 
 def test_grid_layout(tmp_path):

@@ -79,11 +79,26 @@ def _read_input(path: Path, progress, columns=None):
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ColumnError(f"{path} lacks the column(s) {missing} the model was trained on")
-    X = df[columns].to_numpy(dtype=np.float64, na_value=np.nan)
+    try:
+        X = df[columns].to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        for column in columns:
+            for row, value in enumerate(df[column]):
+                try:
+                    float(value)
+                except (TypeError, ValueError):
+                    raise DataError(f"column '{column}' has the non-numeric value {value!r} (row {row + 1}); the "
+                                    f"model reads it as numbers: fix or drop that row") from None
+        raise
     bad = [c for c, has in zip(columns, np.isnan(X).any(axis=0)) if has]
     if bad:
         raise DataError(f"column '{bad[0]}' has missing values; fill or drop them first "
                           f"(e.g. synthlearn's synthesize keeps them, pandas' dropna removes them)")
+    infinite = ~np.isfinite(X)
+    if infinite.any():
+        row, col = np.argwhere(infinite)[0]
+        raise DataError(f"column '{columns[col]}' has infinite values (the first in row {row + 1}); replace or "
+                        f"drop them first")
     return X, {"input": "table", "columns": columns, "ids": {c: df[c].to_numpy() for c in ids}}
 
 
@@ -582,6 +597,10 @@ def forecast(
         if np.isnan(values).any():
             raise DataError(f"column '{column}' has missing or non-numeric values; a series needs a number "
                               f"at every step")
+        if np.isinf(values).any():
+            raise DataError(f"column '{column}' has infinite values (the first in row "
+                            f"{int(np.flatnonzero(np.isinf(values))[0]) + 1}); a series needs a finite number at "
+                            f"every step")
         if len(values) < window + horizon + 1:
             raise DataError(f"column '{column}' has {len(values)} steps; --window {window} and --horizon "
                               f"{horizon} need at least {window + horizon + 1}")
@@ -637,6 +656,9 @@ def recommend(
         stars = pd.to_numeric(df[rating], errors="coerce")
         if stars.isna().any():
             raise DataError(f"column '{rating}' has missing or non-numeric ratings; drop those rows first")
+        if np.isinf(stars).any():
+            raise DataError(f"column '{rating}' has infinite ratings (the first in row "
+                            f"{int(np.flatnonzero(np.isinf(stars))[0]) + 1}); drop those rows first")
         user_codes, user_ids = pd.factorize(df[user])
         item_codes, item_ids = pd.factorize(df[item])
         long = pd.DataFrame({"user": user_codes, "item": item_codes, "rating": stars.to_numpy(np.float64)})

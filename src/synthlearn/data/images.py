@@ -81,7 +81,15 @@ def read_images(path: str | os.PathLike) -> np.ndarray:
             raise DataError(f"{path} holds no .png images")
         from PIL import Image
 
-        pictures = [Image.open(p) for p in files]
+        pictures = []
+        for file in files:
+            try:
+                picture = Image.open(file)
+                picture.load()
+            except (OSError, ValueError) as exc:  # PIL.UnidentifiedImageError is an OSError
+                raise FileFormatError(f"{file} is not a readable PNG image ({type(exc).__name__}); "
+                                      f"replace or remove it") from None
+            pictures.append(picture)
         grey = all(p.mode in ("L", "1", "I;16", "I") for p in pictures)
         arrays = [np.asarray(p.convert("L" if grey else "RGB"), dtype=np.float64) / 255.0 for p in pictures]
         shapes = {a.shape for a in arrays}
