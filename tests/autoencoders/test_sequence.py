@@ -96,6 +96,8 @@ def test_windows_without_futures_reconstruct_but_do_not_forecast():
     assert not model.forecasts_ and model.reconstruct(W).shape == W.shape
     with pytest.raises(DataError, match="fitted without futures"):
         model.predict(W)
+    with pytest.raises(DataError, match="fitted without futures"):  # not numbers from an untrained decoder
+        model.forecast(W[-1:], steps=3)
 
 
 def test_same_seed_same_model():

@@ -380,11 +380,14 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
     def _shape_like(self, A, ndim):
         return A[:, :, 0] if ndim == 2 else A
 
-    def _predict(self, W):
-        """Forecast of the scaled windows ``W`` in original units, (n, horizon, n_channels)."""
-        if not self.forecasts_:
+    def _check_forecasts(self):
+        if not self.forecasts_:  # its forecasting decoder was never trained
             raise DataError(f"this {type(self).__name__} was fitted without futures, so it cannot forecast; "
                             f"fit it on a series or on windows with their futures y")
+
+    def _predict(self, W):
+        """Forecast of the scaled windows ``W`` in original units, (n, horizon, n_channels)."""
+        self._check_forecasts()
         return self._unscale(self._run(W, lambda m, x: self._forecast(m, self._encode(m, x), x)))
 
     # ------------------------------------------------------------------ public methods
@@ -437,6 +440,7 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         ndarray of shape (steps,) for a series, else (n_windows, steps[, n_features])
         """
         check_is_fitted(self)
+        self._check_forecasts()
         steps = self.horizon if steps is None else steps
         if not _positive_int(steps):
             raise InvalidParameterError(f"steps must be a positive integer, got {steps!r}")
