@@ -11,6 +11,7 @@ from synthlearn.autoencoders import (
     AnomalyDetector,
     Autoencoder,
     ContractiveAutoencoder,
+    ConvAutoencoder,
     DenoisingAutoencoder,
     SparseAutoencoder,
     VariationalAutoencoder,
@@ -50,6 +51,38 @@ def test_variational_sampling_survives_the_round_trip(tmp_path):
     vae = VariationalAutoencoder(**TINY).fit(digits()[:60])
     loaded = load_model(save_model(vae, tmp_path / "v"))
     np.testing.assert_array_equal(loaded.sample(4, random_state=1), vae.sample(4, random_state=1))
+
+
+@pytest.mark.parametrize("model, data, change", [
+    (VariationalAutoencoder(**TINY), "rows", {"code_size": 2}),
+    (Autoencoder(**TINY), "rows", {"hidden_layer_sizes": (5, 4), "code_size": 2}),
+    (ConvAutoencoder(code_size=3, channels=(4,), epochs=2, random_state=0), "images", {"channels": (3, 5)}),
+], ids=["vae-code_size", "dense-hidden_layer_sizes", "conv-channels"])
+def test_set_params_after_fit_changes_neither_the_fitted_model_nor_what_is_saved(model, data, change, tmp_path):
+    X = digits()[:60] if data == "rows" else digits()[:60].reshape(60, 8, 8)
+    codes = model.fit(X).transform(X)
+    decoded = model.inverse_transform(codes)
+    drawn = model.sample(3, random_state=0) if hasattr(model, "sample") else None
+    model.set_params(**change)
+    np.testing.assert_array_equal(model.inverse_transform(codes), decoded)
+    if drawn is not None:
+        np.testing.assert_array_equal(model.sample(3, random_state=0), drawn)
+    loaded = load_model(save_model(model, tmp_path / "m"))
+    np.testing.assert_allclose(loaded.inverse_transform(codes), decoded, rtol=1e-12)
+    loaded.set_params(**change)  # and a loaded model saves what it was fitted with, too
+    np.testing.assert_allclose(load_model(save_model(loaded, tmp_path / "m")).inverse_transform(codes), decoded,
+                               rtol=1e-12)
+
+
+def test_a_sequence_autoencoder_forecasts_as_fitted_after_set_params(tmp_path):
+    from synthlearn.autoencoders import SequenceAutoencoder
+
+    series = np.sin(np.arange(120) / 4)
+    model = SequenceAutoencoder(window=8, horizon=3, hidden_size=6, epochs=2, random_state=0).fit(series)
+    expected = model.forecast(series, steps=5)
+    model.set_params(horizon=4, hidden_size=4, num_layers=2, cell="lstm", code_size=3)
+    np.testing.assert_array_equal(model.forecast(series, steps=5), expected)
+    np.testing.assert_array_equal(load_model(save_model(model, tmp_path / "s")).forecast(series, steps=5), expected)
 
 
 def test_unfitted_and_foreign_models_are_refused(tmp_path):

@@ -31,7 +31,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from synthlearn.autoencoders.base import ACTIVATION_NAMES, _positive_int, check_params
+from synthlearn.autoencoders.base import (
+    ACTIVATION_NAMES,
+    _positive_int,
+    check_params,
+    fitted_params,
+    record_fitted_params,
+)
 from synthlearn.errors import DataError, InvalidParameterError
 
 _PREDICT_BATCH = 1024
@@ -304,6 +310,7 @@ class AutoRec(TransformerMixin, BaseEstimator):
         """
         _forget_fit(self)
         check_params(self, PARAMS)
+        record_fitted_params(self)
         values, observed = ratings_matrix(R)
         if observed.sum() == 0:
             raise DataError(f"the ratings matrix of shape {values.shape} has no observed entries; "
@@ -414,7 +421,7 @@ class AutoRec(TransformerMixin, BaseEstimator):
         baseline = self._baseline()
         out = self._run(self._centred(values, observed, baseline).T, lambda m, x: m["decoder"](m["encoder"](x))).T
         out += baseline
-        return np.clip(out, *self.rating_range_) if self.clip else out
+        return np.clip(out, *self.rating_range_) if fitted_params(self)["clip"] else out
 
     def _run(self, A, fn):
         import torch
@@ -496,8 +503,9 @@ class AutoRec(TransformerMixin, BaseEstimator):
         """Decode item codes (n_items, hidden_size) to the predicted user × item matrix (unclipped)."""
         check_is_fitted(self)
         codes = check_array(X, dtype=np.float64)
-        if codes.shape[1] != self.hidden_size:
-            raise DataError(f"inverse_transform needs codes with hidden_size={self.hidden_size} columns, "
+        hidden_size = fitted_params(self)["hidden_size"]
+        if codes.shape[1] != hidden_size:
+            raise DataError(f"inverse_transform needs codes with hidden_size={hidden_size} columns, "
                             f"got {codes.shape[1]}; pass the output of transform")
         if codes.shape[0] != self.n_items_:
             raise DataError(f"inverse_transform needs one code per fitted item ({self.n_items_} rows), got "

@@ -53,6 +53,20 @@ def check_params(estimator, table) -> None:
             raise InvalidParameterError(f"{name} must be {expected}, got {value!r}")
 
 
+def record_fitted_params(estimator) -> None:
+    """Remember the parameters ``fit`` builds and trains the networks with (see :func:`fitted_params`)."""
+    estimator._fitted_params = estimator.get_params(deep=False)
+
+
+def fitted_params(estimator) -> dict:
+    """The parameters the fitted networks of ``estimator`` were built with.
+
+    ``set_params`` after ``fit`` changes what the next ``fit`` does, not the
+    fitted model: its methods and ``save_model`` read these.
+    """
+    return vars(estimator).get("_fitted_params") or estimator.get_params(deep=False)
+
+
 class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
     """Fit, encode, decode and score for the dense autoencoders; subclasses define the loss.
 
@@ -109,6 +123,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         """
         check_params(self, self._params)
         check_params(self, self._extra_params)
+        record_fitted_params(self)
         try:
             self._fit(X)
         except BaseException:  # a failed fit must not look fitted
@@ -189,8 +204,9 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         """Decode codes back to the input space: (n_samples, n_features_in_), or images for image models."""
         check_is_fitted(self)
         codes = check_array(X, dtype=[np.float64, np.float32])
-        if codes.shape[1] != self.code_size:
-            raise DataError(f"inverse_transform needs codes with code_size={self.code_size} columns, "
+        code_size = fitted_params(self)["code_size"]
+        if codes.shape[1] != code_size:
+            raise DataError(f"inverse_transform needs codes with code_size={code_size} columns, "
                             f"got {codes.shape[1]}; pass the output of transform")
         return self._to_output(self._run(codes, lambda m, z: self._output(m.decode(z)), codes.dtype))
 
@@ -226,7 +242,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
     @property
     def _n_features_out(self):
-        return self.code_size
+        return fitted_params(self)["code_size"]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

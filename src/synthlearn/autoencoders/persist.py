@@ -65,12 +65,14 @@ def _describe(model, arrays: dict, prefix: str) -> dict:
     from sklearn.base import BaseEstimator
     from sklearn.utils.validation import check_is_fitted
 
+    from synthlearn.autoencoders.base import fitted_params
+
     name = type(model).__name__
     if name not in _classes():
         raise InvalidParameterError(f"save_model saves synthlearn autoencoders, got {name}")
     check_is_fitted(model)
     params = {}
-    for key, value in model.get_params(deep=False).items():
+    for key, value in fitted_params(model).items():  # what the networks were built with, not later set_params
         if isinstance(value, BaseEstimator):
             params[key] = {"__estimator__": _describe_unfitted(value)}
         else:
@@ -207,10 +209,13 @@ def _tuples(params: dict) -> dict:
 
 
 def _build(entry: dict, arrays, prefix: str, folder: Path):
+    from synthlearn.autoencoders.base import record_fitted_params
+
     classes = _classes()
     if entry.get("class") not in classes:
         raise ModelFileError(f"model folder '{folder}' names an unknown class {entry.get('class')!r}")
     model = classes[entry["class"]](**_params_of(entry))
+    record_fitted_params(model)  # a later set_params must not change what is saved again
     for key, value in entry["attributes"].items():
         if key == "history_":
             setattr(model, key, value)

@@ -22,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from synthlearn.autoencoders.base import _positive_int, check_params
+from synthlearn.autoencoders.base import _positive_int, check_params, fitted_params, record_fitted_params
 from synthlearn.errors import DataError, InvalidParameterError
 
 _PREDICT_BATCH = 1024
@@ -211,13 +211,14 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
     def _futures(self, y, n, n_channels):
         """Futures as float64 (n, horizon, n_channels)."""
         F = check_array(y, dtype=np.float64, ensure_2d=False, allow_nd=True, input_name="y")
-        if F.ndim == 1 and self.horizon == 1:
+        horizon = fitted_params(self)["horizon"]
+        if F.ndim == 1 and horizon == 1:
             F = F[:, None]
         if F.ndim == 2 and n_channels == 1:
             F = F[:, :, None]
-        if F.shape != (n, self.horizon, n_channels):
-            want = f"({n}, {self.horizon})" if n_channels == 1 else f"({n}, {self.horizon}, {n_channels})"
-            raise DataError(f"y must hold the {self.horizon} future steps of each window, shape {want}, "
+        if F.shape != (n, horizon, n_channels):
+            want = f"({n}, {horizon})" if n_channels == 1 else f"({n}, {horizon}, {n_channels})"
+            raise DataError(f"y must hold the {horizon} future steps of each window, shape {want}, "
                             f"got {F.shape}; or fit on the whole series")
         return F
 
@@ -237,6 +238,7 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         self
         """
         check_params(self, PARAMS)
+        record_fitted_params(self)
         ndim = getattr(X, "ndim", None) or np.asarray(X, dtype=object).ndim
         try:
             if ndim == 1:
@@ -340,9 +342,10 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         """Run decoder ``name`` for ``steps`` steps, reading the code at every step; (n, steps, n_channels)."""
         import torch
 
-        L, h = self.num_layers, self.hidden_size
+        params = fitted_params(self)
+        L, h = params["num_layers"], params["hidden_size"]
         h0 = torch.tanh(module[f"{name}_init"](code)).reshape(len(code), L, h).transpose(0, 1).contiguous()
-        state = (h0, torch.zeros_like(h0)) if self.cell == "lstm" else h0
+        state = (h0, torch.zeros_like(h0)) if params["cell"] == "lstm" else h0
         out, _ = module[f"{name}_rnn"](code.unsqueeze(1).expand(len(code), steps, code.shape[1]), state)
         return module[f"{name}_out"](out)
 
@@ -357,7 +360,7 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         spread = x.std(dim=1, keepdim=True, unbiased=False) + 1e-3 if x.shape[1] > 1 else x.new_ones(mean.shape)
         z = (x - mean) / spread
         linear = module["autoregressive"](z.transpose(1, 2)).transpose(1, 2)
-        return mean + spread * (linear + self._decode(module, "forecast", code, self.horizon))
+        return mean + spread * (linear + self._decode(module, "forecast", code, fitted_params(self)["horizon"]))
 
     # ------------------------------------------------------------------ scaling and batched inference
     def _scale(self, A):
@@ -401,8 +404,9 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         """Decode codes to windows, shape (n_windows, window_) or (n_windows, window_, n_features)."""
         check_is_fitted(self)
         codes = check_array(X, dtype=np.float64)
-        if codes.shape[1] != self.code_size:
-            raise DataError(f"inverse_transform needs codes with code_size={self.code_size} columns, "
+        code_size = fitted_params(self)["code_size"]
+        if codes.shape[1] != code_size:
+            raise DataError(f"inverse_transform needs codes with code_size={code_size} columns, "
                             f"got {codes.shape[1]}; pass the output of transform")
         out = self._unscale(self._run(codes, lambda m, z: self._decode(m, "recon", z, self.window_)))
         return out[:, :, 0] if self.n_channels_ == 1 else out
@@ -441,7 +445,7 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         self._check_forecasts()
-        steps = self.horizon if steps is None else steps
+        steps = fitted_params(self)["horizon"] if steps is None else steps
         if not _positive_int(steps):
             raise InvalidParameterError(f"steps must be a positive integer, got {steps!r}")
         ndim = np.ndim(X) if not hasattr(X, "ndim") else X.ndim
@@ -480,10 +484,10 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
 
     @property
     def _n_features_out(self):
-        return self.code_size
+        return fitted_params(self)["code_size"]
 
     def get_feature_names_out(self, input_features=None):
         """Names of the code columns: ``sequenceautoencoder0``, ``sequenceautoencoder1``, ..."""
         check_is_fitted(self)
         name = type(self).__name__.lower()
-        return np.asarray([f"{name}{i}" for i in range(self.code_size)], dtype=object)
+        return np.asarray([f"{name}{i}" for i in range(fitted_params(self)["code_size"])], dtype=object)

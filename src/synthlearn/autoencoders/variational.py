@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from synthlearn.autoencoders.autoencoder import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC
-from synthlearn.autoencoders.base import _PREDICT_BATCH, _BaseAutoencoder, _positive_int
+from synthlearn.autoencoders.base import _PREDICT_BATCH, _BaseAutoencoder, _positive_int, fitted_params
 from synthlearn.errors import InvalidParameterError
 
 
@@ -137,6 +137,6 @@ class VariationalAutoencoder(_BaseAutoencoder, BaseEstimator):
         if not _positive_int(n_samples):
             raise InvalidParameterError(f"n_samples must be a positive integer, got {n_samples!r}")
         rng = check_random_state(random_state)
-        z = rng.standard_normal((int(n_samples), self.code_size))
+        z = rng.standard_normal((int(n_samples), fitted_params(self)["code_size"]))
         return self._run(z, lambda m, c: self._output(m.decode(c)), np.float64)
 
