@@ -112,6 +112,14 @@ def test_loading_names_the_missing_or_broken_file(tmp_path):
         load_model(tmp_path / "m3")
     with pytest.raises(ModelFileError, match="not a model folder"):
         load_model(tmp_path / "nowhere")
+    folder = save_model(model, tmp_path / "m4")
+    with np.load(folder / "arrays.npz") as arrays:
+        kept = {k: arrays[k][:, :3] if k == "weight__encoder.0.weight" else arrays[k] for k in arrays.files}
+    np.savez(folder / "arrays.npz", **kept)
+    with pytest.raises(ModelFileError, match=r"weights 'encoder.0.weight' in arrays.npz has shape \(8, 3\), the "
+                                             r"network of its config.json needs \(8, 64\)") as raised:
+        load_model(folder)
+    assert "\n" not in str(raised.value)
 
 
 @pytest.mark.parametrize("files, message", [

@@ -45,6 +45,7 @@ def files(tmp_path_factory, penguins):
     table.assign(bill_length_mm=lambda d: d["bill_length_mm"].where(d.index != 2, np.inf)).to_csv(
         folder / "p_inf.csv", index=False)
     pairs.assign(stars=lambda d: d["stars"].where(d.index != 0, np.inf)).to_csv(folder / "r_inf.csv", index=False)
+    pairs.assign(who=lambda d: d["who"].where(d.index != 1)).to_csv(folder / "r_noid.csv", index=False)
     pd.DataFrame({"y": np.r_[np.sin(t[:50]), np.inf]}).to_csv(folder / "s_inf.csv", index=False)
     (folder / "pngs").mkdir()
     (folder / "pngs" / "a.png").write_bytes(b"not a png")
@@ -188,6 +189,14 @@ def test_recommend_never_returns_rated_items(files):
     (["forecast", "{f}/s_inf.csv", "--column", "y", "--window", "5", "--out", "{f}/x.csv"],
      "column 'y' has infinite values"),
     (["train", "{f}/pngs", "--model", "conv", "--out", "{f}/x"], "a.png is not a readable PNG image"),
+    # messages name the option typed, not a Python parameter
+    (["repair", "{f}/holes.npy", "--mask", "{f}/known.npy", "--model", "{f}/dae", "--out", "{f}/y.npy",
+      "--iterations", "0"], "--iterations must be at least 1, got 0"),
+    (["generate", "{f}/vae", "--out", "{f}/g.png", "--interpolate", "{f}/clean.npy", "--steps", "1"],
+     "--steps must be at least 2"),
+    (["reduce", "{f}/p.csv", "--model", "conv", "--out", "{f}/x.csv"], "--model conv needs images"),
+    (["recommend", "{f}/r_noid.csv", "--user", "who", "--item", "what", "--rating", "stars", "--out", "{f}/x.csv"],
+     "--user column 'who' has no id in row(s) 2"),
 ])
 def test_bad_input_gives_one_error_line_and_writes_nothing(files, args, message):
     before = {p.name: p.stat().st_mtime_ns for p in files.iterdir()}
@@ -244,6 +253,11 @@ def test_a_forecasting_or_recommending_model_is_refused_by_name(files, tmp_path)
         assert result.stderr.startswith(f"error: {args[args.index('--model') + 1]} holds {name}")
         assert f"`ae {args[0]}` needs a folder written by `ae train`" in result.stderr
     assert not (tmp_path / "x.npy").exists() and not (tmp_path / "x.csv").exists()
+
+
+def test_anomaly_help_names_the_columns_it_writes():
+    help_text = " ".join(invoke("ae", "anomaly", "--help").stdout.split())
+    assert "error and is_anomaly per sample" in help_text and "score and is_anomaly" not in help_text
 
 
 def test_every_ae_command_help_shows_an_example():

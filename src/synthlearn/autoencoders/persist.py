@@ -245,6 +245,11 @@ def _build(entry: dict, arrays, prefix: str, folder: Path):
         module = model._build_module().to("cpu", torch.float64)  # inference runs in float64
         state = {k[len(prefix + _WEIGHTS):]: torch.from_numpy(np.array(arrays[k])) for k in arrays.files
                  if k.startswith(prefix + _WEIGHTS)}
+        for key, value in module.state_dict().items():
+            if key not in state or state[key].shape != value.shape:
+                found = "is missing" if key not in state else f"has shape {tuple(state[key].shape)}"
+                raise ModelFileError(f"model folder '{folder}': weights '{key}' in {ARRAYS} {found}, the network "
+                                     f"of its {CONFIG} needs {tuple(value.shape)}; save the model again")
         module.load_state_dict(state)
         model.module_ = module.eval()
     return model
@@ -297,5 +302,6 @@ def load_model(folder: str | os.PathLike):
     except ModelFileError:
         raise
     except Exception as exc:
+        detail = " ".join(str(exc).split())  # one line, whatever the library wrote
         raise ModelFileError(f"model folder '{folder}' is corrupt or from another version "
-                             f"({type(exc).__name__}: {exc}); save the model again") from None
+                             f"({type(exc).__name__}: {detail}); save the model again") from None

@@ -330,6 +330,8 @@ def reduce(
     with Progress(quiet) as progress:
         X, info = _read_input(data, progress)
         images_as_images = _takes_images(model)
+        if info["input"] == "table" and images_as_images:
+            raise DataError(f"--model {model} needs images (.npy or a PNG folder); {data} is a table")
         metadata = _new_metadata(X, info, model)
         estimator = _make(model, code_size, epochs, None, None, None, "auto", seed, not quiet)
         progress.step(f"training {type(estimator).__name__}")
@@ -406,6 +408,10 @@ def _rebuild(data, model_dir, out, mask, reference, iterations, quiet):
     from synthlearn.autoencoders.repair import psnr
     from synthlearn.autoencoders.repair import repair as run_repair
 
+    from synthlearn.errors import InvalidParameterError
+
+    if mask is not None and iterations < 1:
+        raise InvalidParameterError(f"--iterations must be at least 1, got {iterations}")
     images = _is_images(data)
     inputs = [data, model_dir, mask, reference]
     out = _check_image_out(out, inputs) if images else _check_file_out(out, inputs)
@@ -510,8 +516,8 @@ def generate(
 @user_errors
 def anomaly(
     data: Path = typer.Argument(..., help="Table or images to score."),
-    out: Path = typer.Option(Path("anomalies.csv"), "--out", "-o", help="Table: error, score and is_anomaly "
-                             "per sample (.csv or .parquet)."),
+    out: Path = typer.Option(Path("anomalies.csv"), "--out", "-o", help="Table: error and is_anomaly per sample, "
+                             "after its id column (tables) or index (images) (.csv or .parquet)."),
     contamination: float = typer.Option(0.05, "--contamination", help="Expected share of anomalies (0, 0.5]."),
     model_dir: Optional[Path] = typer.Option(None, "--model", "-m", help="A trained autoencoder to use "
                                              "(default: train one on DATA)."),
@@ -661,6 +667,11 @@ def recommend(
                             f"{int(np.flatnonzero(np.isinf(stars))[0]) + 1}); drop those rows first")
         user_codes, user_ids = pd.factorize(df[user])
         item_codes, item_ids = pd.factorize(df[item])
+        for option, name, codes in (("--user", user, user_codes), ("--item", item, item_codes)):
+            if (codes < 0).any():
+                rows = np.flatnonzero(codes < 0) + 1
+                raise DataError(f"{option} column '{name}' has no id in row(s) {', '.join(map(str, rows[:5]))}"
+                                f"{', ...' if len(rows) > 5 else ''}; give every rating an id or drop those rows")
         long = pd.DataFrame({"user": user_codes, "item": item_codes, "rating": stars.to_numpy(np.float64)})
         if long.duplicated(["user", "item"]).any():
             raise DataError(f"some users rate an item more than once; keep one row per ({user}, {item})")
