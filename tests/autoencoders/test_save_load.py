@@ -136,6 +136,16 @@ def test_another_kind_of_folder_is_named_not_called_incomplete(tmp_path, files, 
     assert message in str(raised.value) and "save the model again" not in str(raised.value)
 
 
+def test_a_newer_model_format_is_refused(tmp_path):
+    folder = save_model(Autoencoder(**TINY).fit(digits()[:60]), tmp_path / "m")
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "format_version": 99}))
+    for read in (load_model, model_metadata):
+        with pytest.raises(ModelFileError, match=r"saved in model format 99, newer than this synthlearn reads "
+                                                 r"\(1\); upgrade synthlearn"):
+            read(folder)
+
+
 def test_sequence_autoencoder_round_trip_keeps_the_scaler_and_forecasts(tmp_path):
     from sklearn.preprocessing import StandardScaler
 

@@ -280,22 +280,35 @@ def _check_folder(folder: Path) -> None:
             raise ModelFileError(f"model folder '{folder}' is missing {name}; save the model again")
 
 
+def _read_config(folder: Path) -> dict:
+    """The parsed ``config.json`` of ``folder``, refusing a format newer than this synthlearn reads."""
+    _check_folder(folder)
+    try:
+        meta = json.loads((folder / CONFIG).read_text())
+        version = meta.get("format_version", FORMAT_VERSION)
+    except (ValueError, AttributeError):
+        raise ModelFileError(f"model folder '{folder}' has a corrupt {CONFIG}; save the model again") from None
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelFileError(f"model folder '{folder}' was saved in model format {version!r}, newer than this "
+                             f"synthlearn reads ({FORMAT_VERSION}); upgrade synthlearn")
+    return meta
+
+
 def model_metadata(folder: str | os.PathLike) -> dict:
     """The ``metadata`` given to :func:`save_model` for the model in ``folder``."""
     folder = Path(folder)
-    _check_folder(folder)
+    meta = _read_config(folder)
     try:
-        return json.loads((folder / CONFIG).read_text()).get("metadata", {})
-    except (ValueError, AttributeError):
+        return dict(meta.get("metadata", {}))
+    except (TypeError, ValueError):
         raise ModelFileError(f"model folder '{folder}' has a corrupt {CONFIG}; save the model again") from None
 
 
 def load_model(folder: str | os.PathLike):
     """Load a model written by :func:`save_model`; names the missing or broken file when it cannot."""
     folder = Path(folder)
-    _check_folder(folder)
+    meta = _read_config(folder)
     try:
-        meta = json.loads((folder / CONFIG).read_text())
         entry = meta["model"]
         with np.load(folder / ARRAYS, allow_pickle=False) as arrays:
             return _build(entry, arrays, "", folder)
