@@ -57,3 +57,18 @@ def test_gaussian_decoder_nll_matches_the_elbo_scale():
     assert np.isfinite(elbo) and nll <= -elbo + 0.5
     # a standard normal per column costs 10 × 1.419 nats per row; a rank-2 model must do far better
     assert nll < 10 * 0.5 * np.log(2 * np.pi * np.e) - 5
+
+
+def test_sampling_without_a_seed_continues_the_models_own_stream(binary_digits, tmp_path):
+    from synthlearn.autoencoders import load_model, save_model
+
+    X = binary_digits[:60]
+    first, second = (VariationalAutoencoder(code_size=2, hidden_layer_sizes=(8,), epochs=2, random_state=0).fit(X)
+                     for _ in range(2))
+    np.random.seed(1)  # the global NumPy RNG plays no part
+    drawn = first.sample(3)
+    np.random.seed(2)
+    np.testing.assert_array_equal(second.sample(3), drawn)  # two identical fits, the same samples
+    assert not np.array_equal(first.sample(3), drawn)  # the next call continues the stream
+    np.testing.assert_array_equal(load_model(save_model(second, tmp_path / "v")).sample(3), drawn)
+    np.testing.assert_array_equal(first.fit(X).sample(3), drawn)  # a new fit starts the stream again

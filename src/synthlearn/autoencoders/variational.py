@@ -68,6 +68,10 @@ class VariationalAutoencoder(_BaseAutoencoder, BaseEstimator):
     def _module_kwargs(self):
         return {"variational": True, "gaussian_output": self.loss_ == "mse"}
 
+    def _fit(self, X) -> None:
+        super()._fit(X)
+        self._sample_rng = None  # a new fit starts a new stream of samples (see sample)
+
     # ------------------------------------------------------------------ likelihood pieces
     def _log_likelihood(self, module, raw, x):
         """log p(x|z) summed over features, shape (n,)."""
@@ -132,11 +136,21 @@ class VariationalAutoencoder(_BaseAutoencoder, BaseEstimator):
         return float(np.mean(self._elbo_and_nll(X, int(n_importance), random_state)[1]))
 
     def sample(self, n_samples=1, random_state=None):
-        """Generate ``n_samples`` new rows: the decoder's mean (probabilities for ``"bce"``) at z ~ N(0, I)."""
+        """Generate ``n_samples`` new rows: the decoder's mean (probabilities for ``"bce"``) at z ~ N(0, I).
+
+        Without ``random_state`` the codes come from the model's own stream,
+        seeded by its ``random_state`` at fit time (like the synthesizers'):
+        repeated calls give new samples and two identical fits the same ones.
+        """
         check_is_fitted(self)
         if not _positive_int(n_samples):
             raise InvalidParameterError(f"n_samples must be a positive integer, got {n_samples!r}")
-        rng = check_random_state(random_state)
+        if random_state is None:
+            if vars(self).get("_sample_rng") is None:  # fitted, or loaded (which restores random_seed_)
+                self._sample_rng = np.random.RandomState(self.random_seed_)
+            rng = self._sample_rng
+        else:
+            rng = check_random_state(random_state)
         z = rng.standard_normal((int(n_samples), fitted_params(self)["code_size"]))
         return self._run(z, lambda m, c: self._output(m.decode(c)), np.float64)
 
