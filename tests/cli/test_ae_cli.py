@@ -89,6 +89,16 @@ def test_features_and_reduce_keep_identifiers(files):
     np.testing.assert_allclose(pd.read_csv(files / "f.csv")[["code1", "code2"]], codes[["code1", "code2"]])
 
 
+def test_denoise_on_a_table_keeps_its_ids_and_other_columns(files, tmp_path):
+    result = invoke("ae", "denoise", files / "p.csv", "--model", files / "tab", "--out", tmp_path / "d.csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    table, cleaned = pd.read_csv(files / "p.csv"), pd.read_csv(tmp_path / "d.csv")
+    assert list(cleaned.columns) == list(table.columns)
+    pd.testing.assert_frame_equal(cleaned[["penguin_id", "species", "island", "sex"]],
+                                  table[["penguin_id", "species", "island", "sex"]])
+    assert not np.allclose(cleaned["bill_length_mm"], table["bill_length_mm"])  # the numbers are rebuilt
+
+
 def test_generate_writes_a_grid_and_interpolations(files):
     result = invoke("ae", "generate", files / "vae", "--n", "9", "--out", files / "s.png", "--samples",
                     files / "s.npy", "--interpolate", files / "clean.npy", "--steps", "4", "-q")

@@ -99,7 +99,7 @@ def _read_input(path: Path, progress, columns=None):
         row, col = np.argwhere(infinite)[0]
         raise DataError(f"column '{columns[col]}' has infinite values (the first in row {row + 1}); replace or "
                         f"drop them first")
-    return X, {"input": "table", "columns": columns, "ids": {c: df[c].to_numpy() for c in ids}}
+    return X, {"input": "table", "columns": columns, "ids": {c: df[c].to_numpy() for c in ids}, "frame": df}
 
 
 _KIND_TEXT = {"table": "a table", "images": "images"}
@@ -107,7 +107,7 @@ _KIND_TEXT = {"table": "a table", "images": "images"}
 
 def _new_metadata(X, info, kind: str) -> dict:
     """What a model trained here must remember about its input: layout, and a table's columns and scaling."""
-    metadata = {k: v for k, v in info.items() if k != "ids"}
+    metadata = {k: v for k, v in info.items() if k not in ("ids", "frame")}
     if info["input"] == "table":
         std = X.std(axis=0)
         metadata["mean"] = X.mean(axis=0).tolist()
@@ -443,10 +443,9 @@ def _rebuild(data, model_dir, out, mask, reference, iterations, quiet):
         if images:
             rebuilt = np.clip(rebuilt, 0.0, 1.0)
             _write_array(rebuilt, out)
-        else:
-            import pandas as pd
-
-            frame = pd.DataFrame(rebuilt, columns=info["columns"])
+        else:  # the input table with its modelled columns rebuilt: ids and other columns pass through
+            frame = info["frame"].copy()
+            frame[info["columns"]] = rebuilt
             _write_frame(frame, out, source=data)
     if clean is not None:
         typer.echo(f"PSNR before: {psnr(clean, X):.2f} dB, after: {psnr(clean, rebuilt):.2f} dB")
