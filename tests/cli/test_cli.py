@@ -326,3 +326,14 @@ def test_evaluate_user_errors(real_csv, tmp_path, make_synth, extra, fragments):
     result = invoke("evaluate", real_csv, synth, *extra, "--out", out)
     assert_user_error(result, *fragments)
     assert_no_outputs(out)
+
+
+@pytest.mark.parametrize("suffix", ["+02:00", "Z"])
+def test_synthesize_datetime_text_with_an_offset(tmp_path, suffix):
+    df = make_real(60)
+    df["when"] = [f"{2007 + i % 3}-06-15T00:00:00{suffix}" for i in range(60)]
+    df.to_csv(tmp_path / "tz.csv", index=False)
+    result = invoke("synthesize", tmp_path / "tz.csv", "--target", "t", "--out", tmp_path / "o", "-q")
+    assert result.exit_code == 0, result.stderr
+    when = pd.read_parquet(tmp_path / "o" / "synthetic.parquet")["when"]
+    assert set(when) <= set(df["when"])

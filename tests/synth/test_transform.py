@@ -151,6 +151,38 @@ def test_timezone_aware_datetimes_round_trip():
     pd.testing.assert_frame_equal(enc.inverse_transform(enc.transform(df)), df)
 
 
+@pytest.mark.parametrize("texts", [
+    ["2007-06-15T00:00:00+02:00", "2008-06-15T00:00:00+02:00", None, "2009-06-15T00:00:00+02:00"],  # one offset
+    ["2007-06-15T10:30:00Z", "2008-06-15T10:30:00Z", "2009-06-15T23:59:00Z", None],  # UTC as Z
+    ["2021-03-01 10:00:00", "2021-03-01 11:00:00", "2021-03-02 09:30:00", None],  # a space, no T
+    ["2021-03-01", "2021-03-02", None, "2021-04-01"],  # dates only
+])
+def test_datetime_text_round_trips_with_its_format_and_offset(texts):
+    df = pd.DataFrame({"t": pd.Series(texts, dtype="str"), "v": [1.0, 2.0, 3.0, 4.0]})
+    enc = fit_encoder(df, t="datetime")
+    pd.testing.assert_frame_equal(enc.inverse_transform(enc.transform(df)), df)
+
+
+def test_datetime_text_with_mixed_offsets_is_written_in_utc():
+    df = pd.DataFrame({"t": ["2007-06-15T00:30:00+02:00", "2007-12-15T00:30:00+01:00", "2008-01-01T00:00:00+00:00"],
+                       "v": [1.0, 2.0, 3.0]})
+    assert infer_schema(df)["t"].value == "datetime"  # mixed offsets are still datetimes
+    enc = fit_encoder(df)
+    out = enc.inverse_transform(enc.transform(df))
+    assert list(out["t"]) == ["2007-06-14T22:30:00+00:00", "2007-12-14T23:30:00+00:00", "2008-01-01T00:00:00+00:00"]
+
+
+def test_synthesized_offset_datetimes_keep_their_day_and_offset():
+    from synthlearn.synth import CARTSynthesizer
+
+    texts = [f"{2007 + i % 3}-06-15T00:00:00+02:00" for i in range(30)]
+    df = pd.DataFrame({"year": texts, "x": np.arange(30.0)})
+    out = CARTSynthesizer(random_state=0).fit(df).sample(20, random_state=0)
+    assert set(out["year"]) <= set(texts)
+    again = CARTSynthesizer(random_state=0).fit(df).sample(5, conditions={"year": "2008-06-15T00:00:00"})
+    assert (again["year"] == "2008-06-15T00:00:00+02:00").all()  # a condition without offset: the column's
+
+
 def test_transform_uses_no_deprecated_pandas_behaviour(mixed_frame):
     import warnings
 

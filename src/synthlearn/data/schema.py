@@ -184,7 +184,7 @@ def check_column(values: pd.Series, kind: ColumnKind, column: str) -> None:
     elif kind is ColumnKind.DATETIME:
         if not pd.api.types.is_datetime64_any_dtype(values):
             try:
-                pd.to_datetime(nonnull, format="mixed")
+                pd.to_datetime(nonnull, format="mixed", utc=True)  # offsets may differ
             except (ValueError, TypeError):
                 raise SchemaError(
                     f"column '{column}' is declared datetime but holds values that are not dates "
@@ -268,7 +268,7 @@ def _infer_kind(values: pd.Series, column: str) -> ColumnKind:
     sample = as_text.iloc[:200]
     if sample.str.match(_DATE_LIKE).all():
         try:
-            pd.to_datetime(as_text, format="mixed")
+            pd.to_datetime(as_text, format="mixed", utc=True)  # offsets may differ
             return ColumnKind.DATETIME
         except (ValueError, TypeError):
             pass

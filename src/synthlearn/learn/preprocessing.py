@@ -43,7 +43,8 @@ def prepare_frame(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
             continue
         values = df[column]
         if kind is ColumnKind.DATETIME:
-            dt = pd.to_datetime(values, format="mixed") if not pd.api.types.is_datetime64_any_dtype(values) else values
+            dt = values if pd.api.types.is_datetime64_any_dtype(values) \
+                else pd.to_datetime(values, format="mixed", utc=True)  # offsets may differ
             if dt.dt.tz is not None:
                 dt = dt.dt.tz_convert("UTC").dt.tz_localize(None)
             secs = dt.astype("datetime64[ns]").to_numpy().astype("int64") / 1e9

@@ -70,7 +70,7 @@ def encode_condition(encoder: TableEncoder, condition: dict) -> dict[int, float]
             fixed[position[column]] = float(code)
         else:
             indicator = position.get(column + MISSING_SUFFIX)
-            number = None if missing else _number(value, kind, column)
+            number = None if missing else _number(value, kind, column, spec)
             if missing or np.isnan(number):  # 'nan' from the command line asks for missing values too
                 if indicator is None:
                     raise ConditionError(f"column '{column}' had no missing values in training; give a value")
@@ -103,10 +103,14 @@ def _category_code(cats: list, value):
     return None
 
 
-def _number(value, kind: ColumnKind, column: str) -> float:
+def _number(value, kind: ColumnKind, column: str, spec: dict) -> float:
     try:
         if kind is ColumnKind.DATETIME:
             ts = pd.Timestamp(value)
+            if ts.tzinfo is None and spec.get("tz"):  # a time without offset is read in the column's own zone
+                ts = ts.tz_localize(spec["tz"])
+            elif ts.tzinfo is None and spec.get("offset_seconds"):
+                ts = ts - pd.Timedelta(seconds=spec["offset_seconds"])
             if ts.tzinfo is not None:
                 ts = ts.tz_convert("UTC").tz_localize(None)
             return ts.value / 1e9

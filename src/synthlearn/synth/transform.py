@@ -21,6 +21,7 @@ the indicator says so.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -114,9 +115,11 @@ class TableEncoder:
             if kind is ColumnKind.NUMERIC:
                 spec["decimals"] = decimal_places(finite)
             if kind is ColumnKind.DATETIME:
-                spec["tz"] = str(values.dt.tz) if pd.api.types.is_datetime64_any_dtype(values) and values.dt.tz else None
-                parsed = _as_datetime(values)
-                spec["date_only"] = bool((parsed.dropna() == parsed.dropna().dt.normalize()).all())
+                if pd.api.types.is_datetime64_any_dtype(values):
+                    spec["tz"] = str(values.dt.tz) if values.dt.tz else None
+                    spec["date_only"] = bool((values.dropna() == values.dropna().dt.normalize()).all())
+                else:
+                    spec.update(_text_datetime_format(values))
         elif kind.is_discrete:
             nonnull = values.dropna()
             if isinstance(values.dtype, pd.CategoricalDtype):
@@ -230,9 +233,39 @@ class TableEncoder:
 
 
 def _as_datetime(values: pd.Series) -> pd.Series:
+    """Datetimes as they are; text parsed, offsets (even mixed ones) taken to UTC and naive text read as UTC."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
-    return pd.to_datetime(values, format="mixed")
+    return pd.to_datetime(values, format="mixed", utc=True)
+
+
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _text_datetime_format(values: pd.Series) -> dict:
+    """How a column of datetime text is written, so that decoding writes it the same way: ``format`` (strftime,
+    of the local time, without the offset), ``offset`` (the text written after it: '', 'Z', '+02:00') and
+    ``offset_seconds`` (local time minus UTC). One offset throughout is kept; mixed offsets are written in UTC
+    with the first value's notation ('+00:00', '+0000' or 'Z')."""
+    from pandas.tseries.api import guess_datetime_format
+
+    text = values.dropna().astype(str).str.strip()
+    suffix = text.str.extract(_OFFSET, expand=False).fillna("")
+    local_text = pd.Series([t[: len(t) - len(o)] for t, o in zip(text, suffix)], dtype=object)
+    local = pd.to_datetime(local_text, format="mixed")
+    date_only = bool((local == local.dt.normalize()).all())
+    fmt = guess_datetime_format(local_text.iloc[0]) if len(local_text) else None
+    if fmt is None or not (local.dt.strftime(fmt) == local_text).all():
+        fmt = "%Y-%m-%d" if date_only else "%Y-%m-%dT%H:%M:%S"
+    offsets = suffix.unique().tolist()
+    if len(offsets) == 1:
+        offset = offsets[0]
+        seconds = 0 if offset in ("", "Z") else int(pd.Timestamp("2000-01-01T00:00:00" + offset).utcoffset()
+                                                     .total_seconds())
+    else:  # mixed offsets: one instant each, written in UTC
+        first = suffix.iloc[0]
+        offset, seconds = ("Z" if first == "Z" else "+0000" if len(first) == 5 else "+00:00"), 0
+    return {"tz": None, "date_only": date_only, "format": fmt, "offset": offset, "offset_seconds": seconds}
 
 
 def _numbers(values: pd.Series, kind: ColumnKind) -> np.ndarray:
@@ -255,8 +288,10 @@ def _restore_numeric(vals: np.ndarray, spec: dict) -> pd.Series:
             ts = ts.dt.tz_localize("UTC").dt.tz_convert(spec["tz"])
         if dtype.startswith("datetime64"):
             return ts.astype(dtype)
-        fmt = "%Y-%m-%d" if spec.get("date_only") else "%Y-%m-%dT%H:%M:%S"
-        text = ts.dt.strftime(fmt)
+        if "format" in spec:  # text written as in training: same format, same offset
+            text = (ts + pd.Timedelta(seconds=spec["offset_seconds"])).dt.strftime(spec["format"]) + spec["offset"]
+        else:  # folders saved before the format was kept
+            text = ts.dt.strftime("%Y-%m-%d" if spec.get("date_only") else "%Y-%m-%dT%H:%M:%S")
         return text.astype(dtype) if dtype in ("str", "string", "object") else text
     series = pd.Series(vals)
     if dtype.startswith(("int", "uint")):  # numpy integers; with missing values, pandas' nullable Int64
