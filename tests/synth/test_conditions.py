@@ -174,3 +174,27 @@ def test_cli_min_distance_needs_the_reference_and_reports_replacements(tmp_path,
     result = run(app, ["sample", str(tmp_path / "o" / "model"), "--rows", "20", "--min-distance", "0.01",
                        "--reference", str(tmp_path / "t.csv"), "--out", str(tmp_path / "s.csv")])
     assert result.exit_code == 0 and len(pd.read_csv(tmp_path / "s.csv")) == 20
+
+
+def test_a_condition_on_a_constant_column_is_met_by_rejection():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"c": np.full(60, 5.0), "x": rng.normal(size=60), "k": rng.choice(["u", "v"], 60)})
+    synth = VAESynthesizer(epochs=2, batch_size=30, random_state=0).fit(df)
+    out = synth.sample(20, conditions={"c": 5.0}, random_state=0)  # the VAE's raw outputs are never exactly 5
+    assert (out["c"] == 5.0).all() and len(out) == 20
+
+
+def test_an_unreachable_condition_fails_without_drawing_the_whole_budget():
+    from synthlearn.synth.conditions import rejection_sample
+
+    df = pd.DataFrame({"x": np.arange(100.0), "y": np.arange(100.0)})
+    synth = GaussianCopulaSynthesizer(random_state=0).fit(df)
+    drawn = []
+
+    def draw(k, rng):
+        drawn.append(k)
+        return synth._sample(k, rng)
+
+    with pytest.raises(ConditionError, match="too rare"):  # x and y are one column twice: x=0 with y=99 never occurs
+        rejection_sample(draw, 50, {0: 0.0, 1: 99.0}, synth.encoder_, np.random.default_rng(0))
+    assert sum(drawn) < 500_000  # of the 2,000,000 allowed

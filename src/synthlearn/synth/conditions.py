@@ -132,7 +132,9 @@ def matches(X: np.ndarray, fixed: dict[int, float], encoder: TableEncoder) -> np
             ok &= np.rint(X[:, j]) == value
         else:
             spec = encoder.specs_[col.source]
-            ok &= np.abs(X[:, j] - value) <= NUMERIC_TOLERANCE * max(spec["max"] - spec["min"], 1e-12)
+            # as decoded: clipped to the training range (so a constant column always matches its constant)
+            ok &= np.abs(np.clip(X[:, j], spec["min"], spec["max"]) - value) \
+                <= NUMERIC_TOLERANCE * (spec["max"] - spec["min"])
     return ok
 
 
@@ -146,6 +148,8 @@ def rejection_sample(draw, n: int, fixed: dict[int, float], encoder: TableEncode
         ok = X[matches(X, fixed, encoder)]
         kept.append(ok[: n - got])
         got += len(kept[-1])
+        if got < n and (n - got) * drawn / (got + 3) > max_draws - drawn:
+            break  # even at an optimistic rate ((got + 3) / drawn) the rest would not fit in max_draws: fail now
     if got < n:
         desc = ", ".join(f"{encoder.columns_[j].name}={v:g}" for j, v in fixed.items())
         raise ConditionError(f"only {got} of {drawn:,} sampled rows met the condition ({desc}); it is too rare "
