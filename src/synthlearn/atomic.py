@@ -7,11 +7,13 @@ leaves any earlier file or folder untouched.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from synthlearn.errors import FileFormatError
@@ -36,9 +38,10 @@ def atomic_write(path: str | os.PathLike, writer: Callable[[Path], object]) -> N
         writer(Path(tmp))
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        _name_full_disk(exc, path)
         raise
 
 
@@ -111,3 +114,55 @@ def atomic_folder(path: str | os.PathLike, writer: Callable[[Path], object],
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return given
+
+
+@contextmanager
+def staged_outputs(folder: str | os.PathLike) -> Iterator[Path]:
+    """Write a command's outputs into the temporary folder this yields; they land in ``folder`` only together.
+
+    ``folder`` is created if absent. When the block completes, every file of
+    the temporary folder is renamed into ``folder`` (write folders, such as a
+    model, with :func:`atomic_folder` as the block's last step). When it fails, nothing
+    new is left behind: the temporary folder goes, and so does ``folder`` if
+    it was created here; a full disk is reported with ``folder`` as the file
+    name.
+    """
+    folder = Path(folder)
+    created = not folder.exists()
+    made = []  # folders created here, deepest last
+    if created:
+        for parent in [folder, *folder.absolute().parents]:
+            if parent.exists():
+                break
+            made.append(parent)
+    tmp = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".staged-", dir=folder))
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
+        yield tmp
+        for entry in sorted(tmp.iterdir()):
+            os.replace(entry, folder / entry.name)
+        tmp.rmdir()
+    except BaseException as exc:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for path in made:  # deepest first: only what was created here
+            shutil.rmtree(path, ignore_errors=True) if path == folder else _rmdir_if_empty(path)
+        if isinstance(exc, OSError) and tmp is not None and str(tmp) in str(exc.filename):
+            exc.filename = None  # the temporary name means nothing to the user
+        _name_full_disk(exc, folder)
+        raise
+
+
+def _rmdir_if_empty(path: Path) -> None:
+    try:
+        path.rmdir()
+    except OSError:
+        pass
+
+
+def _name_full_disk(exc: BaseException, path: Path) -> None:
+    """Give a full-disk error without a file name (pyarrow's, zipfile's) the name of what was being written."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC and not exc.filename:
+        exc.filename = str(path)

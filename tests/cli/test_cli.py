@@ -337,3 +337,28 @@ def test_synthesize_datetime_text_with_an_offset(tmp_path, suffix):
     assert result.exit_code == 0, result.stderr
     when = pd.read_parquet(tmp_path / "o" / "synthetic.parquet")["when"]
     assert set(when) <= set(df["when"])
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing_new(real_csv, tmp_path, monkeypatch):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Synthesizer, "save", full)
+    result = invoke("synthesize", real_csv, "--target", "t", "--out", tmp_path / "new" / "o", "-q")
+    assert result.exit_code == 1 and result.stderr.strip() == (
+        f"error: no space left on device writing '{tmp_path / 'new' / 'o'}'; free some space or choose another "
+        f"location")
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "notes.txt").write_text("mine")
+    result = invoke("synthesize", real_csv, "--target", "t", "--out", tmp_path / "old", "-q")
+    assert result.exit_code == 1 and "no space left on device" in result.stderr
+    assert [p.name for p in (tmp_path / "old").iterdir()] == ["notes.txt"]
+    monkeypatch.undo()
+    assert invoke("synthesize", real_csv, "--target", "t", "--out", tmp_path / "ok", "-q").exit_code == 0
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    result = invoke("sample", tmp_path / "ok" / "model", "--rows", "20", "--no-copies", "--out", tmp_path / "s.csv")
+    assert result.exit_code == 1 and "no space left on device writing" in result.stderr
+    assert not (tmp_path / "s.csv").exists() and not list(tmp_path.glob(".s.csv*"))

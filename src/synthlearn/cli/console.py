@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 import time
@@ -65,6 +66,9 @@ def user_errors(func):
         except PermissionError as exc:
             raise fail(f"permission denied: '{exc.filename}'; choose a writable location") from None
         except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                where = f" writing '{exc.filename}'" if exc.filename else ""
+                raise fail(f"no space left on device{where}; free some space or choose another location") from None
             if exc.filename:
                 raise fail(f"{exc.strerror}: '{exc.filename}'") from None
             raise

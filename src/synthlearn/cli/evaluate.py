@@ -29,7 +29,8 @@ def evaluate(
     Example: synthlearn evaluate real.csv out/synthetic.parquet --target species --out report
     """
     from synthlearn.cli.console import print_summary
-    from synthlearn.cli.options import build_schema, check_target, create_folder, writable_folder
+    from synthlearn.atomic import staged_outputs
+    from synthlearn.cli.options import build_schema, check_target, writable_folder
     from synthlearn.data import holdout_split, read_table
     from synthlearn.evaluate import evaluate as run_evaluate
     from synthlearn.evaluate import write_report
@@ -50,8 +51,8 @@ def evaluate(
                               progress=progress.step)
         report.meta.update(source=str(real), synthetic=str(synthetic), seed=seed)
         progress.step("writing the report")
-        create_folder(out)
-        write_report(report, out, train, synth_df, schema, title=f"Synthetic data quality — {real.name}")
+        with staged_outputs(out) as stage:  # both files or neither (a full disk)
+            write_report(report, stage, train, synth_df, schema, title=f"Synthetic data quality — {real.name}")
     if not quiet:
         progress.done(f"wrote {out}/report.html and report.json")
     print_summary(report, title="quality summary")

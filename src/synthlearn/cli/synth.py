@@ -44,7 +44,8 @@ def synthesize(
     """
     from synthlearn.atomic import check_replaceable, holds_only
     from synthlearn.cli.console import print_summary
-    from synthlearn.cli.options import build_schema, check_target, create_folder, writable_folder
+    from synthlearn.atomic import staged_outputs
+    from synthlearn.cli.options import build_schema, check_target, writable_folder
     from synthlearn.data import DATASETS, atomic_write, holdout_split, load_dataset, read_table, write_table
     from synthlearn.errors import FileFormatError, InvalidParameterError
     from synthlearn.synth import METHODS
@@ -104,12 +105,13 @@ def synthesize(
             report.meta["min_distance"] = min_distance
             report.meta["too_close_replaced"] = synth.last_sample_info_["too_close_replaced"]
         progress.step("writing the report")
-        create_folder(out)
-        write_report(report, out, train, synthetic, schema, title=f"Synthetic data quality — {Path(source).name}")
-        write_table(synthetic, out / "synthetic.parquet", source=data)
         text = __import__("json").dumps(schema.to_dict(), indent=2) + "\n"
-        atomic_write(out / "schema.json", lambda tmp: tmp.write_text(text))
-        synth.save(out / "model")
+        with staged_outputs(out) as stage:  # all or nothing: a failure (a full disk) leaves nothing new behind
+            write_report(report, stage, train, synthetic, schema,
+                         title=f"Synthetic data quality — {Path(source).name}")
+            write_table(synthetic, stage / "synthetic.parquet", source=data)
+            atomic_write(stage / "schema.json", lambda tmp: tmp.write_text(text))
+            synth.save(out / "model")
     if not quiet:
         progress.done(f"wrote {out}/synthetic.parquet ({n:,} rows), report.html, report.json, schema.json, model/")
     print_summary(report, title=f"{method} on {source}: quality summary")
