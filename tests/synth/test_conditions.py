@@ -198,3 +198,46 @@ def test_an_unreachable_condition_fails_without_drawing_the_whole_budget():
     with pytest.raises(ConditionError, match="too rare"):  # x and y are one column twice: x=0 with y=99 never occurs
         rejection_sample(draw, 50, {0: 0.0, 1: 99.0}, synth.encoder_, np.random.default_rng(0))
     assert sum(drawn) < 500_000  # of the 2,000,000 allowed
+
+
+PAIR_SYNTHS = {
+    "cart-first": lambda: CARTSynthesizer(visit_order=["species", "island"], random_state=0),
+    "cart-later": lambda: CARTSynthesizer(visit_order=["size", "island", "species"], random_state=0),
+    "copula": lambda: GaussianCopulaSynthesizer(random_state=0),
+    "vae": lambda: VAESynthesizer(epochs=2, batch_size=60, random_state=0),
+    "gan": lambda: GANSynthesizer(epochs=2, batch_size=60, random_state=0),
+}
+
+
+@pytest.fixture(scope="module")
+def islands():
+    rng = np.random.default_rng(0)
+    species = rng.choice(["Adelie", "Gentoo"], 120)
+    island = np.where(species == "Gentoo", "Biscoe", rng.choice(["Biscoe", "Dream"], 120))  # no Gentoo on Dream
+    return pd.DataFrame({"species": species, "island": island, "size": rng.normal(size=120).round(2)})
+
+
+@pytest.mark.parametrize("name", PAIR_SYNTHS)
+def test_categories_never_seen_together_are_refused_by_every_synthesizer(islands, name, tmp_path):
+    synth = PAIR_SYNTHS[name]().fit(islands)
+    message = "the conditions species='Gentoo' and island='Dream' never occur together in the training rows"
+    with pytest.raises(ConditionError, match=message):
+        synth.sample(10, conditions={"species": "Gentoo", "island": "Dream"})
+    balanced = pd.DataFrame({"species": ["Adelie", "Gentoo"] * 5, "island": "Dream"})
+    with pytest.raises(ConditionError, match=message):
+        synth.sample(10, conditions=balanced)
+    synth.save(tmp_path / "m")
+    with pytest.raises(ConditionError, match=message):
+        Synthesizer.load(tmp_path / "m").sample(10, conditions={"island": "Dream", "species": "Gentoo"})
+    if name.startswith("cart"):  # a combination seen in training is sampled whatever the visit order
+        out = synth.sample(10, conditions={"species": "Adelie", "island": "Dream"}, random_state=0)
+        assert (out["species"] == "Adelie").all() and (out["island"] == "Dream").all()
+
+
+def test_too_rare_names_the_values_not_the_codes(fitted):
+    from synthlearn.synth.conditions import rejection_sample
+
+    synth = fitted["copula"]
+    fixed = {0: 2.0, 1: 0.0, 2: 0.0}  # kind='c' with size 0
+    with pytest.raises(ConditionError, match=r"met the condition \(kind='c', size=0\); it is too rare"):
+        rejection_sample(synth._sample, 10, fixed, synth.encoder_, np.random.default_rng(0), max_draws=5000)

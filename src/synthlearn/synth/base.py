@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator
 from synthlearn.data.io import check_n_rows
 from synthlearn.data.schema import Schema, infer_schema
 from synthlearn.errors import DataError, InvalidParameterError, ModelFileError, NotFittedError, SchemaError
+from synthlearn.synth.conditions import check_seen_together, seen_category_pairs
 from synthlearn.synth.transform import TableEncoder
 
 FORMAT = "synthlearn-synthesizer"
@@ -88,6 +89,7 @@ class Synthesizer(BaseEstimator):
         self.n_rows_ = len(df)
         X = self.encoder_.transform(df)
         self.train_hashes_ = np.unique(self._row_hashes(X))
+        self.seen_pairs_ = seen_category_pairs(X, self.encoder_)
         self._train_frame = df  # in memory only, for min_distance; saved models keep no training rows
         self._rng_ = np.random.default_rng(self.random_state)
         self._fit(X, self._rng_)
@@ -145,6 +147,8 @@ class Synthesizer(BaseEstimator):
         n = check_n_rows(n)
         rng = self._rng_ if random_state is None else np.random.default_rng(random_state)
         groups = [({}, np.arange(n))] if conditions is None else condition_groups(self.encoder_, conditions, n)
+        for fixed, _ in groups:  # before any draw: an impossible combination fails at once
+            check_seen_together(self.encoder_, fixed, getattr(self, "seen_pairs_", None))
         if len(groups) == 1:  # every row under the same conditions: no copy into place
             X = np.asarray(self._draw(n, groups[0][0], rng), dtype=np.float64)
         else:
@@ -264,7 +268,8 @@ class Synthesizer(BaseEstimator):
                 "versions": _versions(),
             }
             (tmp / "synthesizer.json").write_text(json.dumps(meta, indent=1) + "\n")
-            np.savez(tmp / "arrays.npz", train_row_hashes=self.train_hashes_, **arrays)
+            np.savez(tmp / "arrays.npz", train_row_hashes=self.train_hashes_, seen_category_pairs=self.seen_pairs_,
+                     **arrays)
 
         return atomic_folder(path, write, may_replace=holds_only(*MODEL_FILES))
 
@@ -305,6 +310,7 @@ class Synthesizer(BaseEstimator):
         try:
             obj = cls(**meta["params"])
             obj.train_hashes_ = arrays.pop("train_row_hashes")
+            obj.seen_pairs_ = arrays.pop("seen_category_pairs", None)  # absent: saved before the check
             obj.encoder_ = TableEncoder.from_state(meta["encoder"])
             obj.schema_ = obj.encoder_.schema_
             obj.n_rows_ = int(meta["n_rows"])

@@ -18,6 +18,8 @@ from synthlearn.synth.transform import MISSING_SUFFIX, TableEncoder, written_wit
 
 #: A numeric condition accepts rejection draws within this share of the column's range.
 NUMERIC_TOLERANCE = 0.025
+#: Category pairs seen in training are kept for at most this many codes of discrete columns in all.
+MAX_PAIR_CODES = 4096
 
 
 class ConditionError(InvalidParameterError):
@@ -91,6 +93,63 @@ def encode_condition(encoder: TableEncoder, condition: dict) -> dict[int, float]
     return fixed
 
 
+def seen_category_pairs(X: np.ndarray, encoder: TableEncoder) -> np.ndarray:
+    """Which codes of the discrete model columns occur together in a row of encoded ``X``: a packed (bits)
+    square matrix over all their codes, column after column; empty when there are more than
+    ``MAX_PAIR_CODES`` codes (too large to keep), which turns the check of :func:`check_seen_together` off."""
+    from scipy import sparse
+
+    discrete = [j for j, c in enumerate(encoder.columns_) if c.discrete]
+    offsets = _code_offsets(encoder)
+    size = sum(encoder.columns_[j].n_categories for j in discrete)
+    if not discrete or size > MAX_PAIR_CODES:
+        return np.zeros(0, dtype=np.uint8)
+    codes = np.column_stack([np.rint(X[:, j]).astype(np.int64) + offsets[j] for j in discrete])
+    rows = np.repeat(np.arange(len(X)), len(discrete))
+    onehot = sparse.csr_matrix((np.ones(codes.size, dtype=np.int32), (rows, codes.ravel())), shape=(len(X), size))
+    together = (onehot.T @ onehot).toarray() > 0
+    return np.packbits(together, axis=None)
+
+
+def check_seen_together(encoder: TableEncoder, fixed: dict[int, float], seen: np.ndarray | None) -> None:
+    """Refuse a condition fixing two categories (or missing values) that no training row has together: no
+    synthesizer can learn a combination that never occurred, so none invents one."""
+    if seen is None or seen.size == 0:
+        return
+    offsets = _code_offsets(encoder)
+    size = sum(c.n_categories for c in encoder.columns_ if c.discrete)
+    together = np.unpackbits(seen, count=size * size).reshape(size, size).astype(bool)
+    fixed_codes = [(j, offsets[j] + int(v)) for j, v in sorted(fixed.items()) if encoder.columns_[j].discrete]
+    for a, (j, code_j) in enumerate(fixed_codes):
+        for k, code_k in fixed_codes[a + 1:]:
+            if not together[code_j, code_k]:
+                raise ConditionError(
+                    f"the conditions {describe(encoder, j, fixed[j])} and {describe(encoder, k, fixed[k])} never "
+                    f"occur together in the training rows, and synthesizers do not invent combinations; "
+                    f"drop one of them")
+
+
+def _code_offsets(encoder: TableEncoder) -> dict[int, int]:
+    offsets, start = {}, 0
+    for j, c in enumerate(encoder.columns_):
+        if c.discrete:
+            offsets[j] = start
+            start += c.n_categories
+    return offsets
+
+
+def describe(encoder: TableEncoder, j: int, value: float) -> str:
+    """A fixed model-column value as the user wrote it: ``species='Gentoo'``, ``income=missing``, ``year=2008``."""
+    col = encoder.columns_[j]
+    spec = encoder.specs_[col.source]
+    if col.is_indicator:
+        return f"{col.source}=missing" if value >= 0.5 else f"{col.source}=not missing"
+    if col.discrete:
+        cats = spec["categories"]
+        return f"{col.source}={cats[int(value)]!r}" if int(value) < len(cats) else f"{col.source}=missing"
+    return f"{col.source}={_show(value, ColumnKind(spec['kind']))}"
+
+
 def _category_code(cats: list, value):
     for i, c in enumerate(cats):
         if c == value or str(c) == str(value):
@@ -151,7 +210,8 @@ def rejection_sample(draw, n: int, fixed: dict[int, float], encoder: TableEncode
         if got < n and (n - got) * drawn / (got + 3) > max_draws - drawn:
             break  # even at an optimistic rate ((got + 3) / drawn) the rest would not fit in max_draws: fail now
     if got < n:
-        desc = ", ".join(f"{encoder.columns_[j].name}={v:g}" for j, v in fixed.items())
+        shown = [j for j in fixed if not (encoder.columns_[j].is_indicator and fixed[j] < 0.5)]  # implied by a value
+        desc = ", ".join(describe(encoder, j, fixed[j]) for j in shown)
         raise ConditionError(f"only {got} of {drawn:,} sampled rows met the condition ({desc}); it is too rare "
                              f"for this synthesizer to sample; relax the condition")
     X = np.concatenate(kept)[:n]
