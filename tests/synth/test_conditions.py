@@ -241,3 +241,17 @@ def test_too_rare_names_the_values_not_the_codes(fitted):
     fixed = {0: 2.0, 1: 0.0, 2: 0.0}  # kind='c' with size 0
     with pytest.raises(ConditionError, match=r"met the condition \(kind='c', size=0\); it is too rare"):
         rejection_sample(synth._sample, 10, fixed, synth.encoder_, np.random.default_rng(0), max_draws=5000)
+
+
+def test_replaced_rows_are_counted_once_however_many_redraws(table):
+    from synthlearn.evaluate.privacy import distance_to_closest_record
+
+    synth = CARTSynthesizer(random_state=0).fit(table)
+    plain = synth.sample(300, random_state=1)
+    threshold = float(np.quantile(distance_to_closest_record(table, plain, synth.schema_), 0.3))
+    too_close = synth._check_min_distance(threshold, None)(synth.encoder_.transform(plain))
+    synth.sample(300, random_state=1, min_distance=threshold)
+    assert synth.last_sample_info_["too_close_replaced"] == too_close.sum() > 0
+    copies = synth._is_copy(synth.encoder_.transform(plain))
+    synth.sample(300, random_state=1, reject_copies=True)
+    assert synth.last_sample_info_["copies_replaced"] == copies.sum()

@@ -174,19 +174,20 @@ class Synthesizer(BaseEstimator):
         return df
 
     def _redraw(self, X, groups, rejected, rng, failure: str) -> int:
-        """Draw again, in place, the rows of ``X`` that ``rejected`` flags, until none is; returns how many were."""
-        replaced = 0
+        """Draw again, in place, the rows of ``X`` that ``rejected`` flags, until none is; returns how many rows
+        were replaced (each once, however many draws it took)."""
+        replaced = np.zeros(len(X), dtype=bool)
         for fixed, idx in groups:
             pending = idx  # only rows drawn again need checking again
             for _ in range(50):
                 pending = pending[rejected(X[pending])]
                 if pending.size == 0:
                     break
-                replaced += pending.size
+                replaced[pending] = True
                 X[pending] = self._draw(pending.size, fixed, rng)
             else:
                 raise InvalidParameterError(failure)
-        return int(replaced)
+        return int(replaced.sum())
 
     def _check_min_distance(self, min_distance, reference):
         """A function telling which encoded rows sit closer than ``min_distance`` to a training row, or None."""
