@@ -255,3 +255,15 @@ def test_replaced_rows_are_counted_once_however_many_redraws(table):
     copies = synth._is_copy(synth.encoder_.transform(plain))
     synth.sample(300, random_state=1, reject_copies=True)
     assert synth.last_sample_info_["copies_replaced"] == copies.sum()
+
+
+@pytest.mark.parametrize("name", ["cart-first", "copula"])
+def test_a_fraction_on_an_integer_column_is_refused(name):
+    df = pd.DataFrame({"year": np.repeat([2007, 2008, 2009], 20), "x": np.arange(60.0)})
+    synth = SYNTHS[name]().set_params(visit_order=None) if name.startswith("cart") else SYNTHS[name]()
+    synth.fit(df)
+    for value in (2008.5, "2008.5"):
+        with pytest.raises(ConditionError, match=r"condition year=.?2008.5.? is not a whole number, and column "
+                                                 r"'year' holds integers; give one, e.g. year=2008"):
+            synth.sample(5, conditions={"year": value})
+    assert (synth.sample(5, conditions={"year": "2008"})["year"] == 2008).all()

@@ -82,6 +82,9 @@ def encode_condition(encoder: TableEncoder, condition: dict) -> dict[int, float]
             if not lo <= number <= hi:
                 raise ConditionError(f"condition {column}={value!r} is outside the training range [{_show(lo, kind)}, "
                                      f"{_show(hi, kind)}]; synthesizers do not extrapolate")
+            if kind is ColumnKind.INTEGER and number != np.round(number):
+                raise ConditionError(f"condition {column}={value!r} is not a whole number, and column '{column}' "
+                                     f"holds integers; give one, e.g. {column}={np.floor(number):.0f}")
             places = spec.get("decimals")
             if places is not None and not written_with(number, places):
                 raise ConditionError(f"condition {column}={value!r} has more decimal places than column "
