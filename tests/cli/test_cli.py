@@ -362,3 +362,21 @@ def test_a_full_disk_is_one_line_and_leaves_nothing_new(real_csv, tmp_path, monk
     result = invoke("sample", tmp_path / "ok" / "model", "--rows", "20", "--no-copies", "--out", tmp_path / "s.csv")
     assert result.exit_code == 1 and "no space left on device writing" in result.stderr
     assert not (tmp_path / "s.csv").exists() and not list(tmp_path.glob(".s.csv*"))
+
+
+def test_synthesized_identifiers_avoid_every_input_identifier(tmp_path):
+    from synthlearn.data import holdout_split, infer_schema
+
+    df = make_real(60).assign(row=np.arange(60))
+    _, hold = holdout_split(df, schema=infer_schema(df), target="t", holdout=0.3, random_state=0)  # as synthesize
+    held = df["row"].isin(hold["row"]).to_numpy()
+    df["id"] = 1000 + np.argsort(np.argsort(held, kind="stable"))  # the largest ids in the holdout
+    df["code"] = [f"{'syn-' if h else 'x-'}{i:06d}" for i, h in enumerate(held)]  # like new ones, in the holdout
+    df = df.drop(columns="row")
+    df.to_csv(tmp_path / "ids.csv", index=False)
+    result = invoke("synthesize", tmp_path / "ids.csv", "--target", "t", "--out", tmp_path / "o", "-q")
+    assert result.exit_code == 0, result.stderr
+    out = pd.read_parquet(tmp_path / "o" / "synthetic.parquet")
+    assert not set(out["id"]) & set(df["id"]) and not set(out["code"]) & set(df["code"])  # holdout ids included
+    again = Synthesizer.load(tmp_path / "o" / "model").sample(10)
+    assert not set(again["id"]) & set(df["id"])

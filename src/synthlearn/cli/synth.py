@@ -92,6 +92,7 @@ def synthesize(
         if method in NEURAL:
             params.update({k: v for k, v in neural.items() if v is not None}, device=device, verbose=not quiet)
         synth = METHODS[method](**params).fit(train, schema)
+        synth.encoder_.reserve_identifiers(df)  # new identifiers avoid the holdout's too
         progress.step(f"sampling {n:,} rows")
         synthetic = synth.sample(n, reject_copies=no_copies, min_distance=min_distance)
         from synthlearn.evaluate import evaluate, write_report

@@ -212,6 +212,24 @@ class TableEncoder:
                 out[column] = _new_identifiers(n, spec, id_offset)
         return pd.DataFrame(out, columns=self.column_order_)
 
+    def reserve_identifiers(self, df: pd.DataFrame) -> TableEncoder:
+        """Make regenerated identifiers avoid every identifier of ``df`` too (e.g. the whole table, of which
+        ``fit`` saw the training rows only): integers start after its largest, text takes a prefix none of
+        its values start with."""
+        for column, spec in self.specs_.items():
+            if spec["kind"] != ColumnKind.IDENTIFIER.value or column not in df.columns:
+                continue
+            if spec["integer"]:
+                largest = pd.to_numeric(df[column], errors="coerce").max()
+                if pd.notna(largest) and (spec["max"] is None or largest > spec["max"]):
+                    spec["max"] = float(largest)
+            else:
+                texts, prefix = df[column].astype(str), spec.get("prefix", "syn-")
+                while texts.str.startswith(prefix).any():
+                    prefix = "syn" + prefix
+                spec["prefix"] = prefix
+        return self
+
     # ----------------------------------------------------------- persistence
     def get_state(self) -> dict:
         return {"column_order": self.column_order_, "specs": self.specs_, "schema": self.schema_.to_dict()}
