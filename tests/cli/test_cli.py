@@ -380,3 +380,21 @@ def test_synthesized_identifiers_avoid_every_input_identifier(tmp_path):
     assert not set(out["id"]) & set(df["id"]) and not set(out["code"]) & set(df["code"])  # holdout ids included
     again = Synthesizer.load(tmp_path / "o" / "model").sample(10)
     assert not set(again["id"]) & set(df["id"])
+
+
+def test_evaluate_warns_about_unseen_categories_and_extra_columns(real_csv, tmp_path):
+    fake = make_real(60, seed=1).assign(extra=1)
+    fake.loc[0, "t"] = "Martian"
+    fake.to_csv(tmp_path / "fake.csv", index=False)
+    result = invoke("evaluate", real_csv, tmp_path / "fake.csv", "--target", "t", "--out", tmp_path / "r", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "warning: the synthetic table has column(s) ['extra'] that the real table lacks; they are ignored",
+        "warning: synthetic column 't' has 1 category the real table lacks (e.g. 'Martian'); they count as mismatches"]
+    assert len(json.loads((tmp_path / "r" / "report.json").read_text())["meta"]["warnings"]) == 2
+    fake = fake.astype({"x": object})
+    fake.loc[1, "x"] = "abc"
+    fake.to_csv(tmp_path / "fake.csv", index=False)
+    result = invoke("evaluate", real_csv, tmp_path / "fake.csv", "--target", "t", "--out", tmp_path / "r2", "-q")
+    assert result.exit_code == 1 and result.stderr.startswith("error: synthetic column 'x' holds 'abc'")
+    assert not (tmp_path / "r2").exists()

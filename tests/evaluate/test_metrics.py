@@ -334,6 +334,26 @@ def test_evaluate_input_errors(evaluated):
         evaluate(train, holdout, synthetic, schema=schema, target="nope")
 
 
+def test_evaluate_checks_the_synthetic_table_against_the_real_schema(evaluated):
+    from synthlearn.errors import SchemaError
+
+    train, holdout, synthetic, schema = evaluated.train, evaluated.holdout, evaluated.synthetic, evaluated.schema
+    odd = synthetic.assign(extra=1)
+    odd["species"] = odd["species"].astype(object)
+    odd.loc[0, "species"] = "Martian"
+    report = evaluate(train, holdout, odd, schema=schema, target="species")
+    assert report.meta["warnings"] == [
+        "the synthetic table has column(s) ['extra'] that the real table lacks; they are ignored",
+        "synthetic column 'species' has 1 category the real table lacks (e.g. 'Martian'); they count as mismatches"]
+    assert "warning: synthetic column &#x27;species&#x27; has 1 category" in render_html(report, train, odd, schema)
+    assert "warnings" not in evaluated.report.meta
+    text = synthetic.astype({"bill_length_mm": object})
+    text.loc[3, "bill_length_mm"] = "abc"
+    with pytest.raises(SchemaError, match="synthetic column 'bill_length_mm' holds 'abc', which is not a numeric "
+                                          "value like those of the real column; fix the synthetic table"):
+        evaluate(train, holdout, text, schema=schema)
+
+
 def test_render_html_is_self_contained(evaluated):
     page = render_html(evaluated.report, evaluated.train, evaluated.synthetic, evaluated.schema, title="T <&> itle")
     assert page.lstrip().lower().startswith("<!doctype html>")

@@ -43,6 +43,10 @@ class Progress:
         if not self.console.is_terminal:
             self.console.print(f"[{elapsed:6.1f}s] {message}")
 
+    def warn(self, message: str) -> None:
+        """A warning on stderr, shown even when ``quiet``: it is about the result, not progress."""
+        self.console.print(f"warning: {message}", markup=False, soft_wrap=True)
+
     def done(self, message: str) -> None:
         if not self.quiet:
             self.console.print(f"[green]✓[/green] {message}")

@@ -46,9 +46,11 @@ def evaluate(
             train, hold = real_df, read_table(holdout_file)
         else:
             train, hold = holdout_split(real_df, schema=schema, target=target, holdout=holdout, random_state=seed)
+        report = run_evaluate(train, hold, _align(synth_df, real_df, keep_extra=True), schema=schema, target=target,
+                              random_state=seed, progress=progress.step)
+        for warning in report.meta.get("warnings", []):
+            progress.warn(warning)
         synth_df = _align(synth_df, real_df)
-        report = run_evaluate(train, hold, synth_df, schema=schema, target=target, random_state=seed,
-                              progress=progress.step)
         report.meta.update(source=str(real), synthetic=str(synthetic), seed=seed)
         progress.step("writing the report")
         with staged_outputs(out) as stage:  # both files or neither (a full disk)
@@ -58,11 +60,13 @@ def evaluate(
     print_summary(report, title="quality summary")
 
 
-def _align(synth, real):
-    """The synthetic table with the real table's columns, in order; missing columns are an error."""
+def _align(synth, real, keep_extra: bool = False):
+    """The synthetic table with the real table's columns, in order (and its extra ones after them, with
+    ``keep_extra``); missing columns are an error."""
     from synthlearn.errors import ColumnError
 
     missing = [c for c in real.columns if c not in synth.columns]
     if missing:
         raise ColumnError(f"the synthetic table lacks column(s) {missing}; it must have the real table's columns")
-    return synth[list(real.columns)]
+    extra = [c for c in synth.columns if c not in real.columns] if keep_extra else []
+    return synth[list(real.columns) + extra]

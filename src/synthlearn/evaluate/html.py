@@ -155,7 +155,8 @@ def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFr
 synthetic {report.rows['synthetic']:,} rows{' · method ' + html.escape(str(meta['method'])) if meta.get('method') else ''}{
 f" · copy guard on: {meta['copies_replaced']} copies of training rows replaced" if 'copies_replaced' in meta else ''}{
 f" · {meta['too_close_replaced']} rows closer than {meta['min_distance']} to a training row replaced"
-if 'too_close_replaced' in meta else ''}</p></header>
+if 'too_close_replaced' in meta else ''}</p>{''.join(f"<p class='note'>warning: {html.escape(w)}</p>"
+                                                   for w in meta.get('warnings', []))}</header>
 <main>
 <div class="cards">{card_html}</div>
 <h2>Summary</h2>

@@ -137,6 +137,8 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
             raise DataError(f"the {name} table has no rows")
     if target is not None and target not in schema:
         raise ColumnError(f"--target '{target}' is not a column; choose one of {schema.columns}")
+    warnings = check_synthetic(train, synthetic, schema)
+    synthetic = synthetic[schema.columns]
     step = progress or (lambda _msg: None)
     rng = np.random.default_rng(random_state)
 
@@ -187,5 +189,42 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
         privacy=privacy,
         dcr=dcr,
         meta={"synthlearn_version": __version__, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "random_state": random_state if isinstance(random_state, int) else None},
+              "random_state": random_state if isinstance(random_state, int) else None,
+              **({"warnings": warnings} if warnings else {})},
     )
+
+
+def check_synthetic(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema) -> list[str]:
+    """Check ``synthetic`` against the real table's schema: a value that cannot be of its column's kind (text
+    in a numeric column, a non-date in a datetime column) raises; categories the real table lacks and extra
+    columns are returned as warnings (extra columns are ignored)."""
+    from synthlearn.data.schema import ColumnKind
+    from synthlearn.errors import SchemaError
+
+    warnings = []
+    extra = [c for c in synthetic.columns if c not in schema.columns]
+    if extra:
+        warnings.append(f"the synthetic table has column(s) {extra} that the real table lacks; they are ignored")
+    for column in schema.modelled:
+        kind, values = schema[column], synthetic[column].dropna()
+        if kind.is_numeric:
+            if kind is ColumnKind.DATETIME:
+                if pd.api.types.is_datetime64_any_dtype(values):
+                    continue
+                parsed = pd.to_datetime(values.astype(str), format="mixed", utc=True, errors="coerce")
+            elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+                continue
+            else:
+                parsed = pd.to_numeric(values, errors="coerce")
+            bad = values[parsed.isna().to_numpy()]
+            if len(bad):
+                raise SchemaError(f"synthetic column '{column}' holds {bad.iloc[0]!r}, which is not a {kind} value "
+                                  f"like those of the real column; fix the synthetic table")
+        else:
+            known = set(real[column].dropna().astype(str))
+            unseen = pd.unique(values[~values.astype(str).isin(known)])
+            if len(unseen):
+                noun = "category" if len(unseen) == 1 else "categories"
+                warnings.append(f"synthetic column '{column}' has {len(unseen)} {noun} the real table lacks "
+                                f"(e.g. {unseen[0]!r}); they count as mismatches")
+    return warnings
