@@ -291,6 +291,8 @@ def test_sample_corrupt_model(model_copy, tmp_path, damage, fragments):
         (["--out", "OUT/x.xlsx"], ["unsupported", ".xlsx"]),
         (["--out", "OUT/blocker/x.csv"], ["blocker", "does not exist"]),
         (["--out", "OUT/folder.csv"], ["is a folder"]),
+        (["--where", "t=pos", "--where", "t=neg", "--out", "OUT/x.csv"], ["--where gives 't' two values", "once"]),
+        (["--balance", "t", "--where", "t=pos", "--out", "OUT/x.csv"], ["--balance t and --where t=pos contradict"]),
     ],
 )
 def test_sample_bad_options(model_copy, tmp_path, args, fragments):

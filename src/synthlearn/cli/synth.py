@@ -153,6 +153,9 @@ def sample(
     if rows is not None:
         check_n_rows(rows, "--rows")
     condition = _parse_where(where or [])
+    if balance is not None and balance in condition:
+        raise InvalidParameterError(f"--balance {balance} and --where {balance}={condition[balance]} contradict "
+                                    f"each other; give one of them")
     table_format(out)
     writable_file(out)
     if min_distance is not None and reference is None:
@@ -202,6 +205,9 @@ def _parse_where(items: list[str]) -> dict:
         column, sep, value = item.partition("=")
         if not sep or not column:
             raise InvalidParameterError(f"--where {item!r} must look like COLUMN=VALUE, e.g. --where species=Gentoo")
+        if column in condition and condition[column] != value:
+            raise InvalidParameterError(f"--where gives '{column}' two values ({condition[column]!r} and {value!r}); "
+                                        f"give each column once")
         condition[column] = value
     return condition
 
