@@ -400,3 +400,14 @@ def test_evaluate_warns_about_unseen_categories_and_extra_columns(real_csv, tmp_
     result = invoke("evaluate", real_csv, tmp_path / "fake.csv", "--target", "t", "--out", tmp_path / "r2", "-q")
     assert result.exit_code == 1 and result.stderr.startswith("error: synthetic column 'x' holds 'abc'")
     assert not (tmp_path / "r2").exists()
+
+
+def test_a_one_column_table_raises_no_library_warning(tmp_path):
+    import warnings
+
+    pd.DataFrame({"species": ["a"] * 30 + ["b"] * 20}).to_csv(tmp_path / "one.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # numpy's divide by zero, drawing the distance plot
+        result = invoke("synthesize", tmp_path / "one.csv", "--target", "species", "--out", tmp_path / "o", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""

@@ -230,3 +230,11 @@ def test_holdout_split_errors(labelled):
         holdout_split(labelled, schema=schema, target="nope")
     with pytest.raises(DataError, match="at least 4"):
         holdout_split(labelled.head(3), schema=schema)
+
+
+def test_a_boolean_kind_needs_two_values():
+    df = pd.DataFrame({"x": [1.5, 2.5, 3.5, 1.5], "f": [True, False, True, None]})
+    assert infer_schema(df, {"f": "boolean"})["f"].value == "boolean"
+    with pytest.raises(SchemaError, match="column 'x' is declared boolean but has 3 distinct values; a boolean column "
+                                          "has two; declare it categorical or numeric"):
+        infer_schema(df, {"x": "boolean"}).validate(df)

@@ -181,6 +181,11 @@ def check_column(values: pd.Series, kind: ColumnKind, column: str) -> None:
                     f"column '{column}' is declared {kind} but holds {bad.iloc[0]!r}; "
                     f"declare it categorical or fix the values"
                 )
+    elif kind is ColumnKind.BOOLEAN:
+        distinct = nonnull.nunique()
+        if distinct > 2:
+            raise SchemaError(f"column '{column}' is declared boolean but has {distinct} distinct values; a boolean "
+                              f"column has two; declare it categorical or numeric")
     elif kind is ColumnKind.DATETIME:
         if not pd.api.types.is_datetime64_any_dtype(values):
             try:

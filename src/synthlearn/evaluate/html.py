@@ -81,7 +81,8 @@ def _dcr_plot(report: QualityReport) -> str:
 
     fig, ax = plt.subplots(figsize=(6.5, 3))
     allv = np.concatenate([report.dcr[t] for t in TABLES])
-    bins = np.linspace(0, np.percentile(allv, 99.5) if allv.size else 1, 40)
+    top = np.percentile(allv, 99.5) if allv.size else 0.0
+    bins = np.linspace(0, top if top > 0 else 1, 40)  # every distance 0 (one categorical column): no empty range
     for name, color in zip(TABLES, (SYNTH, REAL, OTHER)):
         ax.hist(report.dcr[name], bins=bins, density=True, histtype="step", lw=2, color=color,
                 label=f"{name} → train (median {np.median(report.dcr[name]):.3f})")
