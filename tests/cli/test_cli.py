@@ -206,7 +206,8 @@ CASES = {
     "unknown-method": (small_csv, ["--method", "gan9000"], ["--method", "gan9000", "cart"]),
     "epochs-with-cart": (small_csv, ["--method", "cart", "--epochs", "5"], ["--epochs", "vae/gan", "not cart"]),
     "device-with-copula": (small_csv, ["--method", "copula", "--device", "cuda"], ["--device", "vae/gan", "copula"]),
-    "holdout-fraction": (small_csv, ["--holdout", "1.5"], ["holdout fraction"]),
+    "holdout-fraction": (small_csv, ["--holdout-fraction", "1.5"], ["--holdout-fraction must be between 0 and 1"]),
+    "holdout-old-name": (small_csv, ["--holdout", "1.5"], ["--holdout-fraction must be between 0 and 1"]),
     "unknown-categorical": (small_csv, ["--categorical", "zzz"], ["'zzz'"]),
     "bad-schema-file": (small_csv, ["--schema", "SCHEMA"], ["schema", "not valid JSON"]),
     "text-declared-numeric": (small_csv, ["--schema", "NUMERIC_T"], ["'t'", "numeric"]),
@@ -411,3 +412,12 @@ def test_a_one_column_table_raises_no_library_warning(tmp_path):
         result = invoke("synthesize", tmp_path / "one.csv", "--target", "species", "--out", tmp_path / "o", "-q")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
+
+
+def test_no_copies_failure_names_the_option(tmp_path):
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a": rng.choice(["x", "y"], 40), "b": rng.choice(["u", "v"], 40)}).to_csv(tmp_path / "d.csv",
+                                                                                             index=False)
+    result = invoke("synthesize", tmp_path / "d.csv", "--no-copies", "--out", tmp_path / "o", "-q")
+    assert_user_error(result, "--no-copies")
+    assert "reject_copies" not in result.stderr

@@ -30,9 +30,10 @@ def evaluate(
     """
     from synthlearn.cli.console import print_summary
     from synthlearn.atomic import staged_outputs
-    from synthlearn.cli.options import build_schema, check_target, writable_folder
+    from synthlearn.cli.options import build_schema, check_target, with_option_names, writable_folder
     from synthlearn.data import holdout_split, read_table
     from synthlearn.evaluate import evaluate as run_evaluate
+    from synthlearn.errors import InvalidParameterError
     from synthlearn.evaluate import write_report
 
     out = writable_folder(out)
@@ -45,7 +46,10 @@ def evaluate(
         if holdout_file is not None:
             train, hold = real_df, read_table(holdout_file)
         else:
-            train, hold = holdout_split(real_df, schema=schema, target=target, holdout=holdout, random_state=seed)
+            try:
+                train, hold = holdout_split(real_df, schema=schema, target=target, holdout=holdout, random_state=seed)
+            except InvalidParameterError as exc:
+                raise with_option_names(exc, {"holdout fraction": "--holdout-fraction"}) from None
         report = run_evaluate(train, hold, _align(synth_df, real_df, keep_extra=True), schema=schema, target=target,
                               random_state=seed, progress=progress.step)
         for warning in report.meta.get("warnings", []):

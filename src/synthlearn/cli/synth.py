@@ -12,6 +12,7 @@ from synthlearn.cli.console import Progress, user_errors
 NEURAL = ("vae", "gan")
 IN_MEMORY_ROWS = 10_000_000  # conditional / copy-guarded sampling holds the rows in memory
 PARTITION_ROWS = 1_000_000  # plain sampling streams partitions of this many rows
+SAMPLE_OPTIONS = {"reject_copies": "--no-copies", "min_distance": "--min-distance"}  # Synthesizer.sample's, in CLI
 
 
 @user_errors
@@ -23,7 +24,9 @@ def synthesize(
     rows: Optional[int] = typer.Option(None, "--rows", "-n", help="Synthetic rows to make (default: as many as the real table)."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for synthetic.parquet, report.html, report.json, model/."),
     seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same split, model and rows."),
-    holdout: float = typer.Option(0.3, "--holdout", help="Fraction of real rows kept aside for the checks."),
+    holdout: float = typer.Option(0.3, "--holdout-fraction", help="Fraction of real rows kept aside for the checks."),
+    old_holdout: Optional[float] = typer.Option(None, "--holdout", hidden=True,
+                                                help="Deprecated name of --holdout-fraction."),
     categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help="Treat this column as categorical (repeatable)."),
     schema_file: Optional[Path] = typer.Option(None, "--schema", help='JSON {"columns": {"name": "kind"}} overriding inferred kinds.'),
     no_copies: bool = typer.Option(False, "--no-copies", help="Never output a row identical to a training row."),
@@ -45,7 +48,7 @@ def synthesize(
     from synthlearn.atomic import check_replaceable, holds_only
     from synthlearn.cli.console import print_summary
     from synthlearn.atomic import staged_outputs
-    from synthlearn.cli.options import build_schema, check_target, writable_folder
+    from synthlearn.cli.options import build_schema, check_target, with_option_names, writable_folder
     from synthlearn.data import DATASETS, atomic_write, holdout_split, load_dataset, read_table, write_table
     from synthlearn.errors import FileFormatError, InvalidParameterError
     from synthlearn.synth import METHODS
@@ -54,6 +57,8 @@ def synthesize(
 
     if method not in METHODS:
         raise InvalidParameterError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    if old_holdout is not None:  # the option's first name, kept working; `evaluate --holdout` is a file
+        holdout = old_holdout
     if rows is not None:
         check_n_rows(rows, "--rows")
         if rows > IN_MEMORY_ROWS:
@@ -83,7 +88,10 @@ def synthesize(
             source = str(data)
         schema = build_schema(df, schema_file, categorical)
         check_target(df, schema, target)
-        train, hold = holdout_split(df, schema=schema, target=target, holdout=holdout, random_state=seed)
+        try:
+            train, hold = holdout_split(df, schema=schema, target=target, holdout=holdout, random_state=seed)
+        except InvalidParameterError as exc:
+            raise with_option_names(exc, {"holdout fraction": "--holdout-fraction"}) from None
         n = rows if rows is not None else len(df)
         progress.step(f"fitting {method} on {len(train):,} rows")
         params = {"random_state": seed}
@@ -94,7 +102,10 @@ def synthesize(
         synth = METHODS[method](**params).fit(train, schema)
         synth.encoder_.reserve_identifiers(df)  # new identifiers avoid the holdout's too
         progress.step(f"sampling {n:,} rows")
-        synthetic = synth.sample(n, reject_copies=no_copies, min_distance=min_distance)
+        try:
+            synthetic = synth.sample(n, reject_copies=no_copies, min_distance=min_distance)
+        except InvalidParameterError as exc:
+            raise with_option_names(exc, SAMPLE_OPTIONS) from None
         from synthlearn.evaluate import evaluate, write_report
 
         report = evaluate(train, hold, synthetic, schema=schema, target=target, random_state=seed,
@@ -144,7 +155,7 @@ def sample(
     """
     import numpy as np
 
-    from synthlearn.cli.options import writable_file
+    from synthlearn.cli.options import with_option_names, writable_file
     from synthlearn.data import table_format, write_table
     from synthlearn.errors import InvalidParameterError
     from synthlearn.synth import Synthesizer
@@ -178,8 +189,11 @@ def sample(
 
                 progress.step(f"reading {reference}")
                 train = read_table(reference)
-            df = synth.sample(n, conditions=conditions, random_state=seed, reject_copies=no_copies,
-                              min_distance=min_distance, reference=train)
+            try:
+                df = synth.sample(n, conditions=conditions, random_state=seed, reject_copies=no_copies,
+                                  min_distance=min_distance, reference=train)
+            except InvalidParameterError as exc:
+                raise with_option_names(exc, SAMPLE_OPTIONS) from None
             write_table(df, out)
         else:
             # streamed partition by partition (bounded memory for any --rows); rows depend on the seed only
