@@ -267,3 +267,23 @@ def test_a_fraction_on_an_integer_column_is_refused(name):
                                                  r"'year' holds integers; give one, e.g. year=2008"):
             synth.sample(5, conditions={"year": value})
     assert (synth.sample(5, conditions={"year": "2008"})["year"] == 2008).all()
+
+
+def test_a_rare_but_reachable_condition_is_not_refused_early():
+    """The early stop must not give up on a condition the budget would meet: 260 matches are expected in
+    400,000 draws where 200 are asked (a Poisson count that falls short about once in 10,000 budgets). The
+    earlier rule, at an optimistic rate of (matches + 3) / drawn, refused 38 of 200 such runs."""
+    from synthlearn.synth.conditions import rejection_sample
+
+    df = pd.DataFrame({"x": np.arange(100.0), "y": np.arange(100.0)})
+    synth = GaussianCopulaSynthesizer(random_state=0).fit(df)
+    p = 260 / 400_000
+
+    def draw(k, rng):
+        X = np.full((k, 2), 50.0)
+        X[rng.random(k) < p, 0] = 0.0
+        return X
+
+    for seed in range(40):
+        out = rejection_sample(draw, 200, {0: 0.0}, synth.encoder_, np.random.default_rng(seed), max_draws=400_000)
+        assert len(out) == 200

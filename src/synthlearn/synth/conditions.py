@@ -210,8 +210,10 @@ def rejection_sample(draw, n: int, fixed: dict[int, float], encoder: TableEncode
         ok = X[matches(X, fixed, encoder)]
         kept.append(ok[: n - got])
         got += len(kept[-1])
-        if got < n and (n - got) * drawn / (got + 3) > max_draws - drawn:
-            break  # even at an optimistic rate ((got + 3) / drawn) the rest would not fit in max_draws: fail now
+        # stop early only when even a generous upper bound on the acceptance rate (about four standard
+        # deviations above the count so far; 6 / drawn while none matched) leaves the rest out of max_draws' reach
+        if got < n and (n - got) * drawn > (got + 6 + 4 * np.sqrt(got)) * (max_draws - drawn):
+            break
     if got < n:
         shown = [j for j in fixed if not (encoder.columns_[j].is_indicator and fixed[j] < 0.5)]  # implied by a value
         desc = ", ".join(describe(encoder, j, fixed[j]) for j in shown)
