@@ -37,7 +37,7 @@ def _xy(df: pd.DataFrame, schema: Schema, target: str, task: str):
 
 
 def utility(train: pd.DataFrame, holdout: pd.DataFrame, candidates: dict[str, pd.DataFrame], schema: Schema,
-            target: str, *, random_state=0) -> pd.DataFrame:
+            target: str, *, random_state=0, predictions: dict | None = None) -> pd.DataFrame:
     """Score models trained on each candidate table on the real holdout.
 
     Parameters
@@ -49,6 +49,11 @@ def utility(train: pd.DataFrame, holdout: pd.DataFrame, candidates: dict[str, pd
         "synthetic": synth}``).
     schema : Schema
     target : str
+    predictions : dict, optional
+        If given, filled with ``"index"`` (the holdout rows scored: those with
+        a known target), ``"y_true"`` (their target) and, for every model
+        trained, ``(trained_on, model)`` → its predictions (the bias check
+        reads them).
 
     Returns
     -------
@@ -63,6 +68,8 @@ def utility(train: pd.DataFrame, holdout: pd.DataFrame, candidates: dict[str, pd
     task = task_of(train, schema, target)
     features = [c for c in schema.modelled if c != target]
     test, y_test = _xy(holdout, schema, target, task)
+    if predictions is not None:
+        predictions.update(index=test.index, y_true=y_test)
     rows = []
     for name, table in candidates.items():
         fit_df, y_fit = _xy(table, schema, target, task)
@@ -76,6 +83,8 @@ def utility(train: pd.DataFrame, holdout: pd.DataFrame, candidates: dict[str, pd
                     warnings.simplefilter("ignore")
                     pipe.fit(fit_df[features], y_fit)
                     pred = pipe.predict(test[features])
+                if predictions is not None:
+                    predictions[(name, model_name)] = pred
                 if task == "classification":
                     row["accuracy"] = float(accuracy_score(y_test, pred))
                     row["macro_f1"] = float(f1_score(y_test, pred, average="macro"))
