@@ -155,6 +155,40 @@ def test_evaluate_command_rebuilds_the_same_report(synthesized, real_csv, tmp_pa
     assert "quality summary" in result.stdout
 
 
+def test_sensitive_option_end_to_end(real_csv, tmp_path):
+    out = tmp_path / "out"
+    result = invoke("synthesize", real_csv, "--target", "t", "--sensitive", "k", "--sensitive", "x", "--rows", 60,
+                    "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["bias"]["sensitive"] == ["k", "x"] and report["bias"]["target"] == "t"
+    assert [row["column"] for row in report["bias"]["summary"]] == ["k", "x"]
+    assert {row["group"] for row in report["bias"]["groups"] if row["column"] == "k"} == {"0", "1", "2", "3"}
+    assert report["coverage"]["scores"]["synthetic"]["outlier_ratio"] is not None
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Bias: gaps between sensitive groups" in page and "Coverage: rare categories" in page
+    folder = tmp_path / "eval"
+    result = invoke("evaluate", real_csv, out / "synthetic.parquet", "--target", "t", "--sensitive", "k",
+                    "--out", folder, "--quiet")
+    assert result.exit_code == 0, result.output
+    again = json.loads((folder / "report.json").read_text())
+    assert again["bias"]["summary"][0] == report["bias"]["summary"][0]  # same split, same models
+
+
+@pytest.mark.parametrize(("command", "extra", "fragments"), [
+    ("evaluate", ["--target", "t", "--sensitive", "nope"], ["--sensitive 'nope'", "not a column"]),
+    ("evaluate", ["--target", "t", "--sensitive", "t"], ["--sensitive 't'", "--target"]),
+    ("evaluate", ["--sensitive", "k"], ["--sensitive needs --target"]),
+    ("synthesize", ["--target", "t", "--sensitive", "nope"], ["--sensitive 'nope'"]),
+])
+def test_sensitive_option_errors(real_csv, tmp_path, command, extra, fragments):
+    out = tmp_path / "report"
+    args = [real_csv, real_csv] if command == "evaluate" else [real_csv]
+    result = invoke(command, *args, *extra, "--out", out)
+    assert_user_error(result, *fragments)
+    assert_no_outputs(out)
+
+
 def test_version():
     result = invoke("--version")
     assert result.exit_code == 0

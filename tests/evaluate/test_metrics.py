@@ -354,6 +354,26 @@ def test_evaluate_checks_the_synthetic_table_against_the_real_schema(evaluated):
         evaluate(train, holdout, text, schema=schema)
 
 
+def test_report_coverage_figures(evaluated):
+    coverage = evaluated.report.coverage
+    assert list(coverage.index) == list(TABLES)
+    assert {"rare_category_coverage", "range_coverage", "tail_ratio", "outlier_ratio",
+            "outlier_coverage"} <= set(coverage.columns)
+    data = evaluated.report.to_dict()["coverage"]
+    assert set(data["scores"]) == set(TABLES)
+    assert [c["column"] for c in data["numeric"]] == [c for c in evaluated.schema.modelled
+                                                      if evaluated.schema[c].is_numeric]
+    assert data["rare_threshold"] == 0.05
+    assert any(s.startswith("coverage") for s in evaluated.steps)
+
+
+def test_evaluate_bad_rare_threshold_is_a_one_line_error(evaluated):
+    from synthlearn.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match=r"rare_threshold must be .* got 5"):
+        evaluate(evaluated.train, evaluated.holdout, evaluated.synthetic, schema=evaluated.schema, rare_threshold=5)
+
+
 def test_render_html_is_self_contained(evaluated):
     page = render_html(evaluated.report, evaluated.train, evaluated.synthetic, evaluated.schema, title="T <&> itle")
     assert page.lstrip().lower().startswith("<!doctype html>")

@@ -20,6 +20,8 @@ def evaluate(
                                                 "Default: rebuild the split `synthesize` makes with the same --seed."),
     holdout: float = typer.Option(0.3, "--holdout-fraction", help="Holdout fraction when splitting REAL."),
     seed: int = typer.Option(0, "--seed", help="Seed of the split and the checks."),
+    sensitive: Optional[list[str]] = typer.Option(None, "--sensitive", help="Sensitive column whose groups the "
+                                                  "bias check compares (repeatable; needs --target)."),
     categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help="Treat this column as categorical (repeatable)."),
     schema_file: Optional[Path] = typer.Option(None, "--schema", help="Schema JSON overriding inferred kinds."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
@@ -27,10 +29,12 @@ def evaluate(
     """Check a synthetic table against the real one and write an HTML + JSON report.
 
     Example: synthlearn evaluate real.csv out/synthetic.parquet --target species --out report
+
+    Example: synthlearn evaluate real.csv synthetic.csv --target income --sensitive sex --sensitive age --out report
     """
     from synthlearn.cli.console import print_summary
     from synthlearn.atomic import staged_outputs
-    from synthlearn.cli.options import build_schema, check_target, with_option_names, writable_folder
+    from synthlearn.cli.options import build_schema, check_sensitive, check_target, with_option_names, writable_folder
     from synthlearn.data import holdout_split, read_table
     from synthlearn.evaluate import evaluate as run_evaluate
     from synthlearn.errors import InvalidParameterError
@@ -43,6 +47,7 @@ def evaluate(
         synth_df = read_table(synthetic)
         schema = build_schema(real_df, schema_file, categorical)
         check_target(real_df, schema, target)
+        sensitive = check_sensitive(real_df, schema, sensitive, target)
         if holdout_file is not None:
             train, hold = real_df, read_table(holdout_file)
         else:
@@ -51,7 +56,7 @@ def evaluate(
             except InvalidParameterError as exc:
                 raise with_option_names(exc, {"holdout fraction": "--holdout-fraction"}) from None
         report = run_evaluate(train, hold, _align(synth_df, real_df, keep_extra=True), schema=schema, target=target,
-                              random_state=seed, progress=progress.step)
+                              random_state=seed, progress=progress.step, sensitive=sensitive)
         for warning in report.meta.get("warnings", []):
             progress.warn(warning)
         synth_df = _align(synth_df, real_df)

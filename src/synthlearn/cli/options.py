@@ -98,3 +98,19 @@ def check_target(df: pd.DataFrame, schema: Schema, target: str | None) -> None:
     if n < 2:
         raise DataError(f"--target '{target}' has a single value ({df[target].dropna().iloc[0]!r}); "
                         f"a target needs at least two classes or values")
+
+
+def check_sensitive(df: pd.DataFrame, schema: Schema, sensitive: list[str] | None, target: str | None) -> list[str]:
+    """``--sensitive`` columns must be modelled columns other than ``--target``, and need a ``--target``."""
+    for column in sensitive or []:
+        if column not in df.columns:
+            raise ColumnError(f"--sensitive '{column}' is not a column; choose one of {list(df.columns)}")
+        if column == target:
+            raise ColumnError(f"--sensitive '{column}' is the --target; choose a column other than the target")
+        if schema[column].value == "identifier":
+            raise ColumnError(f"--sensitive '{column}' is an identifier (unique per row); choose a column that "
+                              f"groups rows")
+    if sensitive and target is None:
+        raise InvalidParameterError("--sensitive needs --target: the bias check compares the target's rates per "
+                                    "group; add --target COLUMN")
+    return list(dict.fromkeys(sensitive or []))

@@ -27,6 +27,8 @@ def synthesize(
     holdout: float = typer.Option(0.3, "--holdout-fraction", help="Fraction of real rows kept aside for the checks."),
     old_holdout: Optional[float] = typer.Option(None, "--holdout", hidden=True,
                                                 help="Deprecated name of --holdout-fraction."),
+    sensitive: Optional[list[str]] = typer.Option(None, "--sensitive", help="Sensitive column whose groups the "
+                                                  "bias check compares (repeatable; needs --target)."),
     categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help="Treat this column as categorical (repeatable)."),
     schema_file: Optional[Path] = typer.Option(None, "--schema", help='JSON {"columns": {"name": "kind"}} overriding inferred kinds.'),
     no_copies: bool = typer.Option(False, "--no-copies", help="Never output a row identical to a training row."),
@@ -44,11 +46,13 @@ def synthesize(
     and OUT/model/ (reload it with `synthlearn sample`).
 
     Example: synthlearn synthesize data.csv --target label --method cart --out out
+
+    Example: synthlearn synthesize adult.csv --target income --sensitive sex --sensitive race --out out
     """
     from synthlearn.atomic import check_replaceable, holds_only
     from synthlearn.cli.console import print_summary
     from synthlearn.atomic import staged_outputs
-    from synthlearn.cli.options import build_schema, check_target, with_option_names, writable_folder
+    from synthlearn.cli.options import build_schema, check_sensitive, check_target, with_option_names, writable_folder
     from synthlearn.data import DATASETS, atomic_write, holdout_split, load_dataset, read_table, write_table
     from synthlearn.errors import FileFormatError, InvalidParameterError
     from synthlearn.synth import METHODS
@@ -88,6 +92,7 @@ def synthesize(
             source = str(data)
         schema = build_schema(df, schema_file, categorical)
         check_target(df, schema, target)
+        sensitive = check_sensitive(df, schema, sensitive, target)
         try:
             train, hold = holdout_split(df, schema=schema, target=target, holdout=holdout, random_state=seed)
         except InvalidParameterError as exc:
@@ -109,7 +114,7 @@ def synthesize(
         from synthlearn.evaluate import evaluate, write_report
 
         report = evaluate(train, hold, synthetic, schema=schema, target=target, random_state=seed,
-                          progress=progress.step)
+                          progress=progress.step, sensitive=sensitive)
         report.meta.update(method=method, source=source, seed=seed)
         if no_copies:
             report.meta["copies_replaced"] = synth.last_sample_info_["copies_replaced"]

@@ -93,6 +93,102 @@ def _dcr_plot(report: QualityReport) -> str:
     return figure_png(fig)
 
 
+def _rare_plot(report: QualityReport) -> str:
+    import matplotlib.pyplot as plt
+
+    rare = report.coverage_detail["rare"]
+    top = rare["synthetic"].sort_values("real_frequency").head(20)
+    fig, ax = plt.subplots(figsize=(min(9, 2 + 0.45 * len(top)), 3))
+    x = np.arange(len(top))
+    ax.bar(x - 0.2, top["real_frequency"], 0.4, color=REAL, label="real (train)")
+    ax.bar(x + 0.2, top["frequency"], 0.4, color=SYNTH, label="synthetic")
+    ax.set_xticks(x, [f"{c[:12]}={v[:12]}" for c, v in zip(top["column"], top["category"])], rotation=30, ha="right",
+                  fontsize=7)
+    ax.set_ylabel("frequency", fontsize=8)
+    ax.axhline(report.coverage_detail["rare_threshold"], color=OTHER, lw=1, ls="--", label="rare threshold")
+    ax.legend(fontsize=7, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return figure_png(fig)
+
+
+def _coverage_section(report: QualityReport) -> str:
+    if report.coverage is None:
+        return ""
+    detail = report.coverage_detail
+    scores = report.coverage.copy()
+    scores.index.name = "table"
+    rare = detail["rare"]["synthetic"][["column", "category", "real_count", "real_frequency"]].copy()
+    for name in TABLES:
+        rare[name] = detail["rare"][name]["frequency"].to_numpy()
+    rare = rare.set_index("column")
+    numeric = detail["numeric"]["synthetic"].set_index("column")[["tail_real"]].copy()
+    for name in TABLES:
+        t = detail["numeric"][name].set_index("column")
+        numeric[f"range · {name}"] = t["range_coverage"]
+        numeric[f"tail ratio · {name}"] = t["tail_ratio"]
+    plot = (f'<img class="wide" src="{_rare_plot(report)}" alt="rare categories, real vs synthetic">'
+            if len(rare) else f"<p class='note'>No category is rarer than {detail['rare_threshold']:.0%} of the "
+            f"real rows.</p>")
+    return f"""<h2>Coverage: rare categories, tails and outliers</h2>
+<p class="note">Rare categories are those below {detail['rare_threshold']:.0%} of the real rows; <i>rare category
+coverage</i> is the share of them present, <i>rare frequency ratio</i> their total frequency over the real one.
+<i>Range coverage</i> is the share of each real numeric range spanned; <i>tail ratio</i> the share of values beyond
+the real 1st/99th percentiles over the real share. An Isolation Forest fitted on the real rows flags
+{detail['real_outliers']} real outliers ({detail['real_outlier_rate']:.1%}); <i>outlier ratio</i> is the share of a
+table's rows it flags over that (below 1: outliers dropped, well above 1: implausible rows), <i>outlier coverage</i>
+the share of real outliers with a row of the table within the typical real neighbourhood radius (median distance
+to the 5th nearest real row). 1 is best everywhere; the holdout shows what fresh real data scores.</p>
+{table_html(scores)}
+{plot}
+{table_html(rare) if len(rare) else ''}
+{table_html(numeric) if len(numeric) else ''}"""
+
+
+def _bias_plot(report: QualityReport) -> str:
+    import matplotlib.pyplot as plt
+
+    groups = report.bias["groups"]
+    columns = list(report.bias["sensitive"])
+    fig, axes = plt.subplots(1, len(columns), figsize=(min(12, 3.6 * len(columns) + 0.5), 2.8), squeeze=False)
+    for ax, column in zip(axes[0], columns):
+        g = groups[groups["column"] == column]
+        spread = g.groupby("class")["real"].agg(lambda v: v.max() - v.min())
+        cls = spread.idxmax() if spread.notna().any() else g["class"].iloc[0]
+        g = g[g["class"] == cls]
+        x = np.arange(len(g))
+        ax.bar(x - 0.2, g["real"], 0.4, color=REAL, label="real (train)")
+        ax.bar(x + 0.2, g["synthetic"], 0.4, color=SYNTH, label="synthetic")
+        ax.set_xticks(x, [str(v)[:12] for v in g["group"]], rotation=30, ha="right", fontsize=7)
+        what = "mean" if cls == "mean" else f"rate of {str(cls)[:16]}"
+        ax.set_title(f"{column[:20]}: {what}", fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=7, frameon=False)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return figure_png(fig)
+
+
+def _bias_section(report: QualityReport) -> str:
+    if report.bias is None:
+        return ""
+    summary = report.bias["summary"].set_index("column")
+    groups = report.bias["groups"].set_index("column")
+    model = report.bias["model"].set_index("column") if len(report.bias["model"]) else None
+    return f"""<h2>Bias: gaps between sensitive groups</h2>
+<p class="note">Per group of {', '.join(html.escape(c) for c in report.bias['sensitive'])}: the rate of each class of
+<b>{html.escape(str(report.target))}</b> (its mean for a numeric target) in the real and synthetic rows. The
+<i>parity gap</i> is the largest difference between two groups' rates of one class; <i>amplification</i> =
+synthetic gap − real gap (above 0: the synthetic data widens the gap; <i>amplification_holdout</i> shows the chance
+level). The model columns compare the random forests trained on real and on synthetic rows, scored per group on the
+real holdout (accuracy gap, equalized-odds difference). Groups under 10 rows are left out of the gaps.</p>
+{table_html(summary)}
+<img class="wide" src="{_bias_plot(report)}" alt="per-group rates, real vs synthetic">
+{table_html(groups)}
+{table_html(model) if model is not None else ''}"""
+
+
 def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema,
                 *, title: str = "Synthetic data quality report") -> str:
     """The report as one HTML page with embedded PNG figures."""
@@ -116,6 +212,24 @@ def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFr
         ("exact copies", pv.loc["synthetic", "exact_copy_rate"] * 100, "% of synthetic rows",
          _grade(pv.loc["synthetic", "exact_copy_rate"], 0.005, 0.02, higher_is_better=False)),
     ]
+    if report.coverage is not None:
+        cv = report.coverage
+        cards.append(("rare categories kept", cv.loc["synthetic", "rare_category_coverage"],
+                      f"holdout {fmt(cv.loc['holdout', 'rare_category_coverage'])}",
+                      _grade(cv.loc["synthetic", "rare_category_coverage"], 0.95, 0.8)))
+        cards.append(("outlier ratio", cv.loc["synthetic", "outlier_ratio"],
+                      f"1 = as many as real; holdout {fmt(cv.loc['holdout', 'outlier_ratio'])}",
+                      _grade(abs(np.log(max(cv.loc["synthetic", "outlier_ratio"], 1e-3))), np.log(1.5), np.log(3),
+                             higher_is_better=False)))
+    if report.bias is not None:
+        amp = report.bias["summary"]["amplification"]
+        worst = amp.idxmax() if amp.notna().any() else None
+        if worst is not None:
+            row = report.bias["summary"].loc[worst]
+            cards.append((f"bias amplification ({row['column']})", row["amplification"],
+                          f"holdout {fmt(row['amplification_holdout'])}; > 0 widens the gap",
+                          _grade(row["amplification"] - max(row["amplification_holdout"], 0), 0.02, 0.05,
+                                 higher_is_better=False)))
     summary = report.summary()
     if report.utility is not None:
         metric = "accuracy" if report.task == "classification" else "r2"
@@ -179,6 +293,8 @@ relationships destroyed).</p>
 would mean copied rows.</p>
 <img class="wide" src="{_dcr_plot(report)}" alt="distance to closest record histogram">
 {table_html(priv)}
+{_coverage_section(report)}
+{_bias_section(report)}
 </main></body></html>
 """
 

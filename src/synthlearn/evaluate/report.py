@@ -21,6 +21,8 @@ import pandas as pd
 
 from synthlearn.data.schema import Schema, infer_schema
 from synthlearn.errors import ColumnError, DataError
+from synthlearn.evaluate.bias import BINS, bias, check_sensitive
+from synthlearn.evaluate.coverage import OutlierDetector, check_share, coverage_summary
 from synthlearn.evaluate.fidelity import association_matrix, column_pairs, column_shapes, detection_auc
 from synthlearn.evaluate.privacy import distance_to_closest_record, privacy_summary
 from synthlearn.evaluate.utility import task_of, utility
@@ -44,6 +46,9 @@ class QualityReport:
     privacy: pd.DataFrame  # index: TABLES
     dcr: dict[str, np.ndarray]
     meta: dict = field(default_factory=dict)
+    coverage: pd.DataFrame | None = None  # index: TABLES; rare categories, ranges, tails, outliers (coverage.py)
+    coverage_detail: dict = field(default_factory=dict)  # "rare"/"numeric": per table frames; settings
+    bias: dict | None = None  # "sensitive", "summary", "groups", "model" frames (bias.py); None without --sensitive
 
     def to_dict(self) -> dict:
         def clean(v):
@@ -79,7 +84,28 @@ class QualityReport:
             },
             "utility": util,
             "privacy": {name: {k: clean(v) for k, v in self.privacy.loc[name].items()} for name in TABLES},
+            "coverage": self._coverage_dict(clean, records),
+            "bias": None if self.bias is None else {
+                "target": self.target, "task": self.task, "sensitive": self.bias["sensitive"],
+                "bins": self.bias["bins"], **{k: records(self.bias[k]) for k in ("summary", "groups", "model")}},
         }
+
+    def _coverage_dict(self, clean, records) -> dict | None:
+        if self.coverage is None:
+            return None
+        detail = self.coverage_detail
+        rare = []
+        for i, row in enumerate(records(detail["rare"]["synthetic"].drop(columns=["frequency", "ratio"]))):
+            rare.append({**row, "frequency": {t: clean(detail["rare"][t]["frequency"].iloc[i]) for t in TABLES},
+                         "ratio": {t: clean(detail["rare"][t]["ratio"].iloc[i]) for t in TABLES}})
+        numeric = []
+        for i, row in enumerate(records(detail["numeric"]["synthetic"][["column", "tail_real"]])):
+            numeric.append({**row, **{t: {k: clean(v) for k, v in detail["numeric"][t].drop(
+                columns=["column", "tail_real"]).iloc[i].items()} for t in TABLES}})
+        return {**{k: clean(detail[k]) for k in ("rare_threshold", "contamination", "real_outlier_rate")},
+                "real_outliers": int(detail["real_outliers"]),
+                "scores": {t: {k: clean(v) for k, v in self.coverage.loc[t].items()} for t in TABLES},
+                "rare_categories": rare, "numeric": numeric}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
@@ -103,7 +129,8 @@ def independent_columns(train: pd.DataFrame, n: int, rng: np.random.Generator) -
 
 
 def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, *, schema: Schema | None = None,
-             target: str | None = None, random_state=0, max_rows: int = 20_000, progress=None) -> QualityReport:
+             target: str | None = None, random_state=0, max_rows: int = 20_000, progress=None,
+             sensitive: list[str] | None = None, rare_threshold: float = 0.05) -> QualityReport:
     """Check ``synthetic`` against the real ``train`` rows it imitates and an unseen real ``holdout``.
 
     Parameters
@@ -123,6 +150,10 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
         Larger tables are subsampled (seeded) for the checks.
     progress : callable, optional
         Called with a short description before each step.
+    sensitive : list of str, optional
+        Columns whose groups the bias check compares (needs ``target``); no bias check without them.
+    rare_threshold : float, default=0.05
+        Real categories less frequent than this are the rare ones the coverage check follows.
 
     Returns
     -------
@@ -137,6 +168,8 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
             raise DataError(f"the {name} table has no rows")
     if target is not None and target not in schema:
         raise ColumnError(f"--target '{target}' is not a column; choose one of {schema.columns}")
+    sensitive = check_sensitive(schema, sensitive, target)
+    rare_threshold = float(check_share(rare_threshold, "rare_threshold"))
     warnings = check_synthetic(train, synthetic, schema)
     synthetic = synthetic[schema.columns]
     step = progress or (lambda _msg: None)
@@ -167,12 +200,26 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
     privacy = pd.DataFrame({name: privacy_summary(d) for name, d in dcr.items()}).T.loc[list(TABLES)]
     base = privacy.loc["holdout", "dcr_median"]
     privacy["dcr_ratio_to_holdout"] = privacy["dcr_median"] / base if base > 0 else np.nan
-    task, util = None, None
+    step("coverage: outliers")
+    detector = OutlierDetector(train, schema, random_state=random_state)
+    cover = {name: coverage_summary(train, table, schema, threshold=rare_threshold, detector=detector)
+             for name, table in tables.items()}
+    coverage_detail = {"rare": {t: cover[t][1] for t in TABLES}, "numeric": {t: cover[t][2] for t in TABLES},
+                       "rare_threshold": rare_threshold, "contamination": detector.forest.contamination,
+                       "real_outlier_rate": detector.real_rate_, "real_outliers": int(detector.real_outliers_.sum())}
+    task, util, bias_report, predictions = None, None, None, {}
     if target is not None:
         step("utility")
         task = task_of(train, schema, target)
         util = utility(train, holdout, {"real": train, "synthetic": synthetic, "independent": tables["independent"]},
-                       schema, target, random_state=random_state)
+                       schema, target, random_state=random_state, predictions=predictions)
+    if sensitive:
+        step("bias")
+        fitted = {name: predictions[(name, "random_forest")] for name in ("real", "synthetic")
+                  if (name, "random_forest") in predictions}
+        summary, groups, model = bias(train, tables, schema, target, sensitive, task, holdout=holdout,
+                                      predictions={**predictions, "models": fitted})
+        bias_report = {"sensitive": sensitive, "bins": BINS, "summary": summary, "groups": groups, "model": model}
     step("associations")
     associations = {"real": association_matrix(train, schema), "synthetic": association_matrix(synthetic, schema)}
     from synthlearn import __version__
@@ -188,6 +235,9 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
         utility=util,
         privacy=privacy,
         dcr=dcr,
+        coverage=pd.DataFrame({t: cover[t][0] for t in TABLES}).T.loc[list(TABLES)],
+        coverage_detail=coverage_detail,
+        bias=bias_report,
         meta={"synthlearn_version": __version__, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "random_state": random_state if isinstance(random_state, int) else None,
               **({"warnings": warnings} if warnings else {})},
