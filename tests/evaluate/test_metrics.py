@@ -388,3 +388,36 @@ def test_render_html_is_self_contained(evaluated):
     assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", page, flags=re.IGNORECASE)
     assert "@import" not in page
     assert "species" in page  # the utility section names the target
+
+
+def test_evaluate_finds_copies_of_training_rows_left_out_of_the_sample():
+    rng = np.random.default_rng(3)
+    train = pd.DataFrame({"x": rng.normal(size=300).round(6), "c": rng.choice(list("abc"), 300)})
+    fresh = pd.DataFrame({"x": rng.normal(size=300).round(6) + 100.0, "c": rng.choice(list("abc"), 300)})
+    synthetic = pd.concat([train.iloc[::10], fresh], ignore_index=True)  # 30 copies spread over the training rows
+    schema = infer_schema(train)
+    report = evaluate(train, train.iloc[:50], synthetic, schema=schema, max_rows=100, random_state=0)
+    # every synthetic row is scored against all 300 training rows: the exact rate among the 100 scored rows
+    dcr = distance_to_closest_record(train, synthetic, schema)
+    assert len(report.dcr["synthetic"]) == 100
+    assert np.isin(report.dcr["synthetic"], dcr).all()
+    assert report.privacy.loc["synthetic", "exact_copy_rate"] == pytest.approx(np.mean(report.dcr["synthetic"] == 0))
+    assert report.privacy.loc["holdout", "exact_copy_rate"] == 1.0  # holdout rows are training rows here
+    assert report.rows == {"train": 300, "holdout": 50, "synthetic": 330}
+    assert report.rows_scored == {"train": 100, "holdout": 50, "synthetic": 100}
+    assert report.to_dict()["rows_scored"] == report.rows_scored
+    full = evaluate(train, train.iloc[:50], synthetic, schema=schema, max_rows=1000, random_state=0)
+    assert full.privacy.loc["synthetic", "exact_copy_rate"] == pytest.approx(30 / 330)
+
+
+def test_closest_record_search_in_chunks_matches_one_search(monkeypatch):
+    from synthlearn.evaluate.privacy import ClosestRecord
+
+    rng = np.random.default_rng(4)
+    train = pd.DataFrame({"x": rng.normal(size=60), "c": rng.choice(list("pq"), 60)})
+    others = pd.DataFrame({"x": rng.normal(size=25), "c": rng.choice(list("pqr"), 25)})
+    schema = infer_schema(train)
+    whole = ClosestRecord(train, schema).distances(others)
+    monkeypatch.setattr(ClosestRecord, "CHUNK_ROWS", 7)
+    np.testing.assert_allclose(ClosestRecord(train, schema).distances(others), whole)
+    np.testing.assert_allclose(whole, gower_reference(train, others, ["x"]))

@@ -189,6 +189,17 @@ real holdout (accuracy gap, equalized-odds difference). Groups under 10 rows are
 {table_html(model) if model is not None else ''}"""
 
 
+def _rows_line(report: QualityReport) -> str:
+    """The table sizes and, when some were subsampled, the rows the checks used."""
+    line = " · ".join(f"{name} {report.rows[name]:,} rows" for name in ("train", "holdout", "synthetic"))
+    scored = report.rows_scored
+    if scored and any(scored.get(name, n) != n for name, n in report.rows.items()):
+        line += (" · checks on a seeded sample: " + " · ".join(f"{name} {scored[name]:,}" for name in
+                                                              ("train", "holdout", "synthetic"))
+                 + f" rows (copies and distances searched among all {report.rows['train']:,} training rows)")
+    return line
+
+
 def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema,
                 *, title: str = "Synthetic data quality report") -> str:
     """The report as one HTML page with embedded PNG figures."""
@@ -266,8 +277,7 @@ def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFr
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>{html.escape(title)}</title>
 <style>{CSS}</style></head><body>
 <header><h1>{html.escape(title)}</h1><p>synthlearn {html.escape(str(meta.get('synthlearn_version')))} ·
-{html.escape(str(meta.get('created')))} · train {report.rows['train']:,} rows · holdout {report.rows['holdout']:,} rows ·
-synthetic {report.rows['synthetic']:,} rows{' · method ' + html.escape(str(meta['method'])) if meta.get('method') else ''}{
+{html.escape(str(meta.get('created')))} · {_rows_line(report)}{' · method ' + html.escape(str(meta['method'])) if meta.get('method') else ''}{
 f" · copy guard on: {meta['copies_replaced']} copies of training rows replaced" if 'copies_replaced' in meta else ''}{
 f" · {meta['too_close_replaced']} rows closer than {meta['min_distance']} to a training row replaced"
 if 'too_close_replaced' in meta else ''}</p>{''.join(f"<p class='note'>warning: {html.escape(w)}</p>"

@@ -24,7 +24,7 @@ from synthlearn.errors import ColumnError, DataError
 from synthlearn.evaluate.bias import BINS, bias, check_sensitive
 from synthlearn.evaluate.coverage import OutlierDetector, check_share, coverage_summary
 from synthlearn.evaluate.fidelity import association_matrix, column_pairs, column_shapes, detection_auc
-from synthlearn.evaluate.privacy import distance_to_closest_record, privacy_summary
+from synthlearn.evaluate.privacy import ClosestRecord, privacy_summary
 from synthlearn.evaluate.utility import task_of, utility
 
 REPORT_VERSION = 1
@@ -37,7 +37,7 @@ class QualityReport:
 
     target: str | None
     task: str | None
-    rows: dict
+    rows: dict  # rows of each table given
     scores: pd.DataFrame  # index: TABLES; columns: column_shapes, column_pairs, overall, detection_auc
     columns: dict[str, pd.DataFrame]  # per table: column_shapes frame
     pairs: dict[str, pd.DataFrame]  # per table: column_pairs frame
@@ -49,6 +49,7 @@ class QualityReport:
     coverage: pd.DataFrame | None = None  # index: TABLES; rare categories, ranges, tails, outliers (coverage.py)
     coverage_detail: dict = field(default_factory=dict)  # "rare"/"numeric": per table frames; settings
     bias: dict | None = None  # "sensitive", "summary", "groups", "model" frames (bias.py); None without --sensitive
+    rows_scored: dict = field(default_factory=dict)  # rows each check used (tables over max_rows are subsampled)
 
     def to_dict(self) -> dict:
         def clean(v):
@@ -74,6 +75,7 @@ class QualityReport:
             "target": self.target,
             "task": self.task,
             "rows": self.rows,
+            "rows_scored": self.rows_scored,
             "scores": {name: {k: clean(v) for k, v in self.scores.loc[name].items()} for name in TABLES},
             "columns": records(cols),
             "pairs": records(self.pairs["synthetic"]),
@@ -147,7 +149,8 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
         Column to predict in the utility check; no utility check without it.
     random_state : int, default=0
     max_rows : int, default=20000
-        Larger tables are subsampled (seeded) for the checks.
+        Larger tables are subsampled (seeded) for the checks; the copy and
+        distance search still looks through every training row.
     progress : callable, optional
         Called with a short description before each step.
     sensitive : list of str, optional
@@ -178,7 +181,10 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
     def cap(df):
         return df.iloc[np.sort(rng.choice(len(df), max_rows, replace=False))].reset_index(drop=True) if len(df) > max_rows else df.reset_index(drop=True)
 
+    rows = {"train": len(train), "holdout": len(holdout), "synthetic": len(synthetic)}
+    reference = train  # every training row, so that a copy of any of them is found
     train, holdout, synthetic = cap(train), cap(holdout), cap(synthetic)
+    closest = None
     tables = {
         "synthetic": synthetic,
         "holdout": holdout,
@@ -196,7 +202,8 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
         scores[name] = {"overall": float(np.nanmean([shape, pair])), "column_shapes": shape, "column_pairs": pair,
                         "detection_auc": auc}
         step(f"privacy: {name}")
-        dcr[name] = distance_to_closest_record(train, table, schema)
+        closest = closest or ClosestRecord(reference, schema)
+        dcr[name] = closest.distances(table)
     privacy = pd.DataFrame({name: privacy_summary(d) for name, d in dcr.items()}).T.loc[list(TABLES)]
     base = privacy.loc["holdout", "dcr_median"]
     privacy["dcr_ratio_to_holdout"] = privacy["dcr_median"] / base if base > 0 else np.nan
@@ -227,7 +234,7 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
     return QualityReport(
         target=target,
         task=task,
-        rows={"train": len(train), "holdout": len(holdout), "synthetic": len(synthetic)},
+        rows=rows,
         scores=pd.DataFrame(scores).T.loc[list(TABLES)],
         columns=columns,
         pairs=pairs,
@@ -241,6 +248,7 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
         meta={"synthlearn_version": __version__, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "random_state": random_state if isinstance(random_state, int) else None,
               **({"warnings": warnings} if warnings else {})},
+        rows_scored={"train": len(train), "holdout": len(holdout), "synthetic": len(synthetic)},
     )
 
 
