@@ -189,6 +189,24 @@ def test_sensitive_option_errors(real_csv, tmp_path, command, extra, fragments):
     assert_no_outputs(out)
 
 
+def test_evaluate_without_target_rebuilds_the_split_synthesize_recorded(synthesized, real_csv, tmp_path):
+    proc, out = synthesized
+    assert proc.returncode == 0, proc.stderr
+    first = json.loads((out / "report.json").read_text())
+    assert first["meta"]["split"] == {"seed": 0, "holdout_fraction": 0.3, "stratify": "t"}
+    folder = tmp_path / "eval"
+    result = invoke("evaluate", real_csv, out / "synthetic.parquet", "--out", folder, "--quiet")  # no --target
+    assert result.exit_code == 0, result.output
+    report = json.loads((folder / "report.json").read_text())
+    assert report["meta"]["split"] == first["meta"]["split"]
+    assert report["privacy"] == first["privacy"]  # distances to the same training rows
+    assert report["scores"] == first["scores"]
+    result = invoke("evaluate", real_csv, out / "synthetic.parquet", "--holdout-fraction", 0.2, "--out",
+                    tmp_path / "other")
+    assert_user_error(result, "--holdout-fraction 0.2", "report.json", "--holdout FILE")
+    assert_no_outputs(tmp_path / "other")
+
+
 def test_version():
     result = invoke("--version")
     assert result.exit_code == 0

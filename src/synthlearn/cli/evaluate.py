@@ -17,9 +17,13 @@ def evaluate(
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Column to predict in the utility check."),
     out: Path = typer.Option(Path("report"), "--out", "-o", help="Folder for report.html and report.json."),
     holdout_file: Optional[Path] = typer.Option(None, "--holdout", help="Real rows the synthesizer never saw. "
-                                                "Default: rebuild the split `synthesize` makes with the same --seed."),
-    holdout: float = typer.Option(0.3, "--holdout-fraction", help="Holdout fraction when splitting REAL."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the split and the checks."),
+                                                "Default: rebuild the split `synthesize` recorded in the "
+                                                "report.json beside SYNTHETIC (else split REAL with --seed, "
+                                                "--holdout-fraction and stratified on --target)."),
+    holdout: Optional[float] = typer.Option(None, "--holdout-fraction", help="Holdout fraction when splitting "
+                                            "REAL without a recorded split (default: 0.3)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the checks, and of the split when none "
+                                       "is recorded (default: the recorded seed, else 0)."),
     sensitive: Optional[list[str]] = typer.Option(None, "--sensitive", help="Sensitive column whose groups the "
                                                   "bias check compares (repeatable; needs --target)."),
     categorical: Optional[list[str]] = typer.Option(None, "--categorical", "-c", help="Treat this column as categorical (repeatable)."),
@@ -48,19 +52,29 @@ def evaluate(
         schema = build_schema(real_df, schema_file, categorical)
         check_target(real_df, schema, target)
         sensitive = check_sensitive(real_df, schema, sensitive, target)
+        split = None
         if holdout_file is not None:
             train, hold = real_df, read_table(holdout_file)
         else:
+            split = _split(synthetic, schema, target, holdout, seed)
+            stratify = split["stratify"]
+            split_schema = schema  # stratified as synthesize did, whatever kind this run infers for the column
+            if stratify is not None and not schema[stratify].is_discrete:
+                split_schema = schema.override({stratify: "categorical"})
             try:
-                train, hold = holdout_split(real_df, schema=schema, target=target, holdout=holdout, random_state=seed)
+                train, hold = holdout_split(real_df, schema=split_schema, target=stratify,
+                                            holdout=split["holdout_fraction"], random_state=split["seed"])
             except InvalidParameterError as exc:
                 raise with_option_names(exc, {"holdout fraction": "--holdout-fraction"}) from None
+        seed = seed if seed is not None else split["seed"] if split is not None else 0
         report = run_evaluate(train, hold, _align(synth_df, real_df, keep_extra=True), schema=schema, target=target,
                               random_state=seed, progress=progress.step, sensitive=sensitive)
         for warning in report.meta.get("warnings", []):
             progress.warn(warning)
         synth_df = _align(synth_df, real_df)
         report.meta.update(source=str(real), synthetic=str(synthetic), seed=seed)
+        if split is not None:
+            report.meta["split"] = split
         progress.step("writing the report")
         with staged_outputs(out) as stage:  # both files or neither (a full disk)
             write_report(report, stage, train, synth_df, schema, title=f"Synthetic data quality — {real.name}")
@@ -79,3 +93,27 @@ def _align(synth, real, keep_extra: bool = False):
         raise ColumnError(f"the synthetic table lacks column(s) {missing}; it must have the real table's columns")
     extra = [c for c in synth.columns if c not in real.columns] if keep_extra else []
     return synth[list(real.columns) + extra]
+
+
+def _split(synthetic: Path, schema, target, holdout, seed) -> dict:
+    """The split to rebuild: the one recorded in the report.json beside ``synthetic``, else from the options."""
+    import json
+
+    from synthlearn.data.split import split_record
+    from synthlearn.errors import ColumnError, InvalidParameterError
+
+    path = synthetic.parent / "report.json"
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))["meta"]["split"]
+        recorded = {"seed": int(recorded["seed"]), "holdout_fraction": float(recorded["holdout_fraction"]),
+                    "stratify": None if recorded["stratify"] is None else str(recorded["stratify"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return split_record(schema, target, 0.3 if holdout is None else holdout, 0 if seed is None else seed)
+    if holdout is not None and holdout != recorded["holdout_fraction"]:
+        raise InvalidParameterError(f"--holdout-fraction {holdout} differs from the {recorded['holdout_fraction']} "
+                                    f"split recorded in '{path}'; leave it out to rebuild that split, or give the "
+                                    f"holdout rows with --holdout FILE")
+    if recorded["stratify"] is not None and recorded["stratify"] not in schema:
+        raise ColumnError(f"the split recorded in '{path}' is stratified on '{recorded['stratify']}', which REAL "
+                          f"lacks; give the holdout rows with --holdout FILE")
+    return recorded

@@ -54,6 +54,7 @@ def synthesize(
     from synthlearn.atomic import staged_outputs
     from synthlearn.cli.options import build_schema, check_sensitive, check_target, with_option_names, writable_folder
     from synthlearn.data import DATASETS, atomic_write, holdout_split, load_dataset, read_table, write_table
+    from synthlearn.data.split import split_record
     from synthlearn.errors import FileFormatError, InvalidParameterError
     from synthlearn.synth import METHODS
     from synthlearn.synth.base import MODEL_FILES
@@ -115,7 +116,7 @@ def synthesize(
 
         report = evaluate(train, hold, synthetic, schema=schema, target=target, random_state=seed,
                           progress=progress.step, sensitive=sensitive)
-        report.meta.update(method=method, source=source, seed=seed)
+        report.meta.update(method=method, source=source, seed=seed, split=split_record(schema, target, holdout, seed))
         if no_copies:
             report.meta["copies_replaced"] = synth.last_sample_info_["copies_replaced"]
         if min_distance is not None:

@@ -47,3 +47,12 @@ def holdout_split(df: pd.DataFrame, *, schema: Schema, target: str | None = None
                 stratify = labels
     train, rest = train_test_split(df, test_size=holdout, random_state=random_state, stratify=stratify)
     return train.reset_index(drop=True), rest.reset_index(drop=True)
+
+
+def split_record(schema: Schema, target: str | None, holdout: float, random_state: int) -> dict:
+    """What rebuilds a :func:`holdout_split`, for ``report.json``: seed, fraction and the column stratified on.
+
+    ``stratify`` is the target when its kind is one :func:`holdout_split` stratifies on, else None.
+    """
+    stratify = target if target is not None and schema[target] in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN) else None
+    return {"seed": random_state, "holdout_fraction": holdout, "stratify": stratify}
