@@ -349,8 +349,8 @@ def test_evaluate_checks_the_synthetic_table_against_the_real_schema(evaluated):
     assert "warnings" not in evaluated.report.meta
     text = synthetic.astype({"bill_length_mm": object})
     text.loc[3, "bill_length_mm"] = "abc"
-    with pytest.raises(SchemaError, match="synthetic column 'bill_length_mm' holds 'abc', which is not a numeric "
-                                          "value like those of the real column; fix the synthetic table"):
+    with pytest.raises(SchemaError, match="column 'bill_length_mm' of the synthetic table holds 'abc', which is not a "
+                                          "number"):
         evaluate(train, holdout, text, schema=schema)
 
 
@@ -421,3 +421,31 @@ def test_closest_record_search_in_chunks_matches_one_search(monkeypatch):
     monkeypatch.setattr(ClosestRecord, "CHUNK_ROWS", 7)
     np.testing.assert_allclose(ClosestRecord(train, schema).distances(others), whole)
     np.testing.assert_allclose(whole, gower_reference(train, others, ["x"]))
+
+
+def test_booleans_written_as_numbers_or_words_compare_equal(mixed_frame):
+    schema = infer_schema(mixed_frame)
+    assert schema["flag"] is ColumnKind.BOOLEAN
+    for written in (mixed_frame["flag"].astype(int), mixed_frame["flag"].map({True: "yes", False: "no"})):
+        other = mixed_frame.assign(flag=written)
+        shapes = column_shapes(mixed_frame, other, schema).set_index("column")
+        assert shapes.loc["flag", "score"] == 1.0
+        np.testing.assert_allclose(distance_to_closest_record(mixed_frame, other, schema), 0.0, atol=1e-12)
+        report = evaluate(mixed_frame, mixed_frame.head(20), other, schema=schema)
+        assert report.privacy.loc["synthetic", "exact_copy_rate"] == 1.0
+        assert report.columns["synthetic"].set_index("column").loc["flag", "score"] == 1.0
+
+
+def test_values_that_do_not_fit_the_real_kind_are_one_line_errors(mixed_frame):
+    from synthlearn.errors import SchemaError
+
+    schema = infer_schema(mixed_frame)
+    cases = {"flag": "maybe", "amount": "lots", "when": "someday"}
+    for column, value in cases.items():
+        other = mixed_frame.astype({column: object})
+        other.loc[3, column] = value
+        with pytest.raises(SchemaError, match=f"column '{column}' of the synthetic table holds '{value}'") as info:
+            evaluate(mixed_frame, mixed_frame.head(20), other, schema=schema)
+        assert "\n" not in str(info.value)
+    text = mixed_frame.assign(amount=mixed_frame["amount"].astype(str))  # numbers written as text still count
+    assert column_shapes(mixed_frame, text, schema).set_index("column").loc["amount", "score"] == 1.0

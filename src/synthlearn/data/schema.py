@@ -197,6 +197,77 @@ def check_column(values: pd.Series, kind: ColumnKind, column: str) -> None:
                 ) from None
 
 
+_TRUE_WORDS = ("true", "t", "yes", "y", "1", "1.0")
+_FALSE_WORDS = ("false", "f", "no", "n", "0", "0.0")
+
+
+def _as_booleans(values: pd.Series):
+    """``values`` as pandas booleans (True/False, 1/0, yes/no, ...), or ``(None, the first other value)``."""
+    if pd.api.types.is_bool_dtype(values):
+        return values, None
+    codes, uniques = pd.factorize(values)  # each distinct value read once
+    flags = []
+    for v in uniques:
+        if isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, float, np.number)) and v in (0, 1)):
+            flags.append(bool(v))
+        elif isinstance(v, str) and v.strip().lower() in _TRUE_WORDS + _FALSE_WORDS:
+            flags.append(v.strip().lower() in _TRUE_WORDS)
+        else:
+            return None, v
+    lookup = np.array(flags + [None], dtype=object)  # code -1 (missing) picks the None
+    return pd.Series(lookup[codes], index=values.index, dtype="boolean"), None
+
+
+def conform(df: pd.DataFrame, schema: Schema, *, table: str = "synthetic", like: pd.DataFrame | None = None
+            ) -> pd.DataFrame:
+    """``df`` with the schema's columns stored as their kinds, so that tables written differently compare equal.
+
+    Booleans written as 1/0, "yes"/"no" or "true"/"false" become pandas booleans
+    (when the real table ``like`` holds booleans; with ``like`` omitted, whenever
+    every value reads as one), numbers written as text become numbers and dates
+    written as text become timestamps. Columns already stored as their kind are
+    left alone; ``df`` itself is never changed.
+
+    Raises
+    ------
+    SchemaError
+        A value cannot be read as its column's kind; the message names ``table``.
+    """
+    out = {}
+    for column in schema.columns:
+        if column not in df.columns:
+            continue
+        kind, values = schema[column], df[column]
+        if kind is ColumnKind.BOOLEAN and not pd.api.types.is_bool_dtype(values):
+            if like is not None and not pd.api.types.is_bool_dtype(like[column]):
+                continue  # the real table's own labels (a two-valued column declared boolean): compare as written
+            flags, bad = _as_booleans(values)
+            if flags is None and like is not None:
+                raise SchemaError(f"column '{column}' of the {table} table holds {bad!r}, which is not a boolean; "
+                                  f"give True/False, 1/0 or yes/no as in the real table")
+            if flags is not None:
+                out[column] = flags
+        elif kind in (ColumnKind.NUMERIC, ColumnKind.INTEGER) and not (
+                pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
+            numbers = pd.to_numeric(values, errors="coerce")
+            bad = values[numbers.isna() & values.notna()]
+            if len(bad):
+                raise SchemaError(f"column '{column}' of the {table} table holds {bad.iloc[0]!r}, which is not a "
+                                  f"number as the real column's kind ({kind}) needs; fix the values")
+            out[column] = numbers
+        elif kind is ColumnKind.DATETIME and not pd.api.types.is_datetime64_any_dtype(values):
+            try:
+                out[column] = pd.to_datetime(values, format="mixed")
+            except (ValueError, TypeError):
+                bad = next((v for v in values.dropna().unique() if pd.isna(pd.to_datetime(v, errors="coerce"))),
+                           None)
+                if bad is None:
+                    continue  # every value is a date on its own (mixed time zones): left to the preprocessing
+                raise SchemaError(f"column '{column}' of the {table} table holds {bad!r}, which is not a date; "
+                                  f"give dates such as 2024-01-31") from None
+    return df.assign(**out) if out else df
+
+
 def infer_schema(
     df: pd.DataFrame,
     overrides: Mapping[str, str | ColumnKind] | None = None,

@@ -19,8 +19,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from synthlearn.data.schema import ColumnKind, Schema
+from synthlearn.data.schema import ColumnKind, Schema, conform
 from synthlearn.learn.preprocessing import prepare_frame
+
+
+def _conformed(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema):
+    """Both tables with the schema's kinds (:func:`~synthlearn.data.schema.conform`); cheap when they already are."""
+    real = conform(real, schema, table="real")
+    return real, conform(synthetic, schema, table="synthetic", like=real)
 
 
 def _numbers(df: pd.DataFrame, schema: Schema, column: str) -> np.ndarray:
@@ -50,6 +56,7 @@ def column_shape(real: pd.Series, synthetic: pd.Series, kind: ColumnKind) -> tup
 
 def column_shapes(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     """One row per modelled column: metric, score, and missing rates."""
+    real, synthetic = _conformed(real, synthetic, schema)
     rows = []
     for column in schema.modelled:
         metric, score = column_shape(real[column], synthetic[column], schema[column])
@@ -124,6 +131,7 @@ def association_matrix(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
 
 def column_pairs(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     """One row per column pair: measure, real and synthetic values, similarity score."""
+    real, synthetic = _conformed(real, synthetic, schema)
     rows = []
     cr: dict = {}
     cs: dict = {}
@@ -146,6 +154,7 @@ def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, *
 
     from synthlearn.learn.preprocessing import make_preprocessor
 
+    real, synthetic = _conformed(real, synthetic, schema)
     both = pd.concat([real[schema.modelled], synthetic[schema.modelled]], ignore_index=True)
     for column in schema.modelled:  # concat of differing categoricals falls back to object
         if schema[column].is_discrete:

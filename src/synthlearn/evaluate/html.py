@@ -7,7 +7,7 @@ import html
 import numpy as np
 import pandas as pd
 
-from synthlearn.data.schema import ColumnKind, Schema
+from synthlearn.data.schema import ColumnKind, Schema, conform
 from synthlearn.evaluate.report import TABLES, QualityReport
 from synthlearn.htmlpage import CSS, OTHER, REAL, SYNTH, figure_png, fmt, table_html
 from synthlearn.learn.preprocessing import prepare_frame
@@ -206,6 +206,8 @@ def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFr
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    train = conform(train, schema, table="training")  # plot the values as the checks read them
+    synthetic = conform(synthetic, schema, table="synthetic", like=train)
     sc = report.scores
     pv = report.privacy
     cards = [

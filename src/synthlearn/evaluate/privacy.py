@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synthlearn.data.schema import Schema
+from synthlearn.data.schema import Schema, conform
 from synthlearn.learn.preprocessing import prepare_frame
 
 
@@ -81,7 +81,8 @@ class ClosestRecord:
 
 def distance_to_closest_record(train: pd.DataFrame, others: pd.DataFrame, schema: Schema) -> np.ndarray:
     """Gower distance from each row of ``others`` to its nearest row of ``train``."""
-    return ClosestRecord(train, schema).distances(others)
+    train = conform(train, schema, table="training")
+    return ClosestRecord(train, schema).distances(conform(others, schema, table="compared", like=train))
 
 
 def privacy_summary(dcr: np.ndarray) -> dict:

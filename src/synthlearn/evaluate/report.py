@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 
-from synthlearn.data.schema import Schema, infer_schema
+from synthlearn.data.schema import Schema, conform, infer_schema
 from synthlearn.errors import ColumnError, DataError
 from synthlearn.evaluate.bias import BINS, bias, check_sensitive
 from synthlearn.evaluate.coverage import OutlierDetector, check_share, coverage_summary
@@ -173,6 +173,9 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
         raise ColumnError(f"--target '{target}' is not a column; choose one of {schema.columns}")
     sensitive = check_sensitive(schema, sensitive, target)
     rare_threshold = float(check_share(rare_threshold, "rare_threshold"))
+    train = conform(train, schema, table="training")  # once: 1/0 or "yes"/"no" booleans, numbers as text, ...
+    holdout = conform(holdout, schema, table="holdout", like=train)
+    synthetic = conform(synthetic, schema, table="synthetic", like=train)
     warnings = check_synthetic(train, synthetic, schema)
     synthetic = synthetic[schema.columns]
     step = progress or (lambda _msg: None)
@@ -253,36 +256,21 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
 
 
 def check_synthetic(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema) -> list[str]:
-    """Check ``synthetic`` against the real table's schema: a value that cannot be of its column's kind (text
-    in a numeric column, a non-date in a datetime column) raises; categories the real table lacks and extra
-    columns are returned as warnings (extra columns are ignored)."""
-    from synthlearn.data.schema import ColumnKind
-    from synthlearn.errors import SchemaError
-
+    """Warnings for a ``synthetic`` table already brought to the real schema's kinds
+    (:func:`~synthlearn.data.schema.conform`, which refuses values that cannot be of their column's kind):
+    categories the real table lacks, and extra columns (ignored)."""
     warnings = []
     extra = [c for c in synthetic.columns if c not in schema.columns]
     if extra:
         warnings.append(f"the synthetic table has column(s) {extra} that the real table lacks; they are ignored")
     for column in schema.modelled:
-        kind, values = schema[column], synthetic[column].dropna()
-        if kind.is_numeric:
-            if kind is ColumnKind.DATETIME:
-                if pd.api.types.is_datetime64_any_dtype(values):
-                    continue
-                parsed = pd.to_datetime(values.astype(str), format="mixed", utc=True, errors="coerce")
-            elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-                continue
-            else:
-                parsed = pd.to_numeric(values, errors="coerce")
-            bad = values[parsed.isna().to_numpy()]
-            if len(bad):
-                raise SchemaError(f"synthetic column '{column}' holds {bad.iloc[0]!r}, which is not a {kind} value "
-                                  f"like those of the real column; fix the synthetic table")
-        else:
-            known = set(real[column].dropna().astype(str))
-            unseen = pd.unique(values[~values.astype(str).isin(known)])
-            if len(unseen):
-                noun = "category" if len(unseen) == 1 else "categories"
-                warnings.append(f"synthetic column '{column}' has {len(unseen)} {noun} the real table lacks "
-                                f"(e.g. {unseen[0]!r}); they count as mismatches")
+        if schema[column].is_numeric:
+            continue
+        values = synthetic[column].dropna()
+        known = set(real[column].dropna().astype(str))
+        unseen = pd.unique(values[~values.astype(str).isin(known)])
+        if len(unseen):
+            noun = "category" if len(unseen) == 1 else "categories"
+            warnings.append(f"synthetic column '{column}' has {len(unseen)} {noun} the real table lacks "
+                            f"(e.g. {unseen[0]!r}); they count as mismatches")
     return warnings
