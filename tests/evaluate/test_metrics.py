@@ -449,3 +449,20 @@ def test_values_that_do_not_fit_the_real_kind_are_one_line_errors(mixed_frame):
         assert "\n" not in str(info.value)
     text = mixed_frame.assign(amount=mixed_frame["amount"].astype(str))  # numbers written as text still count
     assert column_shapes(mixed_frame, text, schema).set_index("column").loc["amount", "score"] == 1.0
+
+
+def test_detection_auc_separates_small_tables():
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"a": rng.normal(0, 1, 15), "b": rng.normal(0, 1, 15)})
+    fake = pd.DataFrame({"a": rng.normal(100, 1, 15), "b": rng.normal(100, 1, 15)})
+    assert detection_auc(real, fake, infer_schema(real)) > 0.95
+
+
+def test_detection_card_on_few_rows_is_not_graded():
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"a": rng.normal(0, 1, 15), "b": rng.normal(0, 1, 15)})
+    fake = pd.DataFrame({"a": rng.normal(0, 1, 15), "b": rng.normal(0, 1, 15)})
+    schema = infer_schema(real)
+    page = render_html(evaluate(real, real.head(5), fake, schema=schema), real, fake, schema)
+    card = re.search(r'<div class="l">detection AUC</div><div class="v ([a-z]*)">.*?<div class="r">(.*?)</div>', page)
+    assert card.group(1) == "" and "too few" in card.group(2)

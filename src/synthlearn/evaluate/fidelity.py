@@ -163,8 +163,12 @@ def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, *
     n_splits = int(min(n_splits, len(real), len(synthetic)))
     if n_splits < 2:
         return float("nan")
+    # leaves of 20 rows (the default) cannot split a fold of under 40 rows: the AUC would be exactly 0.5
+    # whatever the tables; small tables get leaves small enough to split (20 from 800 rows on)
+    leaf = int(np.clip(len(both) // 40, 2, 20))
     model = make_pipeline(make_preprocessor(schema, schema.modelled, scale=False),
-                          HistGradientBoostingClassifier(max_iter=100, random_state=random_state))
+                          HistGradientBoostingClassifier(max_iter=100, min_samples_leaf=leaf,
+                                                         random_state=random_state))
     cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
     # OpenMP threads on tables this small cost far more in spin-waiting than they
     # save (70x slower seen on a busy 2-core machine): one thread.

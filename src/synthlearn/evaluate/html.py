@@ -189,6 +189,19 @@ real holdout (accuracy gap, equalized-odds difference). Groups under 10 rows are
 {table_html(model) if model is not None else ''}"""
 
 
+DETECTION_MIN_ROWS = 50  # per table; below it the cross-validated AUC swings widely
+
+
+def _detection_note(report: QualityReport) -> tuple[str, str]:
+    """The detection card's note and grade: no grade when too few rows were scored to trust the AUC."""
+    scored = report.rows_scored or report.rows
+    few = min(scored["train"], scored["synthetic"])
+    if few < DETECTION_MIN_ROWS:
+        return f"only {few} rows in a table: too few for a reliable AUC, not graded", ""
+    return ("0.5 = indistinguishable; well below 0.5 = rows mirror training rows",
+            _grade(abs(report.scores.loc["synthetic", "detection_auc"] - 0.5), 0.15, 0.3, higher_is_better=False))
+
+
 def _rows_line(report: QualityReport) -> str:
     """The table sizes and, when some were subsampled, the rows the checks used."""
     line = " · ".join(f"{name} {report.rows[name]:,} rows" for name in ("train", "holdout", "synthetic"))
@@ -217,9 +230,7 @@ def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFr
          _grade(sc.loc["synthetic", "column_shapes"], 0.9, 0.8)),
         ("column pairs", sc.loc["synthetic", "column_pairs"], f"holdout {sc.loc['holdout', 'column_pairs']:.3f}",
          _grade(sc.loc["synthetic", "column_pairs"], 0.9, 0.8)),
-        ("detection AUC", sc.loc["synthetic", "detection_auc"],
-         "0.5 = indistinguishable; well below 0.5 = rows mirror training rows",
-         _grade(abs(sc.loc["synthetic", "detection_auc"] - 0.5), 0.15, 0.3, higher_is_better=False)),
+        ("detection AUC", sc.loc["synthetic", "detection_auc"], *_detection_note(report)),
         ("DCR vs holdout", pv.loc["synthetic", "dcr_ratio_to_holdout"], "≥ 0.9: no closer than fresh real rows",
          _grade(pv.loc["synthetic", "dcr_ratio_to_holdout"], 0.9, 0.7)),
         ("exact copies", pv.loc["synthetic", "exact_copy_rate"] * 100, "% of synthetic rows",
