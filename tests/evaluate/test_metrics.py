@@ -466,3 +466,60 @@ def test_detection_card_on_few_rows_is_not_graded():
     page = render_html(evaluate(real, real.head(5), fake, schema=schema), real, fake, schema)
     card = re.search(r'<div class="l">detection AUC</div><div class="v ([a-z]*)">.*?<div class="r">(.*?)</div>', page)
     assert card.group(1) == "" and "too few" in card.group(2)
+
+
+def _card(page: str, label: str):
+    card = re.search(rf'<div class="l">{label}</div><div class="v ([a-z]*)">(.*?)</div><div class="r">(.*?)</div>',
+                     page)
+    return card.group(1), card.group(2), card.group(3)
+
+
+def test_exact_copies_are_graded_against_the_holdouts_own_rate():
+    rng = np.random.default_rng(0)
+
+    def table(n):
+        return pd.DataFrame({"color": rng.choice(["red", "green", "blue"], n), "size": rng.choice(["S", "M"], n)})
+
+    train, holdout, synthetic = table(200), table(100), table(200)  # 6 combinations: every row repeats one
+    schema = infer_schema(train)
+    report = evaluate(train, holdout, synthetic, schema=schema)
+    assert report.privacy.loc["holdout", "exact_copy_rate"] == 1.0
+    grade, value, note = _card(render_html(report, train, synthetic, schema), "exact copies")
+    assert value == "100.0" and grade == "good"
+    assert "holdout 100.0 %" in note
+
+
+def test_utility_note_gives_the_holdout_rows_scored(evaluated):
+    holdout = evaluated.holdout.copy()
+    holdout.loc[holdout.index[:5], "species"] = None
+    report = evaluate(evaluated.train, holdout, evaluated.synthetic, schema=evaluated.schema, target="species")
+    assert report.rows_scored["utility_holdout"] == len(holdout) - 5
+    page = render_html(report, evaluated.train, evaluated.synthetic, evaluated.schema)
+    assert f"on the real holdout ({len(holdout) - 5} rows" in page
+
+
+def test_datetime_column_plots_show_dates(monkeypatch, mixed_frame):
+    import matplotlib.pyplot as plt
+
+    from synthlearn.evaluate import html
+
+    monkeypatch.setattr(html, "figure_png", lambda fig: fig)
+    fig = html._column_plot("when", ColumnKind.DATETIME, mixed_frame["when"], mixed_frame["when"], 1.0)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    text = " ".join([t.get_text() for t in ax.get_xticklabels()] + [ax.xaxis.get_offset_text().get_text()])
+    plt.close(fig)
+    assert "2021" in text and "e9" not in text and "e+09" not in text, text
+
+
+def test_write_report_creates_a_new_folder(evaluated, tmp_path):
+    from synthlearn.evaluate import write_report
+
+    folder = tmp_path / "new" / "out"
+    paths = write_report(evaluated.report, folder, evaluated.train, evaluated.synthetic, evaluated.schema)
+    assert sorted(p.name for p in folder.iterdir()) == ["report.html", "report.json"]
+    assert json.loads(paths["json"].read_text())["target"] == "species"
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["out"]  # no temporary left beside it
+    (folder / "keep.txt").write_text("mine")
+    write_report(evaluated.report, folder, evaluated.train, evaluated.synthetic, evaluated.schema)
+    assert sorted(p.name for p in folder.iterdir()) == ["keep.txt", "report.html", "report.json"]

@@ -251,7 +251,8 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
         meta={"synthlearn_version": __version__, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "random_state": random_state if isinstance(random_state, int) else None,
               **({"warnings": warnings} if warnings else {})},
-        rows_scored={"train": len(train), "holdout": len(holdout), "synthetic": len(synthetic)},
+        rows_scored={"train": len(train), "holdout": len(holdout), "synthetic": len(synthetic),
+                     **({"utility_holdout": int(holdout[target].notna().sum())} if target is not None else {})},
     )
 
 
