@@ -451,7 +451,7 @@ def test_evaluate_warns_about_unseen_categories_and_extra_columns(real_csv, tmp_
     fake.loc[1, "x"] = "abc"
     fake.to_csv(tmp_path / "fake.csv", index=False)
     result = invoke("evaluate", real_csv, tmp_path / "fake.csv", "--target", "t", "--out", tmp_path / "r2", "-q")
-    assert result.exit_code == 1 and result.stderr.startswith("error: synthetic column 'x' holds 'abc'")
+    assert result.exit_code == 1 and result.stderr.startswith("error: column 'x' of the synthetic table holds 'abc'")
     assert not (tmp_path / "r2").exists()
 
 
