@@ -176,12 +176,12 @@ def _write_array(array, out: Path) -> None:
 def _check_file_out(out: Path, inputs, option: str = "--out") -> Path:
     """Refuse, before any work, an output file that cannot be written or that is one of ``inputs``."""
     from synthlearn.cli.options import writable_file
-    from synthlearn.data.io import _same_file
+    from synthlearn.data.io import same_file
     from synthlearn.errors import FileFormatError
 
     out = writable_file(out)
     for source in inputs:
-        if source is not None and _same_file(out, source):
+        if source is not None and same_file(out, source):
             raise FileFormatError(f"refusing to overwrite the input file '{source}'; choose another {option}")
     return out
 

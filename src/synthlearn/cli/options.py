@@ -37,10 +37,10 @@ def writable_folder(path: Path, option: str = "--out") -> Path:
 
 def check_outputs_spare_input(out: Path, names, data: Path) -> None:
     """Refuse an ``--out`` folder where one of the files ``names`` would be written over the input ``data``."""
-    from synthlearn.data.io import _same_file
+    from synthlearn.data.io import same_file
 
     for name in names:
-        if _same_file(out / name, data):
+        if same_file(out / name, data):
             raise FileFormatError(f"refusing to overwrite the input file '{data}' with {name}; choose another --out")
 
 

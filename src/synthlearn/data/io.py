@@ -132,7 +132,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, *, source: str | os.P
     """
     path = Path(path)
     fmt = table_format(path)
-    if source is not None and _same_file(path, source):
+    if source is not None and same_file(path, source):
         raise FileFormatError(f"refusing to overwrite the input file '{source}'; choose another output path")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
@@ -148,7 +148,8 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, *, source: str | os.P
     return path
 
 
-def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """True when ``a`` and ``b`` name one file (the same inode, or the same resolved path if either is absent)."""
     a, b = Path(a), Path(b)
     if a.exists() and b.exists():
         return os.path.samefile(a, b)
