@@ -193,7 +193,9 @@ def test_evaluate_without_target_rebuilds_the_split_synthesize_recorded(synthesi
     proc, out = synthesized
     assert proc.returncode == 0, proc.stderr
     first = json.loads((out / "report.json").read_text())
-    assert first["meta"]["split"] == {"seed": 0, "holdout_fraction": 0.3, "stratify": "t"}
+    split = dict(first["meta"]["split"])
+    assert (split.pop("rows"), len(split.pop("fingerprint"))) == (80, 16)
+    assert split == {"seed": 0, "holdout_fraction": 0.3, "stratify": "t"}
     folder = tmp_path / "eval"
     result = invoke("evaluate", real_csv, out / "synthetic.parquet", "--out", folder, "--quiet")  # no --target
     assert result.exit_code == 0, result.output
@@ -205,6 +207,33 @@ def test_evaluate_without_target_rebuilds_the_split_synthesize_recorded(synthesi
                     tmp_path / "other")
     assert_user_error(result, "--holdout-fraction 0.2", "report.json", "--holdout FILE")
     assert_no_outputs(tmp_path / "other")
+
+
+def test_evaluate_refuses_a_split_record_it_cannot_trust(synthesized, real_csv, tmp_path):
+    """Rebuilding a recorded split on another table, or guessing past an unreadable record, would put training
+    rows in the holdout; a report.json without a record lets the options split REAL, with a warning."""
+    import shutil
+
+    proc, out = synthesized
+    assert proc.returncode == 0, proc.stderr
+    real = pd.read_csv(real_csv)
+    for name, table in (("reversed.csv", real.iloc[::-1]), ("shorter.csv", real.iloc[:-5])):
+        table.to_csv(tmp_path / name, index=False)
+        result = invoke("evaluate", tmp_path / name, out / "synthetic.parquet", "--out", tmp_path / "e")
+        assert_user_error(result, "REAL is not the table synthesize split", "--holdout FILE")
+        assert_no_outputs(tmp_path / "e")
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    shutil.copy(out / "synthetic.parquet", corrupt)
+    for text in ('{"meta": {"split": {"seed": 7, "holdout_fract', '{"meta": {"split": {"seed": 0, '
+                 '"holdout_fraction": 5, "stratify": null}}}'):
+        (corrupt / "report.json").write_text(text)
+        result = invoke("evaluate", real_csv, corrupt / "synthetic.parquet", "--out", tmp_path / "e")
+        assert_user_error(result, "cannot read the split synthesize recorded", "--holdout FILE")
+    (corrupt / "report.json").write_text('{"meta": {}}')  # a report.json that records no split
+    result = invoke("evaluate", real_csv, corrupt / "synthetic.parquet", "--out", tmp_path / "e", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "records no split" in result.stderr
 
 
 def test_version():

@@ -56,7 +56,7 @@ def evaluate(
         if holdout_file is not None:
             train, hold = real_df, read_table(holdout_file)
         else:
-            split = _split(synthetic, schema, target, holdout, seed)
+            split = _split(synthetic, real_df, schema, target, holdout, seed, progress.warn)
             stratify = split["stratify"]
             split_schema = schema  # stratified as synthesize did, whatever kind this run infers for the column
             if stratify is not None and not schema[stratify].is_discrete:
@@ -95,25 +95,43 @@ def _align(synth, real, keep_extra: bool = False):
     return synth[list(real.columns) + extra]
 
 
-def _split(synthetic: Path, schema, target, holdout, seed) -> dict:
-    """The split to rebuild: the one recorded in the report.json beside ``synthetic``, else from the options."""
+def _split(synthetic: Path, real_df, schema, target, holdout, seed, warn) -> dict:
+    """The split to rebuild: the one recorded in the report.json beside ``synthetic``, else from the options
+    (with a warning through ``warn`` when a report.json there records none). A record that cannot be read, or that was made on another table, is an
+    error: rebuilding it would put training rows in the holdout."""
     import json
 
-    from synthlearn.data.split import split_record
-    from synthlearn.errors import ColumnError, InvalidParameterError
+    from synthlearn.data.split import split_record, table_fingerprint
+    from synthlearn.errors import ColumnError, DataError, FileFormatError, InvalidParameterError
 
     path = synthetic.parent / "report.json"
-    try:
-        recorded = json.loads(path.read_text(encoding="utf-8"))["meta"]["split"]
-        recorded = {"seed": int(recorded["seed"]), "holdout_fraction": float(recorded["holdout_fraction"]),
-                    "stratify": None if recorded["stratify"] is None else str(recorded["stratify"])}
-    except (OSError, ValueError, KeyError, TypeError):
+    fix = "give the holdout rows with --holdout FILE"
+    if not path.exists():  # a synthetic table from elsewhere: split REAL with the options, as documented
         return split_record(schema, target, 0.3 if holdout is None else holdout, 0 if seed is None else seed)
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))["meta"]
+        if "split" not in meta:
+            warn(f"'{path}' records no split (not written by synthesize?): REAL is split with --seed, "
+                 f"--holdout-fraction and --target; if synthesize split it otherwise, {fix}")
+            return split_record(schema, target, 0.3 if holdout is None else holdout, 0 if seed is None else seed)
+        raw = meta["split"]
+        recorded = {"seed": int(raw["seed"]), "holdout_fraction": float(raw["holdout_fraction"]),
+                    "stratify": None if raw["stratify"] is None else str(raw["stratify"])}
+        if not 0 < recorded["holdout_fraction"] < 1:
+            raise ValueError
+    except (OSError, ValueError, KeyError, TypeError):
+        raise FileFormatError(f"cannot read the split synthesize recorded in '{path}'; {fix}") from None
     if holdout is not None and holdout != recorded["holdout_fraction"]:
         raise InvalidParameterError(f"--holdout-fraction {holdout} differs from the {recorded['holdout_fraction']} "
-                                    f"split recorded in '{path}'; leave it out to rebuild that split, or give the "
-                                    f"holdout rows with --holdout FILE")
+                                    f"split recorded in '{path}'; leave it out to rebuild that split, or {fix}")
     if recorded["stratify"] is not None and recorded["stratify"] not in schema:
         raise ColumnError(f"the split recorded in '{path}' is stratified on '{recorded['stratify']}', which REAL "
-                          f"lacks; give the holdout rows with --holdout FILE")
+                          f"lacks; {fix}")
+    if "rows" in raw and (raw["rows"] != len(real_df) or raw.get("fingerprint") != table_fingerprint(real_df)):
+        what = (f"{len(real_df):,} rows, not the {raw['rows']:,} synthesize split" if raw["rows"] != len(real_df)
+                else "the same number of rows, but other values or another order")
+        raise DataError(f"REAL is not the table synthesize split (recorded in '{path}'): it has {what}, so the "
+                        f"rebuilt holdout would hold training rows; give the same file, or {fix}")
+    if "rows" in raw:
+        recorded.update(rows=raw["rows"], fingerprint=raw["fingerprint"])
     return recorded

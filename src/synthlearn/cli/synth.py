@@ -116,7 +116,8 @@ def synthesize(
 
         report = evaluate(train, hold, synthetic, schema=schema, target=target, random_state=seed,
                           progress=progress.step, sensitive=sensitive)
-        report.meta.update(method=method, source=source, seed=seed, split=split_record(schema, target, holdout, seed))
+        report.meta.update(method=method, source=source, seed=seed, 
+                           split=split_record(schema, target, holdout, seed, df))
         if no_copies:
             report.meta["copies_replaced"] = synth.last_sample_info_["copies_replaced"]
         if min_distance is not None:

@@ -49,10 +49,26 @@ def holdout_split(df: pd.DataFrame, *, schema: Schema, target: str | None = None
     return train.reset_index(drop=True), rest.reset_index(drop=True)
 
 
-def split_record(schema: Schema, target: str | None, holdout: float, random_state: int) -> dict:
-    """What rebuilds a :func:`holdout_split`, for ``report.json``: seed, fraction and the column stratified on.
+def split_record(schema: Schema, target: str | None, holdout: float, random_state: int,
+                 df: pd.DataFrame | None = None) -> dict:
+    """What rebuilds a :func:`holdout_split`, for ``report.json``: seed, fraction and the column stratified on,
+    and with ``df`` the table split (``rows`` and its :func:`table_fingerprint`), so that a rebuild on another
+    table can be told apart.
 
     ``stratify`` is the target when its kind is one :func:`holdout_split` stratifies on, else None.
     """
     stratify = target if target is not None and schema[target] in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN) else None
-    return {"seed": random_state, "holdout_fraction": holdout, "stratify": stratify}
+    record = {"seed": random_state, "holdout_fraction": holdout, "stratify": stratify}
+    if df is not None:
+        record.update(rows=len(df), fingerprint=table_fingerprint(df))
+    return record
+
+
+def table_fingerprint(df: pd.DataFrame) -> str:
+    """A short hash of ``df``'s values as text, row by row in order (the split depends on the order); a table
+    read back from a file it was written to gives the same one, whatever dtypes the reader chose."""
+    import hashlib
+
+    text = df.astype(object).where(df.notna(), "").astype(str)
+    rows = pd.util.hash_pandas_object(text, index=False).to_numpy()
+    return hashlib.sha256(rows.tobytes()).hexdigest()[:16]
