@@ -158,3 +158,16 @@ def test_bad_bins_is_a_one_line_error():
     real = make_real(60)
     with pytest.raises(InvalidParameterError, match="bins must be .* got 1"):
         bias(real, {"synthetic": real}, SCHEMA, "y", ["age"], "classification", bins=1)
+
+
+def test_a_mostly_zero_numeric_column_is_split_at_its_mass_point():
+    """Quartiles of a column that is 0 in 80 % of rows all fall on 0: the rows at 0 against the rest, not one
+    group 'all' that hides the gap."""
+    rng = np.random.default_rng(0)
+    n = 400
+    gain = np.where(rng.random(n) < 0.8, 0, rng.integers(100, 20000, n))
+    real = pd.DataFrame({"gain": gain, "y": np.where(gain > 0, "rich", "other")})
+    grouping = Grouping(real, infer_schema(real), "gain")
+    assert grouping.labels == [f"< {gain[gain > 0].min()}", f"≥ {gain[gain > 0].min()}"]
+    groups = grouping.groups(real)
+    assert ((groups == grouping.labels[0]) == (gain == 0)).all()

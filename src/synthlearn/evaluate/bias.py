@@ -3,7 +3,8 @@
 Given a target and sensitive columns (categorical columns group the rows by
 label, missing as its own group; numeric, integer and datetime columns with at
 most 10 distinct real values by value, others by the real quartiles, ``bins``
-quantile bins), two checks per sensitive column:
+quantile bins; where the quantiles collapse onto one value, as in a mostly-zero column,
+that value against the rest), two checks per sensitive column:
 
 - **In the data** (demographic parity, Dwork et al. 2012; Feldman et al.
   2015): the rate of each target class within each group. The *parity gap*
@@ -78,6 +79,12 @@ class Grouping:
             values = self._values(real)
             edges = np.unique(np.nanquantile(values, np.linspace(0, 1, bins + 1))) if np.isfinite(values).any() \
                 else np.array([0.0])
+            if len(edges) <= 2:  # the quantiles collapsed onto one value (mostly zeros): that value against the rest
+                distinct, counts = np.unique(values[np.isfinite(values)], return_counts=True)
+                if len(distinct) > 1:
+                    mode = distinct[np.argmax(counts)]
+                    cut = distinct[distinct > mode][0] if mode < distinct[-1] else mode
+                    edges = np.array([distinct[0], cut, distinct[-1]])
             self.edges = np.r_[-np.inf, edges[1:-1], np.inf] if len(edges) > 2 else np.array([-np.inf, np.inf])
             self.labels = [self._bin_label(i, edges) for i in range(len(self.edges) - 1)]
 
