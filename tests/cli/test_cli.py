@@ -502,3 +502,23 @@ def test_no_copies_failure_names_the_option(tmp_path):
     result = invoke("synthesize", tmp_path / "d.csv", "--no-copies", "--out", tmp_path / "o", "-q")
     assert_user_error(result, "--no-copies")
     assert "reject_copies" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["synthesize", "evaluate"])
+def test_a_folder_in_the_place_of_an_output_file_is_refused_before_any_work(real_csv, tmp_path, command):
+    """A folder named report.json in --out made the last rename fail after the other files had landed."""
+    out = tmp_path / "out"
+    (out / "report.json").mkdir(parents=True)
+    args = [real_csv, real_csv] if command == "evaluate" else [real_csv, "--rows", 30]
+    result = invoke(command, *args, "--target", "t", "--out", out)
+    assert_user_error(result, "holds a folder named report.json", "--out")
+    assert sorted(p.name for p in out.iterdir()) == ["report.json"]
+
+
+def test_synthesize_never_overwrites_its_schema_file(real_csv, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "schema.json").write_text('{"columns": {"k": "categorical"}}')
+    result = invoke("synthesize", real_csv, "--schema", out / "schema.json", "--rows", 30, "--out", out)
+    assert_user_error(result, "refusing to overwrite the input file", "schema.json")
+    assert (out / "schema.json").read_text() == '{"columns": {"k": "categorical"}}'

@@ -38,13 +38,16 @@ def evaluate(
     """
     from synthlearn.cli.console import print_summary
     from synthlearn.atomic import staged_outputs
-    from synthlearn.cli.options import build_schema, check_sensitive, check_target, with_option_names, writable_folder
+    from synthlearn.cli.options import (build_schema, check_outputs_spare_input, check_sensitive, check_target,
+                                        with_option_names, writable_folder)
     from synthlearn.data import holdout_split, read_table
     from synthlearn.evaluate import evaluate as run_evaluate
     from synthlearn.errors import InvalidParameterError
     from synthlearn.evaluate import write_report
 
     out = writable_folder(out)
+    check_outputs_spare_input(out, ("report.html", "report.json"), real, synthetic, holdout_file,
+                              schema_file)
     with Progress(quiet) as progress:
         progress.step("reading tables")
         real_df = read_table(real)

@@ -35,13 +35,19 @@ def writable_folder(path: Path, option: str = "--out") -> Path:
     return path
 
 
-def check_outputs_spare_input(out: Path, names, data: Path) -> None:
-    """Refuse an ``--out`` folder where one of the files ``names`` would be written over the input ``data``."""
+def check_outputs_spare_input(out: Path, names, *inputs: Path | None) -> None:
+    """Refuse, before any work, an ``--out`` folder where one of the files ``names`` would be written over one of
+    ``inputs`` (None: no such input), or where a folder stands in the place of one of them."""
     from synthlearn.data.io import same_file
 
     for name in names:
-        if same_file(out / name, data):
-            raise FileFormatError(f"refusing to overwrite the input file '{data}' with {name}; choose another --out")
+        if (out / name).is_dir():
+            raise FileFormatError(f"--out '{out}' holds a folder named {name}, where this command writes a file; "
+                                  f"move it or choose another --out")
+        for source in inputs:
+            if source is not None and same_file(out / name, source):
+                raise FileFormatError(f"refusing to overwrite the input file '{source}' with {name}; "
+                                      f"choose another --out")
 
 
 def with_option_names(exc: InvalidParameterError, names: dict[str, str]) -> InvalidParameterError:

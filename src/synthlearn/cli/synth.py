@@ -52,10 +52,11 @@ def synthesize(
     from synthlearn.atomic import check_replaceable, holds_only
     from synthlearn.cli.console import print_summary
     from synthlearn.atomic import staged_outputs
-    from synthlearn.cli.options import build_schema, check_sensitive, check_target, with_option_names, writable_folder
+    from synthlearn.cli.options import (build_schema, check_outputs_spare_input, check_sensitive, check_target,
+                                        with_option_names, writable_folder)
     from synthlearn.data import DATASETS, atomic_write, holdout_split, load_dataset, read_table, write_table
     from synthlearn.data.split import split_record
-    from synthlearn.errors import FileFormatError, InvalidParameterError
+    from synthlearn.errors import InvalidParameterError
     from synthlearn.synth import METHODS
     from synthlearn.synth.base import MODEL_FILES
     from synthlearn.data import check_n_rows
@@ -77,8 +78,8 @@ def synthesize(
         raise InvalidParameterError(f"--device applies to --method {'/'.join(NEURAL)}, not {method}, which runs on "
                                     f"the CPU; leave it out")
     out = writable_folder(out)
-    if data is not None and (out / "synthetic.parquet").resolve() == data.resolve():
-        raise FileFormatError(f"refusing to overwrite the input file '{data}'; choose another --out")
+    check_outputs_spare_input(out, ("synthetic.parquet", "report.html", "report.json", "schema.json"), data,
+                              schema_file)
     check_replaceable(out / "model", holds_only(*MODEL_FILES), inputs=[p for p in (data, schema_file) if p],
                       option="--out")
     with Progress(quiet) as progress:
