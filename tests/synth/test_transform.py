@@ -263,3 +263,20 @@ def test_states_saved_before_the_decimal_places_decode_unrounded():
     del state["specs"]["price"]["decimals"]
     old = TableEncoder.from_state(state)
     assert old.inverse_transform(np.array([[2.123456]]))["price"][0] == 2.123456
+
+
+def test_day_first_datetime_text_is_read_day_first_and_written_back_so():
+    """12/01/2020 in a column holding 13/01/2020 is the 12th of January: read value by value it was the 1st of
+    December, and the column came back in ISO with dates over all of 2020."""
+    from synthlearn.data import infer_schema
+    from synthlearn.synth.transform import TableEncoder
+
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(40) % 40, unit="D")
+    df = pd.DataFrame({"eu": days.strftime("%d/%m/%Y"), "us": days.strftime("%m/%d/%Y")})
+    schema = infer_schema(df, {"eu": "datetime", "us": "datetime"})
+    encoder = TableEncoder().fit(df, schema)
+    assert (encoder.specs_["eu"]["format"], encoder.specs_["us"]["format"]) == ("%d/%m/%Y", "%m/%d/%Y")
+    X = encoder.transform(df)
+    assert np.array_equal(X[:, 0], X[:, 1])  # the same instants from both spellings
+    back = encoder.inverse_transform(X)
+    assert back["eu"].tolist() == df["eu"].tolist() and back["us"].tolist() == df["us"].tolist()

@@ -22,6 +22,7 @@ the indicator says so.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -109,7 +110,9 @@ class TableEncoder:
             spec["dtype_categories"] = _to_python(values.cat.categories)
             spec["ordered"] = bool(values.cat.ordered)
         if kind.is_numeric:
-            nums = _numbers(values, kind)
+            if kind is ColumnKind.DATETIME and not pd.api.types.is_datetime64_any_dtype(values):
+                spec.update(_text_datetime_format(values))
+            nums = _numbers(values, kind, spec)
             finite = nums[~np.isnan(nums)]
             spec.update(min=float(finite.min()), max=float(finite.max()), n_unique=int(np.unique(finite).size))
             if kind is ColumnKind.NUMERIC:
@@ -118,8 +121,6 @@ class TableEncoder:
                 if pd.api.types.is_datetime64_any_dtype(values):
                     spec["tz"] = str(values.dt.tz) if values.dt.tz else None
                     spec["date_only"] = bool((values.dropna() == values.dropna().dt.normalize()).all())
-                else:
-                    spec.update(_text_datetime_format(values))
         elif kind.is_discrete:
             nonnull = values.dropna()
             if isinstance(values.dtype, pd.CategoricalDtype):
@@ -164,7 +165,7 @@ class TableEncoder:
             kind = ColumnKind(spec["kind"])
             values = df[column]
             if kind.is_numeric:
-                nums = _numbers(values, kind)
+                nums = _numbers(values, kind, spec)
                 if spec["has_missing"]:
                     blocks.append(np.isnan(nums).astype(float))
                 blocks.append(nums)
@@ -250,11 +251,27 @@ class TableEncoder:
         return [asdict(c) for c in self.columns_]
 
 
-def _as_datetime(values: pd.Series) -> pd.Series:
-    """Datetimes as they are; text parsed, offsets (even mixed ones) taken to UTC and naive text read as UTC."""
+def _as_datetime(values: pd.Series, spec: dict | None = None) -> pd.Series:
+    """Datetimes as they are; text parsed, offsets (even mixed ones) taken to UTC and naive text read as UTC.
+
+    With the ``spec`` of a text column whose ``format`` parsed every training value (``exact``), text is read
+    with that format, so a day-first 12/01/2020 stays the 12th of January; values it does not fit (and other
+    columns) are read value by value (``format="mixed"``)."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
-    return pd.to_datetime(values, format="mixed", utc=True)
+    if not (spec and spec.get("exact")):
+        return pd.to_datetime(values, format="mixed", utc=True)
+    text = values.astype(object).where(values.notna()).astype("string").str.strip()
+    suffix = text.str.extract(_OFFSET, expand=False).fillna("")
+    local = pd.to_datetime(text.str.replace(_OFFSET, "", regex=True), format=spec["format"], errors="coerce")
+    parts = suffix.astype(object).str.extract(r"([+-])(\d{2}):?(\d{2})")
+    sign = parts[0].map({"+": 1.0, "-": -1.0}).astype(float)
+    offset = (sign * (pd.to_numeric(parts[1]) * 3600 + pd.to_numeric(parts[2]) * 60)).fillna(0.0)
+    out = (local - pd.to_timedelta(offset.to_numpy(dtype=float), unit="s")).dt.tz_localize("UTC")
+    rest = out.isna() & values.notna().to_numpy()
+    if rest.any():  # text the training format does not fit: read as it comes
+        out[rest] = pd.to_datetime(values[rest.to_numpy()], format="mixed", utc=True)
+    return out
 
 
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
@@ -262,18 +279,36 @@ _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 
 def _text_datetime_format(values: pd.Series) -> dict:
     """How a column of datetime text is written, so that decoding writes it the same way: ``format`` (strftime,
-    of the local time, without the offset), ``offset`` (the text written after it: '', 'Z', '+02:00') and
-    ``offset_seconds`` (local time minus UTC). One offset throughout is kept; mixed offsets are written in UTC
-    with the first value's notation ('+00:00', '+0000' or 'Z')."""
+    of the local time, without the offset), ``exact`` (that format reads and writes back every value; else
+    ISO is written), ``offset`` (the text written after it: '', 'Z', '+02:00') and ``offset_seconds`` (local
+    time minus UTC). One offset throughout is kept; mixed offsets are written in UTC with the first value's
+    notation ('+00:00', '+0000' or 'Z'). The format is the first of those pandas guesses for the first values,
+    month first then day first, that reads and writes back every value: a column with a 13th day in the first
+    place is day-first."""
     from pandas.tseries.api import guess_datetime_format
 
     text = values.dropna().astype(str).str.strip()
     suffix = text.str.extract(_OFFSET, expand=False).fillna("")
     local_text = pd.Series([t[: len(t) - len(o)] for t, o in zip(text, suffix)], dtype=object)
-    local = pd.to_datetime(local_text, format="mixed")
+    candidates = []
+    for sample in local_text.drop_duplicates().head(20):
+        for dayfirst in (False, True):
+            with warnings.catch_warnings():  # pandas warns when a guess contradicts ``dayfirst``: both are tried
+                warnings.simplefilter("ignore")
+                fmt = guess_datetime_format(sample, dayfirst=dayfirst)
+            if fmt is not None and fmt not in candidates:
+                candidates.append(fmt)
+    fmt, local = None, None
+    for candidate in candidates:
+        parsed = pd.to_datetime(local_text, format=candidate, errors="coerce")
+        if parsed.notna().all() and (parsed.dt.strftime(candidate) == local_text).all():
+            fmt, local = candidate, parsed
+            break
+    exact = fmt is not None
+    if local is None:
+        local = pd.to_datetime(local_text, format="mixed")
     date_only = bool((local == local.dt.normalize()).all())
-    fmt = guess_datetime_format(local_text.iloc[0]) if len(local_text) else None
-    if fmt is None or not (local.dt.strftime(fmt) == local_text).all():
+    if not exact:
         fmt = "%Y-%m-%d" if date_only else "%Y-%m-%dT%H:%M:%S"
     offsets = suffix.unique().tolist()
     if len(offsets) == 1:
@@ -283,13 +318,15 @@ def _text_datetime_format(values: pd.Series) -> dict:
     else:  # mixed offsets: one instant each, written in UTC
         first = suffix.iloc[0]
         offset, seconds = ("Z" if first == "Z" else "+0000" if len(first) == 5 else "+00:00"), 0
-    return {"tz": None, "date_only": date_only, "format": fmt, "offset": offset, "offset_seconds": seconds}
+    return {"tz": None, "date_only": date_only, "format": fmt, "exact": exact, "offset": offset,
+            "offset_seconds": seconds}
 
 
-def _numbers(values: pd.Series, kind: ColumnKind) -> np.ndarray:
-    """Non-datetime columns as float; datetimes as float seconds since the epoch (UTC)."""
+def _numbers(values: pd.Series, kind: ColumnKind, spec: dict | None = None) -> np.ndarray:
+    """Non-datetime columns as float; datetimes as float seconds since the epoch (UTC), text read as ``spec``
+    says (:func:`_as_datetime`)."""
     if kind is ColumnKind.DATETIME:
-        dt = _as_datetime(values)
+        dt = _as_datetime(values, spec)
         if dt.dt.tz is not None:
             dt = dt.dt.tz_convert("UTC").dt.tz_localize(None)
         ns = dt.astype("datetime64[ns]").to_numpy().astype("int64").astype(float)
