@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Optional
 
@@ -23,11 +22,6 @@ OPTION_NAMES = {
     "missing": "--missing", "outlier_rate": "--outlier-rate", "outlier_column": "--outlier-column",
     "target_name": "--target", "random_state": "--seed", "partition_rows": "--chunk-rows",
 }
-
-
-def _cli_names(message: str) -> str:
-    pattern = re.compile(r"\b(" + "|".join(sorted(OPTION_NAMES, key=len, reverse=True)) + r")\b(?!\])")
-    return pattern.sub(lambda m: OPTION_NAMES[m.group(1)], message)
 
 
 @user_errors
@@ -79,7 +73,7 @@ def generate(
 
     Example: synthlearn generate --spec examples/specs/customers.yaml --rows 100000 --out customers.csv
     """
-    from synthlearn.cli.options import writable_file
+    from synthlearn.cli.options import with_option_names, writable_file
     from synthlearn.data import table_format
     from synthlearn.errors import InvalidParameterError
     from synthlearn.generate import dask_client, load_spec
@@ -127,7 +121,7 @@ def generate(
             source = TableGenerator(task=kind, random_state=seed, **{k: v for k, v in given.items() if v is not None})
             source.check_rows(rows, chunk_rows)
         except InvalidParameterError as exc:
-            raise type(exc)(_cli_names(str(exc))) from None
+            raise with_option_names(exc, OPTION_NAMES) from None
     client = cluster = None
     if workers is not None or scheduler is not None:
         client, cluster = dask_client(workers, scheduler)
