@@ -36,6 +36,14 @@ def test_epochs_with_a_non_neural_method_is_refused(tmp_path):
     assert "--epochs" in result.stderr and not out.exists()
 
 
+def test_bad_training_options_are_named_as_typed(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["synthesize", str(_csv(tmp_path)), "--method", "vae", "--epochs", "0",
+                                      "--out", str(out)])
+    assert result.exit_code == 1
+    assert "error: --epochs must be a positive integer, got 0" in result.stderr and not out.exists()
+
+
 def test_unavailable_device_is_refused(tmp_path):
     import torch
 
@@ -44,7 +52,7 @@ def test_unavailable_device_is_refused(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["synthesize", str(_csv(tmp_path)), "--method", "vae", "--device", "cuda",
                                       "--out", str(out)])
-    assert result.exit_code == 1 and "device" in result.stderr
+    assert result.exit_code == 1 and "--device 'cuda'" in result.stderr
     assert not (out / "synthetic.parquet").exists()
 
 

@@ -13,6 +13,7 @@ NEURAL = ("vae", "gan")
 IN_MEMORY_ROWS = 10_000_000  # conditional / copy-guarded sampling holds the rows in memory
 PARTITION_ROWS = 1_000_000  # plain sampling streams partitions of this many rows
 SAMPLE_OPTIONS = {"reject_copies": "--no-copies", "min_distance": "--min-distance"}  # Synthesizer.sample's, in CLI
+FIT_OPTIONS = {"epochs": "--epochs", "batch_size": "--batch-size", "device": "--device"}  # the neural ones
 
 
 @user_errors
@@ -106,7 +107,10 @@ def synthesize(
             params["visit_order"] = [target]  # every other column is then drawn given the target
         if method in NEURAL:
             params.update({k: v for k, v in neural.items() if v is not None}, device=device, verbose=not quiet)
-        synth = METHODS[method](**params).fit(train, schema)
+        try:
+            synth = METHODS[method](**params).fit(train, schema)
+        except InvalidParameterError as exc:
+            raise with_option_names(exc, FIT_OPTIONS) from None
         synth.encoder_.reserve_identifiers(df)  # new identifiers avoid the holdout's too
         progress.step(f"sampling {n:,} rows")
         try:
