@@ -100,8 +100,8 @@ def _align(synth, real, keep_extra: bool = False):
 
 def _split(synthetic: Path, real_df, schema, target, holdout, seed, warn) -> dict:
     """The split to rebuild: the one recorded in the report.json beside ``synthetic``, else from the options
-    (with a warning through ``warn`` when a report.json there records none). A record that cannot be read, or that was made on another table, is an
-    error: rebuilding it would put training rows in the holdout."""
+    (with a warning through ``warn`` when a report.json there records none). A record that cannot be read, or
+    that was made on another table, is an error: rebuilding it would put training rows in the holdout."""
     import json
 
     from synthlearn.data.split import split_record, table_fingerprint
