@@ -9,6 +9,7 @@ from synthlearn.cli import evaluate as evaluate_cmd
 from synthlearn.cli import generate as generate_cmd
 from synthlearn.cli import learn as learn_cmd
 from synthlearn.cli import synth as synth_cmd
+from synthlearn.cli import vision as vision_cmd
 
 app = typer.Typer(
     name="synthlearn",
@@ -45,6 +46,7 @@ app.command("predict")(learn_cmd.predict)
 app.command("cluster")(learn_cmd.cluster)
 app.command("reduce")(learn_cmd.reduce)
 app.add_typer(ae_cmd.app, name="ae")
+app.add_typer(vision_cmd.app, name="vision")
 
 
 def main() -> None:
