@@ -23,9 +23,11 @@ class ConditionVectorMixin:
     ``_sample(n, rng, condition=None)`` that takes ``(layout index, category code)``."""
 
     def _sample_chunks(self, n: int, rng: np.random.Generator, condition, network) -> np.ndarray:
-        """``n`` rows of model columns: per chunk, standard normal noise beside conditional vectors
-        goes through ``network(inputs, gen) -> encoded rows`` (``gen``: the torch generator of the
-        chunk, for any further noise), and the rows are decoded while in cache.
+        """``n`` rows of model columns: per chunk, standard normal noise and the conditional vectors'
+        positions (:meth:`_condition_codes`) go through ``network(z, codes, gen) -> (encoded rows,
+        order)`` (``gen``: the torch generator of the chunk, for any further noise; ``order``: None, or
+        the output row of each encoded row, for a network that makes them in another order), and the
+        rows are decoded while in cache.
 
         Chunks run on as many Python threads as torch has intra-op threads, each op on one thread:
         the noise, the conditional vectors and the decoding are serial in torch, so this scales
@@ -43,8 +45,11 @@ class ConditionVectorMixin:
             gen = torch.Generator().manual_seed(int(seeds[k]))
             with torch.no_grad():  # grad mode is per thread
                 z = torch.randn(m, self.embedding_dim, generator=gen)
-                inputs = torch.cat([z, self._condition_vectors(m, gen, condition)], dim=1)
-                out[lo:lo + m] = self.modes_.decode(network(inputs, gen))
+                rows, order = network(z, self._condition_codes(m, gen, condition), gen)
+                if order is None:
+                    out[lo:lo + m] = self.modes_.decode(rows)
+                else:  # decoded before reordering: fewer columns to move
+                    out[lo:lo + m].index_copy_(0, order, self.modes_.decode(rows))
 
         self.modes_.decode_tables()  # built here, never by two threads at once
         before = torch.get_num_threads()
@@ -94,25 +99,35 @@ class ConditionVectorMixin:
         self.category_freq_ = [np.bincount(X[:, j].astype(np.int64), minlength=w) / len(X)
                                for j, _start, _offset, w in layout]
 
-    def _condition_vectors(self, m: int, gen, condition: tuple | None = None):
-        """An ``(m, width)`` float tensor of conditional vectors, drawn with the torch generator ``gen``."""
+    def _one_hot(self, codes, m: int):
+        """The ``(m, width)`` conditional vectors whose slots are ``codes`` (None: no conditional vector)."""
+        import torch
+
+        cond = torch.zeros(m, self.cond_dim_)
+        if codes is not None:
+            cond.scatter_(1, codes[:, None], 1.0)
+        return cond
+
+    def _condition_codes(self, m: int, gen, condition: tuple | None = None):
+        """The slot of each of ``m`` conditional vectors (a long tensor; None without a conditional vector):
+        a discrete column drawn uniformly, then its category with its training frequency (the
+        ``condition`` ``(layout index, category code)``, if given), with the torch generator ``gen``."""
         import torch
 
         layout, _ = self.modes_.condition_layout()
-        cond = torch.zeros(m, self.cond_dim_)
         if not self.cond_dim_:
-            return cond
+            return None
         if condition is not None:
-            cond[:, layout[condition[0]][2] + condition[1]] = 1.0
-            return cond
+            return torch.full((m,), layout[condition[0]][2] + condition[1], dtype=torch.long)
+        codes = torch.empty(m, dtype=torch.long)
         col = torch.randint(len(layout), (m,), generator=gen)
         for i, freq in enumerate(self.category_freq_):
             chosen = (col == i).nonzero(as_tuple=True)[0]
             if len(chosen):
                 k = torch.multinomial(torch.as_tensor(freq, dtype=torch.float32), len(chosen), replacement=True,
                                       generator=gen)
-                cond[chosen, layout[i][2] + k] = 1.0
-        return cond
+                codes[chosen] = k + layout[i][2]
+        return codes
 
     def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator):
         """Native for one fixed discrete column: its category goes into the conditional vector;

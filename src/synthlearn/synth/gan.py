@@ -555,13 +555,13 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         tanh, blocks, valid = (torch.from_numpy(a) for a in self.modes_.layout())
         flat = blocks[valid]
 
-        def generate(inputs, gen):
-            raw = forward(inputs)
+        def generate(z, codes, gen):
+            raw = forward(z if codes is None else torch.cat([z, self._one_hot(codes, len(z))], dim=1))
             raw.index_copy_(1, tanh, raw.index_select(1, tanh).tanh_())
             # as in training (Gumbel-softmax), categories and modes are drawn from the softmax: the
             # argmax of logits plus Gumbel noise
             return raw.index_add_(1, flat, _standard_exponential((len(raw), len(flat)), generator=gen).log_(),
-                                  alpha=-1)
+                                  alpha=-1), None
 
         return self._sample_chunks(n, rng, condition, generate)
 

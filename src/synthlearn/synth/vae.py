@@ -379,25 +379,25 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
 
             rest = bf16_mlp(rest)  # the first layer, folded with the latent Gaussians, stays float32
 
-        def decode(inputs, gen):
+        def decode(z, codes, gen):
             if first is None:
-                rows = rest(inputs)
+                rows, order = rest(z if codes is None else torch.cat([z, self._one_hot(codes, len(z))], dim=1)), None
             else:
-                pre, order = first(inputs)
+                pre, order = first(z, codes)
                 rows = rest(pre)
-                if order is not None:  # back in the order of the conditional vectors
-                    rows = torch.empty_like(rows).index_copy_(0, order, rows)
             if len(tanh):
                 noise = torch.randn(len(rows), len(tanh), generator=gen).mul_(sigma)
+                if order is not None:  # the noise of row order[i] for row i, as if the rows were in order
+                    noise = noise.index_select(0, order)
                 rows.index_copy_(1, tanh, rows.index_select(1, tanh).tanh_().add_(noise))
-            return rows
+            return rows, order
 
         return self._sample_chunks(n, rng, condition, decode)
 
     def _first_layer(self, linear):
-        """``first(inputs) -> (pre-activations, order)`` of the decoder's first layer ``linear`` for
-        inputs ``[noise, conditional vector]``, the code drawn from the vector's Gaussian; None for the
-        prior (``latent_sampling="prior"``).
+        """``first(z, codes) -> (pre-activations, order)`` of the decoder's first layer ``linear`` for
+        noise ``z`` and the conditional vectors' slots ``codes`` (None without a conditional vector), the
+        code drawn from the vector's Gaussian; None for the prior (``latent_sampling="prior"``).
 
         The Gaussian is folded into the layer: for noise e and vector k, ``W [m_k + L_k e; c_k] + b =
         (W_z L_k) e + (W_z m_k + W_c c_k + b)``, so the code is never formed and the product costs what
@@ -411,13 +411,11 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         if self.latent_mean_ is None:
             raise InvalidParameterError("latent_sampling='posterior' needs the latent Gaussians, which this model, "
                                         "saved by an older synthlearn, lacks; use latent_sampling='prior' or fit again")
-        d = self.embedding_dim
-        scales, biases, index, own, positions = self._folded(linear)
+        scales, biases, index, own = self._folded(linear)
         pooled = len(scales) - 1  # vectors without a covariance of their own
 
-        def first(inputs):
-            z, cond = inputs[:, :d], inputs[:, d:]
-            vector = (cond @ positions).round_().long() if self.cond_dim_ else torch.zeros(len(z), dtype=torch.long)
+        def first(z, codes):
+            vector = torch.zeros(len(z), dtype=torch.long) if codes is None else codes
             k = index.index_select(0, vector)
             counts = torch.bincount(k, minlength=pooled + 1).tolist()
             order = None if max(counts) == len(z) else torch.argsort(k, stable=True)
@@ -439,10 +437,9 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
 
     def _folded(self, linear):
         """The latent Gaussians folded into ``linear`` for :meth:`_first_layer`: per factor ``W_z L_k``
-        as ``(d, width)``, per vector its bias, each vector's factor, the vector of each factor of its
-        own, and the vector positions. Computed once per fitted model and layer, as a conditional sample
-        calls ``_sample`` once per distinct condition and rejection once per draw (with 257 factors the
-        fold is some 65 ms)."""
+        as ``(d, width)``, per vector its bias, each vector's factor, and the vector of each factor of its
+        own. Computed once per fitted model and layer, as a conditional sample calls ``_sample`` once per
+        distinct condition and rejection once per draw (with 257 factors the fold is some 65 ms)."""
         import torch
 
         key = (linear, self.latent_mean_, self.latent_scale_, self.latent_scale_index_)
@@ -462,7 +459,7 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         own = torch.zeros(pooled, dtype=torch.long)  # the vector of each factor of its own
         owners = (index < pooled).nonzero().squeeze(1)
         own[index[owners]] = owners
-        fold = (scales, biases, index, own, torch.arange(self.cond_dim_, dtype=torch.float32))
+        fold = (scales, biases, index, own)
         self._fold_cache = (key, fold)
         return fold
 
