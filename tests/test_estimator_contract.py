@@ -22,6 +22,13 @@ from synthlearn.autoencoders import (
     VariationalAutoencoder,
 )
 from synthlearn.learn import MixedNaiveBayes
+from synthlearn.vision.objects import ObjectClassifier
+from synthlearn.vision.pixel import (
+    MahalanobisClassifier,
+    MaximumLikelihoodClassifier,
+    MinimumDistanceClassifier,
+    SpectralAngleClassifier,
+)
 
 #: small, fast settings shared by the torch autoencoders (a few epochs of a tiny network)
 _SMALL_AE = dict(code_size=2, hidden_layer_sizes=(8,), epochs=3, batch_size=32)
@@ -42,6 +49,27 @@ ESTIMATORS = [
     SequenceAutoencoder(code_size=2, hidden_size=4, horizon=1, epochs=2, batch_size=32),
     AutoRec(hidden_size=4, epochs=2, batch_size=32),  # 2-D checks data read as a fully observed user × item matrix
     AnomalyDetector(Autoencoder(**{**_SMALL_AE, "code_size": 1}), contamination=0.1),
+    MinimumDistanceClassifier(),
+    MahalanobisClassifier(),  # pooled covariance
+    MahalanobisClassifier(covariance="class", shrinkage=0.1),
+    MaximumLikelihoodClassifier(priors="empirical"),
+    SpectralAngleClassifier(),
+    # X is one image and y its label map, so checks that fit on a table of rows cannot pass (listed below)
+    ObjectClassifier(segmentation_params={"n_segments": 4}, classifier=None, random_state=0),
+]
+
+#: checks that fit ObjectClassifier on a table with one label per row (it takes an image and a label map)
+_OBJECT_CHECKS = [
+    "check_fit_score_takes_y", "check_estimators_overwrite_params", "check_dont_overwrite_parameters",
+    "check_estimators_fit_returns_self", "check_estimators_fit_returns_self(readonly_memmap=True)",
+    "check_readonly_memmap_input", "check_n_features_in_after_fitting", "check_positive_only_tag_during_fit",
+    "check_estimators_dtypes", "check_complex_data", "check_dtype_object", "check_estimators_empty_data_messages",
+    "check_pipeline_consistency", "check_estimators_nan_inf", "check_estimator_sparse_tag",
+    "check_estimator_sparse_array", "check_estimator_sparse_matrix", "check_estimators_pickle",
+    "check_estimators_pickle(readonly_memmap=True)", "check_f_contiguous_array_estimator",
+    "check_methods_sample_order_invariance", "check_methods_subset_invariance", "check_fit2d_1sample",
+    "check_fit2d_1feature", "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
+    "check_n_features_in", "check_fit2d_predict1d",
 ]
 
 #: estimator class name → {check name: reason}. One table for every estimator.
@@ -58,6 +86,13 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "ConvVariationalAutoencoder": {},
     "SequenceAutoencoder": {},
     "AnomalyDetector": {},
+    # the pixel classifiers pass every check
+    "MinimumDistanceClassifier": {},
+    "MahalanobisClassifier": {},
+    "MaximumLikelihoodClassifier": {},
+    "SpectralAngleClassifier": {},
+    "ObjectClassifier": dict.fromkeys(_OBJECT_CHECKS, "fit takes an image and its (H, W) label map, not rows "
+                                                      "and one label per row; tested in tests/vision"),
     "AutoRec": {  # item-based (Sedhain et al. 2015): the input rows of its network are X's columns
         **dict.fromkeys(["check_transformer_general", "check_transformer_general(readonly_memmap=True)",
                          "check_transformer_data_not_an_array"],
