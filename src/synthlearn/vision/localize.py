@@ -46,7 +46,7 @@ def find_objects(label_map, *, min_area: int = 1, background=0, connectivity: in
     Returns
     -------
     objects : pandas.DataFrame
-        One row per object, sorted by class then position: ``class``, ``object`` (1, 2, ... within its
+        One row per object, by class, then by first pixel (row by row): ``class``, ``object`` (1, 2, ... within its
         class), box ``x0, y0, x1, y1`` (pixel edges: ``x1 - x0`` is the width), ``area`` (pixels),
         ``centroid_x``, ``centroid_y`` (pixel centres at i + 0.5).
 

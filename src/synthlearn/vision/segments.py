@@ -95,7 +95,7 @@ def _watershed(pixels, n_segments=100, compactness=0.001, **options):
     from skimage.filters import sobel
     from skimage.segmentation import watershed
 
-    gradient = sobel(pixels, channel_axis=-1).sum(axis=-1) if pixels.shape[-1] > 1 else sobel(pixels[..., 0])
+    gradient = sum(sobel(pixels[..., b]) for b in range(pixels.shape[-1]))
     return watershed(gradient, markers=int(n_segments), compactness=compactness, **options)
 
 
