@@ -18,7 +18,7 @@ METHODS = ("slic", "felzenszwalb", "quickshift", "watershed")
 
 #: Each method's default parameters (for bands rescaled to [0, 1]); keyword arguments override them.
 DEFAULTS = {
-    "slic": {"n_segments": 100, "compactness": 0.1, "sigma": 0.0},
+    "slic": {"n_segments": 100, "compactness": 1.0, "sigma": 0.0},
     "felzenszwalb": {"scale": 1.0, "sigma": 0.8, "min_size": 20},
     "quickshift": {"ratio": 1.0, "kernel_size": 3, "max_dist": 6, "sigma": 0.0},
     "watershed": {"n_segments": 100, "compactness": 0.001},

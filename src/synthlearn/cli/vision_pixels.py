@@ -1,0 +1,359 @@
+"""``synthlearn vision pixels|objects|find-objects|score``: pixel- and object-based classification of one image,
+objects of a label map, and scores against the truth.
+
+Images are a ``.npy`` array ((bands, H, W) by default, ``--channels last`` for (H, W, bands), or (H, W)) or a
+``.png`` (grey, or RGB read as 3 bands), values as stored. Label maps are a 2-D ``.npy`` of whole numbers or a
+grey/palette ``.png`` whose pixel values are the labels; 0 means unlabelled. Classified maps are written as
+``.npy`` or as a palette ``.png`` (pixel value = label, each class its own colour).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+
+from synthlearn.cli.console import Progress, user_errors
+from synthlearn.errors import DataError, FileFormatError, InvalidParameterError
+
+METHODS = {"mindist": "MinimumDistanceClassifier", "mahalanobis": "MahalanobisClassifier",
+           "maxlike": "MaximumLikelihoodClassifier", "sam": "SpectralAngleClassifier"}
+SEGMENTATIONS = ("slic", "felzenszwalb", "quickshift", "watershed")
+_QUIET = typer.Option(False, "--quiet", "-q", help="No progress on stderr.")
+_CHANNELS = typer.Option("first", "--channels", help="Band axis of .npy images: first (bands, H, W) or last (H, W, "
+                                                     "bands).")
+#: 20 distinct colours for palette PNGs (label 0 black); the palette repeats beyond.
+_COLOURS = [(0, 0, 0), (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
+            (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128),
+            (220, 190, 255), (170, 110, 40), (255, 250, 200), (128, 0, 0), (170, 255, 195), (128, 128, 0),
+            (255, 215, 180), (0, 0, 128)]
+
+
+# ---------------------------------------------------------------------- files
+def _exists(path: Path, what: str) -> Path:
+    if not path.is_file():
+        raise FileFormatError(f"{what} '{path}' does not exist or is not a file; give a .npy or .png file")
+    if path.suffix.lower() not in (".npy", ".png"):
+        raise FileFormatError(f"{what} '{path}' is neither .npy nor .png; convert it to one of those")
+    return path
+
+
+def _read_png(path: Path):
+    from PIL import Image
+
+    try:
+        picture = Image.open(path)
+        picture.load()
+    except (OSError, ValueError) as exc:
+        raise FileFormatError(f"'{path}' is not a readable PNG image ({type(exc).__name__}); replace it") from None
+    return picture
+
+
+def read_image(path: Path, channels: str) -> tuple[np.ndarray, str]:
+    """``(image, channels)``: a .npy array as stored, or a PNG as (H, W) grey or (3, H, W) RGB."""
+    _exists(path, "image")
+    if path.suffix.lower() == ".png":
+        picture = _read_png(path)
+        if picture.mode in ("L", "I", "I;16", "1"):
+            return np.asarray(picture, dtype=np.float64), "first"
+        return np.asarray(picture.convert("RGB"), dtype=np.float64).transpose(2, 0, 1), "first"
+    array = _load_npy(path)
+    if array.dtype.kind not in "iufb" or array.ndim not in (2, 3):
+        raise DataError(f"'{path}' holds a {array.dtype} array of shape {array.shape}; an image is numbers of "
+                        f"shape (bands, H, W), (H, W, bands) or (H, W)")
+    return array.astype(np.float64), channels
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise FileFormatError(f"'{path}' is not a readable .npy array ({type(exc).__name__}); replace it") from None
+
+
+def read_label_map(path: Path, what: str = "label map") -> np.ndarray:
+    """A 2-D integer label map from a .npy or a grey/palette PNG (pixel values are the labels)."""
+    _exists(path, what)
+    if path.suffix.lower() == ".png":
+        picture = _read_png(path)
+        if picture.mode not in ("L", "P", "I", "I;16", "1"):
+            raise DataError(f"{what} '{path}' is a {picture.mode} PNG; a label map is a grey or palette PNG whose "
+                            f"pixel values are the labels (or a .npy)")
+        return np.asarray(picture).astype(np.int64)
+    array = _load_npy(path)
+    if array.ndim != 2 or array.dtype.kind not in "iub" and not (
+            array.dtype.kind == "f" and np.all(np.isfinite(array)) and np.all(array == np.round(array))):
+        raise DataError(f"{what} '{path}' holds a {array.dtype} array of shape {array.shape}; a label map is a "
+                        f"2-D array of whole numbers")
+    return array.astype(np.int64)
+
+
+def _check_out(out: Path, inputs, option: str = "--out", suffixes=(".npy", ".png")) -> Path:
+    from synthlearn.cli.options import writable_file
+    from synthlearn.data.io import same_file
+
+    if out.suffix.lower() not in suffixes:
+        raise FileFormatError(f"{option} '{out}' must end in {' or '.join(suffixes)}")
+    parent = out.parent if str(out.parent) else Path(".")
+    if out.is_dir() or not parent.is_dir():
+        writable_file(out)
+    for source in inputs:
+        if source is not None and same_file(out, source):
+            raise FileFormatError(f"refusing to overwrite the input file '{source}'; choose another {option}")
+    return out
+
+
+def write_label_map(label_map: np.ndarray, out: Path) -> None:
+    """Write a label map atomically: .npy as is, .png as a palette image (labels 0-255 only)."""
+    from synthlearn.atomic import atomic_write
+
+    if out.suffix.lower() == ".npy":
+        def save(tmp):
+            with open(tmp, "wb") as fh:
+                np.save(fh, label_map)
+
+        atomic_write(out, save)
+        return
+    if label_map.min() < 0 or label_map.max() > 255:
+        raise DataError(f"labels run from {label_map.min()} to {label_map.max()}; a PNG holds 0-255: write --out "
+                        f"as .npy")
+    from PIL import Image
+
+    picture = Image.fromarray(label_map.astype(np.uint8), mode="P")
+    picture.putpalette([v for i in range(256) for v in _COLOURS[i % len(_COLOURS)]])
+    atomic_write(out, lambda tmp: picture.save(tmp, format="PNG"))
+
+
+def _write_array(array: np.ndarray, out: Path) -> None:
+    from synthlearn.atomic import atomic_write
+
+    def save(tmp):
+        with open(tmp, "wb") as fh:
+            np.save(fh, array)
+
+    atomic_write(out, save)
+
+
+def _check_model_out(model_out: Optional[Path], inputs) -> None:
+    if model_out is None:
+        return
+    from synthlearn.atomic import check_replaceable, holds_only
+    from synthlearn.cli.options import writable_folder
+    from synthlearn.vision.pixel_persist import META_FILE, MODEL_FILE
+
+    writable_folder(model_out, "--model-out")
+    check_replaceable(model_out, holds_only(MODEL_FILE, META_FILE), inputs=[p for p in inputs if p],
+                      option="--model-out")
+
+
+def _scores_line(label_map, labels) -> str:
+    keep = labels != 0
+    if not keep.any():
+        return ""
+    return f"; training-pixel accuracy {np.mean(label_map[keep] == labels[keep]):.3f} over {int(keep.sum()):,} pixels"
+
+
+# ---------------------------------------------------------------------- commands
+@user_errors
+def pixels(
+    image: Path = typer.Argument(..., help="Image to train on (.npy or .png); with --model, the image to classify."),
+    labels: Optional[Path] = typer.Option(None, "--labels", help="Training label map (.npy or .png), 0 = unlabelled."),
+    method: str = typer.Option("maxlike", "--method", help="mindist | mahalanobis | maxlike | sam."),
+    out: Path = typer.Option(..., "--out", help="Classified label map to write (.npy, or .png with a palette)."),
+    apply: Optional[Path] = typer.Option(None, "--apply", help="Classify this image instead of the training one."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Use a model folder saved with --model-out "
+                                                                "instead of training."),
+    model_out: Optional[Path] = typer.Option(None, "--model-out", help="Save the trained model to this folder."),
+    proba_out: Optional[Path] = typer.Option(None, "--proba-out", help="Write class probability maps (n_classes, H, "
+                                                                        "W) to this .npy (maxlike only)."),
+    reject: Optional[float] = typer.Option(None, "--reject", help="Leave pixels unclassified (label 0) beyond this "
+                                           "threshold: chi-square tail probability (maxlike), distance (mindist, "
+                                           "mahalanobis) or angle in radians (sam)."),
+    channels: str = _CHANNELS,
+    quiet: bool = _QUIET,
+) -> None:
+    """Classify every pixel of an image from its bands, trained on a label map of training pixels.
+
+    Example: synthlearn vision pixels scene.npy --labels training.png --method maxlike --out classified.png
+    """
+    from synthlearn.vision import pixel
+    from synthlearn.vision.pixel_persist import load_pixel_model, save_pixel_model
+    from synthlearn.vision.raster import classify_image, image_pixels
+
+    if method not in METHODS:
+        raise InvalidParameterError(f"--method {method!r} is invalid; give one of {', '.join(METHODS)}")
+    if (model is None) == (labels is None):
+        raise InvalidParameterError("give --labels to train a model, or --model to use a saved one (not both)")
+    _check_out(out, [image, labels, apply])
+    if proba_out is not None:
+        _check_out(proba_out, [image, labels, apply], "--proba-out", (".npy",))
+    _check_model_out(model_out, [image, labels, apply, model])
+    with Progress(quiet) as progress:
+        progress.step(f"reading {image}")
+        train_image, train_channels = read_image(image, channels)
+        if model is not None:
+            estimator, meta = load_pixel_model(model)
+            target, target_channels = train_image, train_channels
+        else:
+            training = read_label_map(labels)
+            threshold = {"mindist": "max_distance", "mahalanobis": "max_distance", "maxlike": "reject_probability",
+                         "sam": "max_angle"}[method]
+            params = {threshold: reject, "unclassified": 0} if reject is not None else {}
+            estimator = getattr(pixel, METHODS[method])(**params)
+            X, y = image_pixels(train_image, training, channels=train_channels)
+            progress.step(f"training {method} on {len(y):,} pixels of {len(np.unique(y))} classes")
+            estimator.fit(X, y)
+            meta = {"method": method}
+            target, target_channels = (read_image(apply, channels) if apply else (train_image, train_channels))
+        if proba_out is not None and not hasattr(estimator, "predict_proba"):
+            raise InvalidParameterError(f"--proba-out needs --method maxlike; {meta.get('method', method)} gives no "
+                                        f"probabilities")
+        progress.step("classifying")
+        result = classify_image(estimator, target, channels=target_channels, proba=proba_out is not None)
+        label_map, proba = result if proba_out is not None else (result, None)
+        write_label_map(label_map, out)
+        if proba is not None:
+            _write_array(proba, proba_out)
+        if model_out is not None:
+            save_pixel_model(estimator, model_out, meta)
+        note = _scores_line(label_map, training) if model is None and apply is None else ""
+        progress.done(f"wrote {out} ({label_map.shape[0]} x {label_map.shape[1]}){note}")
+
+
+@user_errors
+def objects(
+    image: Path = typer.Argument(..., help="Image to train on (.npy or .png); with --model, the image to classify."),
+    labels: Optional[Path] = typer.Option(None, "--labels", help="Training label map (.npy or .png), 0 = unlabelled."),
+    out: Path = typer.Option(..., "--out", help="Classified label map to write (.npy, or .png with a palette)."),
+    segmentation: str = typer.Option("slic", "--segmentation", help="slic | felzenszwalb | quickshift | watershed."),
+    n_segments: int = typer.Option(400, "--n-segments", help="About how many regions (slic, watershed)."),
+    scale: float = typer.Option(1.0, "--scale", help="Felzenszwalb's scale: larger, larger regions."),
+    apply: Optional[Path] = typer.Option(None, "--apply", help="Classify this image instead of the training one."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Use a model folder saved with --model-out."),
+    model_out: Optional[Path] = typer.Option(None, "--model-out", help="Save the trained model to this folder."),
+    segments_out: Optional[Path] = typer.Option(None, "--segments-out", help="Write the classified image's regions "
+                                                                              "(.npy)."),
+    min_labelled: float = typer.Option(0.5, "--min-labelled", help="A region trains only when at least this "
+                                       "fraction of its pixels is labelled (lower it for sparse training pixels)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the random forest."),
+    channels: str = _CHANNELS,
+    quiet: bool = _QUIET,
+) -> None:
+    """Object-based classification: segment the image, describe each region, classify regions with a random forest.
+
+    Example: synthlearn vision objects scene.npy --labels training.png --n-segments 400 --out classified.png
+    """
+    from synthlearn.vision.objects import ObjectClassifier
+    from synthlearn.vision.pixel_persist import load_pixel_model, save_pixel_model
+
+    if segmentation not in SEGMENTATIONS:
+        raise InvalidParameterError(f"--segmentation {segmentation!r} is invalid; give one of "
+                                    f"{', '.join(SEGMENTATIONS)}")
+    if n_segments < 1:
+        raise InvalidParameterError(f"--n-segments {n_segments} is invalid; give a whole number >= 1")
+    if (model is None) == (labels is None):
+        raise InvalidParameterError("give --labels to train a model, or --model to use a saved one (not both)")
+    _check_out(out, [image, labels, apply])
+    if segments_out is not None:
+        _check_out(segments_out, [image, labels, apply], "--segments-out", (".npy",))
+    _check_model_out(model_out, [image, labels, apply, model])
+    with Progress(quiet) as progress:
+        progress.step(f"reading {image}")
+        train_image, train_channels = read_image(image, channels)
+        if model is not None:
+            estimator, _ = load_pixel_model(model)
+            if not isinstance(estimator, ObjectClassifier):
+                raise InvalidParameterError(f"{model} holds a {type(estimator).__name__}; `vision objects --model` "
+                                            f"needs a folder saved by `vision objects --model-out`")
+            target = train_image
+        else:
+            params = {"slic": {"n_segments": n_segments}, "watershed": {"n_segments": n_segments},
+                      "felzenszwalb": {"scale": scale}, "quickshift": {}}[segmentation]
+            estimator = ObjectClassifier(segmentation=segmentation, segmentation_params=params,
+                                         min_labelled=min_labelled, channels=train_channels, random_state=seed)
+            progress.step(f"segmenting ({segmentation}) and training on the labelled regions")
+            try:
+                estimator.fit(train_image, read_label_map(labels))
+            except InvalidParameterError as exc:
+                from synthlearn.cli.options import with_option_names
+
+                raise with_option_names(exc, {"min_labelled": "--min-labelled"}) from None
+            except DataError as exc:
+                raise DataError(str(exc).replace("min_labelled", "--min-labelled")) from None
+            target = read_image(apply, channels)[0] if apply else train_image
+        progress.step("classifying regions")
+        label_map = estimator.predict(target)
+        write_label_map(label_map, out)
+        if segments_out is not None:
+            _write_array(estimator.segment(target), segments_out)
+        if model_out is not None:
+            save_pixel_model(estimator, model_out, {"method": "objects"})
+        progress.done(f"wrote {out} ({label_map.shape[0]} x {label_map.shape[1]}; "
+                      f"{getattr(estimator, 'n_regions_', 0)} training regions)")
+
+
+@user_errors
+def find_objects_command(
+    label_map: Path = typer.Argument(..., help="Label map (.npy or .png); 0 is background."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Table to write (.csv or .parquet); none: print CSV to "
+                                                           "stdout."),
+    min_area: int = typer.Option(1, "--min-area", help="Drop objects of fewer pixels."),
+    connectivity: int = typer.Option(2, "--connectivity", help="1: edge neighbours; 2: edges and corners."),
+) -> None:
+    """List the objects of a label map (connected regions of each class): box x0 y0 x1 y1, area, centroid.
+
+    Example: synthlearn vision find-objects classified.png --min-area 20 --out objects.csv
+    """
+    from synthlearn.vision.localize import find_objects
+
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
+        raise FileFormatError(f"--out '{out}' must end in .csv or .parquet")
+    if out is not None:
+        _check_out(out, [label_map], suffixes=(".csv", ".parquet"))
+    table = find_objects(read_label_map(label_map), min_area=min_area, connectivity=connectivity)
+    if out is None:
+        typer.echo(table.to_csv(index=False), nl=False)
+        return
+    from synthlearn.data import write_table
+
+    write_table(table, out, source=label_map)
+    typer.echo(f"{len(table)} objects written to {out}", err=True)
+
+
+@user_errors
+def score(
+    predicted: Path = typer.Argument(..., help="Predicted label map (.npy or .png)."),
+    truth: Path = typer.Argument(..., help="True label map (.npy or .png)."),
+    ignore: Optional[int] = typer.Option(None, "--ignore", help="True label not scored (e.g. 0 for unlabelled)."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the scores to this .json file."),
+    iou: float = typer.Option(0.5, "--iou", help="Least box IoU for an object match."),
+) -> None:
+    """Score a predicted label map against the truth: pixel accuracy, per-class and mean IoU, object matching.
+
+    Example: synthlearn vision score classified.png truth.png --ignore 0 --json scores.json
+    """
+    import pandas as pd
+
+    from synthlearn.cli.console import print_table
+    from synthlearn.vision.localize import match_objects
+    from synthlearn.vision.scores import segmentation_scores
+
+    if json_out is not None:
+        _check_out(json_out, [predicted, truth], "--json", (".json",))
+    pred_map, true_map = read_label_map(predicted, "predicted map"), read_label_map(truth, "true map")
+    scores = segmentation_scores(pred_map, true_map, ignore=ignore)
+    background = (0,) if ignore is None else (0, ignore)
+    detection = match_objects(pred_map, true_map, iou=iou, background=background)
+    per_class = scores.per_class.astype({"support": object, "predicted": object})
+    per_class.index = per_class.index.map(str)
+    print_table(per_class, title=f"pixel accuracy {scores.pixel_accuracy:.4f}, mean IoU {scores.mean_iou:.4f}")
+    detection.index = detection.index.map(str)
+    print_table(detection.astype({c: object for c in ("tp", "fp", "fn")}), title=f"objects matched at box IoU >= {iou}")
+    if json_out is not None:
+        from synthlearn.atomic import atomic_write
+
+        payload = {**scores.to_dict(), "objects": json.loads(pd.DataFrame(detection).to_json(orient="index"))}
+        atomic_write(json_out, lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=2) + "\n"))
