@@ -446,6 +446,10 @@ def _mahalanobis_squared(X, means, whiteners):
     for all means (``whiteners`` of shape (1, p, p)) or one per mean."""
     from scipy.linalg import solve_triangular
 
+    if len(whiteners) == 1:  # one covariance: whiten once, then squared Euclidean distances
+        z = solve_triangular(whiteners[0], X.T, lower=True, check_finite=False).T
+        m = solve_triangular(whiteners[0], means.T, lower=True, check_finite=False).T
+        return np.maximum((z * z).sum(axis=1)[:, None] - 2.0 * z @ m.T + (m * m).sum(axis=1), 0.0)
     out = np.empty((len(X), len(means)))
     for c, mean in enumerate(means):
         lower = whiteners[0 if len(whiteners) == 1 else c]
