@@ -1,4 +1,4 @@
-"""``synthlearn generate``: labelled tables from scratch or from a column spec, streamed to a file."""
+"""``synthlearn generate``: labelled tables from scratch or from a column spec, streamed to a file; labelled images."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ OPTION_NAMES = {
 
 @user_errors
 def generate(
-    kind: Optional[str] = typer.Argument(None, help="classification or regression (omit with --spec)."),
+    kind: Optional[str] = typer.Argument(None, help="classification or regression (omit with --spec), or images "
+                                         "(a folder of PNGs, masks and annotations)."),
     spec: Optional[Path] = typer.Option(None, "--spec", "-s", help="YAML/JSON column spec instead of KIND."),
     rows: int = typer.Option(..., "--rows", "-n", help="Rows to generate (any number: written in chunks)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output table: .parquet (row groups) or .csv."),
@@ -62,16 +63,45 @@ def generate(
     outlier_column: Optional[str] = typer.Option(None, "--outlier-column", help="Name of a column marking outlier "
                                                  "rows. Default: none."),
     target: Optional[str] = typer.Option(None, "--target", help="Name of the label column. Default: target."),
-    chunk_rows: int = typer.Option(1_000_000, "--chunk-rows", help="Rows per partition / row group."),
+    chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Rows per partition / row group. "
+                                             "Default: 1000000."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Start a local Dask cluster with N workers."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Use the Dask scheduler at ADDRESS."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+    size: Optional[str] = typer.Option(None, "--size", help="Image side or HEIGHTxWIDTH, e.g. 64 or 48x64 (images). "
+                                       "Default: 64."),
+    shapes: Optional[str] = typer.Option(None, "--shapes", help="Comma-separated classes from circle, square, "
+                                         "triangle, ellipse, rectangle, star, cross (images). Default: "
+                                         "circle,square,triangle."),
+    shape_weights: Optional[str] = typer.Option(None, "--shape-weights", help="Proportions of --shapes, e.g. "
+                                                "0.5,0.3,0.2 (images). Default: balanced."),
+    objects: Optional[str] = typer.Option(None, "--objects", help="Objects per image: N or LOW-HIGH (images). "
+                                          "Default: 1-3."),
+    channels: Optional[int] = typer.Option(None, "--channels", help="3 (RGB) or 1 (grey) (images). Default: 3."),
+    object_size: Optional[str] = typer.Option(None, "--object-size", help="Object diameter as a fraction of the "
+                                              "shorter side, LOW-HIGH (images). Default: 0.15-0.45."),
+    background: Optional[str] = typer.Option(None, "--background", help="plain, gradient or texture (images). "
+                                             "Default: plain."),
+    pixel_noise: Optional[float] = typer.Option(None, "--pixel-noise", help="Sd of Gaussian noise on every image "
+                                                "(images). Default: 0."),
+    blur: Optional[float] = typer.Option(None, "--blur", help="Sigma in pixels of a Gaussian blur of every image "
+                                         "(images). Default: 0."),
+    edge_cases: Optional[str] = typer.Option(None, "--edge-cases", help="One rate for all edge cases, or "
+                                             "NAME=RATE,... of truncated, occluded, tiny, low_contrast (per object) "
+                                             "and noisy, blurred, clutter, empty (per image) (images). Default: "
+                                             "none."),
+    min_visible: Optional[float] = typer.Option(None, "--min-visible", help="Least visible fraction of any object "
+                                                "(images). Default: 0.25."),
+    coco: Optional[bool] = typer.Option(None, "--coco/--no-coco", help="Also write COCO annotations.json "
+                                        "(images). Default: --coco."),
 ) -> None:
-    """Generate a labelled table from scratch, or from a column spec, in any length.
+    """Generate a labelled table from scratch, or from a column spec, in any length; or labelled images.
 
     Example: synthlearn generate classification --rows 1000000 --binary 2 --categorical 3 --class-sep 1.5 --out data.parquet
 
     Example: synthlearn generate --spec examples/specs/customers.yaml --rows 100000 --out customers.csv
+
+    Example: synthlearn generate images --rows 200 --size 64 --edge-cases truncated=0.2,occluded=0.2 --out shapes
     """
     from synthlearn.cli.options import with_option_names, writable_file
     from synthlearn.data import table_format
@@ -88,12 +118,32 @@ def generate(
         "--marginal": marginal, "--missing-rate": missing_rate, "--missing": missing, "--outlier-rate": outlier_rate,
         "--outlier-column": outlier_column, "--target": target,
     }
+    image_options = {
+        "--size": size, "--shapes": shapes, "--shape-weights": shape_weights, "--objects": objects,
+        "--channels": channels, "--object-size": object_size, "--background": background,
+        "--pixel-noise": pixel_noise, "--blur": blur, "--edge-cases": edge_cases, "--min-visible": min_visible,
+        "--coco": coco,
+    }
+    if kind == "images":
+        from synthlearn.cli.generate_images import generate_images
+
+        given = [name for name, value in table_options.items() if value is not None]
+        if spec is not None or given:
+            raise InvalidParameterError(f"{'--spec' if spec is not None else given[0]} does not apply to KIND "
+                                        f"images; drop it")
+        return generate_images(rows, out, seed, quiet, image_options, chunk_rows=chunk_rows, workers=workers,
+                               scheduler=scheduler)
+    given = [name for name, value in image_options.items() if value is not None]
+    if given:
+        raise InvalidParameterError(f"{given[0]} applies only to KIND images; drop it or generate images")
+    if chunk_rows is None:
+        chunk_rows = 1_000_000
     if spec is not None and kind is not None:
         raise InvalidParameterError(f"give KIND ({kind!r}) or --spec, not both")
     if spec is None and kind is None:
-        raise InvalidParameterError("give KIND (classification or regression) or --spec FILE")
+        raise InvalidParameterError("give KIND (classification or regression, or images) or --spec FILE")
     if kind is not None and kind not in KINDS:
-        raise InvalidParameterError(f"KIND must be classification or regression, got {kind!r}")
+        raise InvalidParameterError(f"KIND must be classification or regression (tables) or images, got {kind!r}")
     rows = check_n_rows(rows, "--rows")
     chunk_rows = check_partition_rows(chunk_rows, "--chunk-rows")
     if seed < 0:
