@@ -254,6 +254,7 @@ def test_refuses_a_folder_holding_other_files_and_leaves_it_untouched(tmp_path):
     ({"edge_cases": {"tiny": 2}}, ["edge_cases['tiny']", "0 to 1"]),
     ({"edge_cases": "lots"}, ["edge_cases must be one rate or a dict"]),
     ({"min_visible": 0}, ["min_visible"]),
+    ({"min_visible": 1, "edge_cases": {"occluded": 0.1}}, ["min_visible=1 leaves no object"]),
     ({"random_state": -1}, ["random_state"]),
 ])
 def test_bad_input_names_the_parameter(kwargs, words):

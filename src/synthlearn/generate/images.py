@@ -167,8 +167,8 @@ def make_images(n, *, size=64, classes=("circle", "square", "triangle"), weights
         The shapes to draw, from :data:`SHAPES`: circle, square, triangle, ellipse, rectangle, star, cross.
     weights : sequence of float, optional
         Class proportions (one per class, non-negative, summing to 1). Default: balanced. The first images
-        hold one object of each class with a positive weight in turn, so any ``n`` at least that number of
-        classes holds every one.
+        hold one object of each class with a positive weight in turn (and are never empty), so any ``n``
+        at least that number of classes holds every one.
     objects_per_image : int or (int, int), default=(1, 3)
         Number of objects, or the inclusive range it is drawn from uniformly (0 to 255). An object that
         finds no place meeting its constraints after 30 tries is left out, so crowded images may hold fewer.
@@ -218,18 +218,18 @@ def make_images(n, *, size=64, classes=("circle", "square", "triangle"), weights
     if progress is not None and not callable(progress):
         raise InvalidParameterError(f"progress must be a callable taking the number of images done, got {progress!r}")
     height, width = p["size"]
-    images = np.empty((p["n"], height, width, p["channels"]))
+    images = np.empty((p["n"], p["channels"], height, width))
     masks = np.empty((p["n"], height, width), dtype=np.int32)
     rows, info = [], []
     for i in range(p["n"]):
         rng = np.random.default_rng(np.random.SeedSequence(p["entropy"], spawn_key=p["spawn_key"] + (i,)))
-        images[i], masks[i], objects, image_row = _draw_image(i, rng, p)
+        canvas, masks[i], objects, image_row = _draw_image(i, rng, p)
+        images[i] = canvas.transpose(2, 0, 1)
         rows.extend(objects)
         info.append(image_row)
         if progress is not None:
             progress(i + 1)
-    images = images[..., 0] if p["channels"] == 1 else images.transpose(0, 3, 1, 2)
-    return LabelledImages(np.ascontiguousarray(images), masks, _annotation_frame(rows, p["classes"]),
+    return LabelledImages(images[:, 0] if p["channels"] == 1 else images, masks, _annotation_frame(rows, p["classes"]),
                           _image_frame(info), p["classes"], _provenance(p))
 
 
@@ -292,6 +292,9 @@ def _check_parameters(**given) -> dict:
     p["min_visible"] = _number(given["min_visible"], "min_visible", 0, 1)
     if p["min_visible"] == 0:
         raise InvalidParameterError("min_visible must be above 0 (an object needs a visible pixel), got 0")
+    if p["min_visible"] == 1 and (p["rates"]["truncated"] > 0 or p["rates"]["occluded"] > 0):
+        raise InvalidParameterError("min_visible=1 leaves no object that can be truncated or occluded; lower "
+                                    "min_visible or set those edge cases to 0")
     p["entropy"], p["spawn_key"] = _seed(given["random_state"])
     return p
 
