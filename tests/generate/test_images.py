@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from synthlearn.cli.main import app
-from synthlearn.errors import FileFormatError, InvalidParameterError
+from synthlearn.errors import DataError, FileFormatError, InvalidParameterError
 from synthlearn.generate import LabelledImages, make_images, read_labelled_images, write_labelled_images
 from synthlearn.generate.images import SHAPES, _rasterise, rle_encode
 
@@ -233,6 +233,11 @@ def test_refuses_a_folder_holding_other_files_and_leaves_it_untouched(tmp_path):
         read_labelled_images(target)
     with pytest.raises(FileFormatError, match="not a folder"):
         read_labelled_images(tmp_path / "absent")
+    damaged = write_labelled_images(make_images(3, size=16, random_state=0), tmp_path / "damaged")
+    ann = pd.read_csv(damaged / "annotations.csv")
+    ann[ann["image"] != 1].to_csv(damaged / "annotations.csv", index=False)
+    with pytest.raises(DataError, match=r"masks/00001.png holds object \d but annotations.csv lists 0 in image 1"):
+        read_labelled_images(damaged)
 
 
 @pytest.mark.parametrize("kwargs, words", [

@@ -741,6 +741,11 @@ def read_labelled_images(path: str | os.PathLike) -> LabelledImages:
         raise DataError(f"{path / 'annotations.csv'} has labels {unknown} that dataset.json's classes lack")
     annotations["label"] = pd.Categorical(annotations["label"], categories=list(classes))
     annotations = _annotation_dtypes(annotations[ANNOTATION_COLUMNS])
+    counts = np.bincount(annotations["image"].to_numpy(np.int64), minlength=len(masks))
+    for i, mask in enumerate(masks):  # objects are numbered 1..k in each image
+        if int(mask.max(initial=0)) > counts[i]:
+            raise DataError(f"{mask_files[i]} holds object {int(mask.max())} but annotations.csv lists "
+                            f"{int(counts[i])} in image {i}; the set is damaged")
     image_info = pd.read_csv(path / "images.csv")
     return LabelledImages(images, masks, annotations, _image_frame(image_info.to_dict("records")), classes,
                           meta.get("parameters", {}))
