@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from synthlearn.cli.main import app
 from synthlearn.errors import DataError, FileFormatError, InvalidParameterError
-from synthlearn.generate import LabelledImages, make_images, read_labelled_images, write_labelled_images
-from synthlearn.generate.images import SHAPES, _rasterise, rle_encode
+from synthlearn.generate import (LabelledImages, generate_labelled_images, make_images, read_labelled_images,
+                                 write_labelled_images)
+from synthlearn.generate.images import SHAPES, _digits, _rasterise, rle_encode
 
 ALL_CASES = {"truncated": 0.3, "occluded": 0.3, "tiny": 0.2, "low_contrast": 0.2, "noisy": 0.2, "blurred": 0.2,
              "clutter": 0.3, "empty": 0.1}
@@ -171,6 +172,51 @@ def test_same_seed_same_images_and_image_i_does_not_depend_on_n():
     assert not np.array_equal(other.images, a.images)
     seq = make_images(2, size=16, random_state=np.random.SeedSequence(11))
     assert (seq.images == make_images(2, size=16, random_state=11).images).all()
+
+
+def test_a_chunk_made_with_start_is_that_part_of_the_whole_set():
+    kwargs = dict(size=20, objects_per_image=(0, 3), edge_cases=0.2, random_state=8)
+    whole = make_images(7, **kwargs)
+    chunk = make_images(3, start=4, **kwargs)
+    assert chunk.start == 4 and whole.start == 0
+    assert (chunk.images == whole.images[4:]).all() and (chunk.masks == whole.masks[4:]).all()
+    part = whole.annotations[whole.annotations["image"] >= 4].reset_index(drop=True)
+    pd.testing.assert_frame_equal(chunk.annotations, part)
+    assert (chunk.semantic == whole.semantic[4:]).all()
+    coco, full = chunk.to_coco(), whole.to_coco()
+    assert [im["id"] for im in coco["images"]] == [5, 6, 7]
+    assert [a["segmentation"] for a in coco["annotations"]] == [a["segmentation"] for a in full["annotations"]
+                                                                if a["image_id"] >= 5]
+    with pytest.raises(InvalidParameterError, match="start must be a non-negative integer"):
+        make_images(2, start=-1)
+
+
+def test_generate_in_chunks_writes_the_folder_write_labelled_images_writes(tmp_path):
+    kwargs = dict(size=(16, 20), classes=("star", "cross", "circle"), objects_per_image=(0, 3), edge_cases=0.2)
+    one = write_labelled_images(make_images(7, random_state=9, **kwargs), tmp_path / "one")
+    done = []
+    chunked = generate_labelled_images(tmp_path / "chunked", 7, chunk_size=3, random_state=9, progress=done.append,
+                                       **kwargs)
+    assert done == [3, 6, 7]
+    a, b = read_labelled_images(one), read_labelled_images(chunked)
+    assert (a.images == b.images).all() and (a.masks == b.masks).all()
+    pd.testing.assert_frame_equal(a.annotations, b.annotations)
+    pd.testing.assert_frame_equal(a.image_info, b.image_info)
+    for name in ("annotations.json", "dataset.json", "annotations.csv", "images.csv"):
+        assert json.loads((one / name).read_text()) == json.loads((chunked / name).read_text()) \
+            if name.endswith(".json") else (one / name).read_text() == (chunked / name).read_text()
+    assert sorted(p.name for p in (chunked / "images").iterdir()) == [f"{i:05d}.png" for i in range(7)]
+    # without a seed, one fresh seed serves every chunk: dataset.json's entropy remakes the set
+    fresh = generate_labelled_images(tmp_path / "fresh", 5, chunk_size=2, **kwargs)
+    seed = json.loads((fresh / "dataset.json").read_text())["parameters"]["random_state"]
+    again = make_images(5, random_state=np.random.SeedSequence(seed["entropy"]), **kwargs)
+    assert (read_labelled_images(fresh).masks == again.masks).all()
+    assert _digits(1) == 5 and _digits(100_000) == 5 and _digits(100_001) == 6
+    with pytest.raises(InvalidParameterError, match="chunk_size"):
+        generate_labelled_images(tmp_path / "bad", 5, chunk_size=0)
+    with pytest.raises(InvalidParameterError, match="unknown shape"):
+        generate_labelled_images(tmp_path / "bad", 5, classes=("blob",))
+    assert not (tmp_path / "bad").exists()
 
 
 def test_class_weights_are_respected_and_every_class_appears():

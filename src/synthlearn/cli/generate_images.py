@@ -49,23 +49,19 @@ def _write(rows, out, seed, quiet, kwargs, coco):
 
     from synthlearn.cli.options import with_option_names
     from synthlearn.errors import InvalidParameterError
-    from synthlearn.generate import make_images, write_labelled_images
+    from synthlearn.generate import generate_labelled_images
 
     console = Console(stderr=True, highlight=False)
     with Progress(TextColumn("generating images"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, disable=quiet or not console.is_terminal, transient=True) as bar:
         task = bar.add_task("images", total=rows)
-        try:  # every argument is checked before the first image is drawn
-            data = make_images(rows, random_state=seed, progress=lambda done: bar.update(task, completed=done),
-                               **kwargs)
+        try:  # every argument is checked before anything is written
+            generate_labelled_images(out, rows, coco=coco, random_state=seed,
+                                     progress=lambda done: bar.update(task, completed=done), **kwargs)
         except InvalidParameterError as exc:
             raise with_option_names(exc, OPTION_NAMES) from None
-    if not quiet and not console.is_terminal:
-        console.print(f"generated {rows:,} images; writing {out}", soft_wrap=True)
-    write_labelled_images(data, out, coco=coco)
     if not quiet:
-        console.print(f"[green]✓[/green] wrote {out} ({rows:,} images, {len(data.annotations):,} objects)",
-                      soft_wrap=True)
+        console.print(f"[green]✓[/green] wrote {out} ({rows:,} images)", soft_wrap=True)
 
 
 def _pair(text, option, kind, sep):

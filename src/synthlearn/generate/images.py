@@ -96,11 +96,16 @@ class LabelledImages:
         return len(self.images)
 
     @property
+    def start(self) -> int:
+        """Index of the first image: 0, or ``start`` of ``make_images(..., start=...)`` for a later chunk."""
+        return int(self.image_info["image"].iloc[0]) if len(self.image_info) else 0
+
+    @property
     def semantic(self) -> np.ndarray:
         """Class maps of shape (n, H, W), int32: 0 background, ``category_id`` of the visible object elsewhere."""
         out = np.zeros(self.masks.shape, dtype=np.int32)
         ann = self.annotations
-        image = ann["image"].to_numpy(np.int64)
+        image = ann["image"].to_numpy(np.int64) - self.start
         for i in np.unique(image):
             rows = ann[image == i]
             lut = np.zeros(int(self.masks[i].max(initial=0)) + 1, dtype=np.int32)
@@ -116,23 +121,37 @@ class LabelledImages:
         column-major, starting with a run of zeros), which ``pycocotools`` reads as it is. Image ids are the
         image index + 1 and category ids are ``category_id`` (0 is left to the background).
         """
-        n, height, width = self.masks.shape
-        images = [{"id": i + 1, "file_name": f"{image_folder}/{i:05d}.png", "width": width, "height": height}
-                  for i in range(n)]
-        categories = [{"id": c + 1, "name": name, "supercategory": "shape"} for c, name in enumerate(self.classes)]
-        annotations = []
-        for j, row in enumerate(self.annotations.itertuples(index=False)):
-            annotations.append({
-                "id": j + 1, "image_id": int(row.image) + 1, "category_id": int(row.category_id),
-                "bbox": [int(row.x0), int(row.y0), int(row.x1 - row.x0), int(row.y1 - row.y0)],
-                "area": int(row.area), "iscrowd": 0,
-                "segmentation": {"size": [height, width], "counts": rle_encode(self.masks[row.image] == row.object)},
-            })
-        from synthlearn import __version__
+        digits = _digits(self.start + len(self))
+        images = self._coco_images(image_folder, digits)
+        annotations = list(self._coco_annotations(1))
+        return {**_coco_header(self.classes), "images": images, "annotations": annotations}
 
-        return {"info": {"description": "synthetic shapes made by synthlearn.generate.make_images",
-                         "version": __version__}, "licenses": [], "images": images, "annotations": annotations,
-                "categories": categories}
+    def _coco_images(self, image_folder, digits):
+        height, width = self.masks.shape[1:]
+        return [{"id": i + 1, "file_name": f"{image_folder}/{i:0{digits}d}.png", "width": width, "height": height}
+                for i in range(self.start, self.start + len(self))]
+
+    def _coco_annotations(self, first_id):
+        height, width = self.masks.shape[1:]
+        for j, row in enumerate(self.annotations.itertuples(index=False)):
+            mask = self.masks[row.image - self.start] == row.object
+            yield {"id": first_id + j, "image_id": int(row.image) + 1, "category_id": int(row.category_id),
+                   "bbox": [int(row.x0), int(row.y0), int(row.x1 - row.x0), int(row.y1 - row.y0)],
+                   "area": int(row.area), "iscrowd": 0,
+                   "segmentation": {"size": [height, width], "counts": rle_encode(mask)}}
+
+
+def _coco_header(classes) -> dict:
+    from synthlearn import __version__
+
+    return {"info": {"description": "synthetic shapes made by synthlearn.generate.make_images",
+                     "version": __version__}, "licenses": [],
+            "categories": [{"id": c + 1, "name": name, "supercategory": "shape"} for c, name in enumerate(classes)]}
+
+
+def _digits(n_images: int) -> int:
+    """Digits of the file numbers: 5 (``00000.png``), more when needed so that names sort in image order."""
+    return max(5, len(str(max(n_images - 1, 0))))
 
 
 def rle_encode(mask: np.ndarray) -> list[int]:
@@ -154,7 +173,7 @@ def rle_encode(mask: np.ndarray) -> list[int]:
 
 def make_images(n, *, size=64, classes=("circle", "square", "triangle"), weights=None, objects_per_image=(1, 3),
                 channels=3, object_size=(0.15, 0.45), background="plain", noise=0.0, blur=0.0, edge_cases=None,
-                min_visible=0.25, random_state=None, progress=None) -> LabelledImages:
+                min_visible=0.25, random_state=None, start=0, progress=None) -> LabelledImages:
     """Make ``n`` images of coloured shapes with instance masks, boxes and the edge cases asked for.
 
     Parameters
@@ -193,6 +212,9 @@ def make_images(n, *, size=64, classes=("circle", "square", "triangle"), weights
         Every object keeps at least this fraction of its pixels visible, whatever truncates or hides it.
     random_state : int, numpy SeedSequence or Generator, optional
         Seed; the same seed and arguments give the same images, and image ``i`` does not depend on ``n``.
+    start : int, default=0
+        Index of the first image: ``make_images(n, start=s)`` makes images ``s .. s + n - 1`` of the set
+        ``make_images(s + n)`` (same seed), so a large set can be made in chunks or in parallel.
     progress : callable, optional
         Called with the number of images done, after each image.
 
@@ -215,20 +237,24 @@ def make_images(n, *, size=64, classes=("circle", "square", "triangle"), weights
     p = _check_parameters(n=n, size=size, classes=classes, weights=weights, objects_per_image=objects_per_image,
                           channels=channels, object_size=object_size, background=background, noise=noise, blur=blur,
                           edge_cases=edge_cases, min_visible=min_visible, random_state=random_state)
+    if isinstance(start, bool) or not isinstance(start, numbers.Integral) or start < 0:
+        raise InvalidParameterError(f"start must be a non-negative integer (the first image's index), got {start!r}")
+    start = int(start)
     if progress is not None and not callable(progress):
         raise InvalidParameterError(f"progress must be a callable taking the number of images done, got {progress!r}")
     height, width = p["size"]
     images = np.empty((p["n"], p["channels"], height, width))
     masks = np.empty((p["n"], height, width), dtype=np.int32)
     rows, info = [], []
-    for i in range(p["n"]):
+    for k in range(p["n"]):
+        i = start + k
         rng = np.random.default_rng(np.random.SeedSequence(p["entropy"], spawn_key=p["spawn_key"] + (i,)))
-        canvas, masks[i], objects, image_row = _draw_image(i, rng, p)
-        images[i] = canvas.transpose(2, 0, 1)
+        canvas, masks[k], objects, image_row = _draw_image(i, rng, p)
+        images[k] = canvas.transpose(2, 0, 1)
         rows.extend(objects)
         info.append(image_row)
         if progress is not None:
-            progress(i + 1)
+            progress(k + 1)
     return LabelledImages(images[:, 0] if p["channels"] == 1 else images, masks, _annotation_frame(rows, p["classes"]),
                           _image_frame(info), p["classes"], _provenance(p))
 
@@ -636,12 +662,13 @@ def _image_frame(rows) -> pd.DataFrame:
 def write_labelled_images(data: LabelledImages, path: str | os.PathLike, *, coco: bool = True) -> Path:
     """Write a labelled image set to a new folder, atomically.
 
-    The folder holds ``images/00000.png ...`` (8-bit, grey or RGB), ``masks/00000.png ...`` (8-bit instance
-    label maps, 0 background, ``k`` object ``k``), ``annotations.csv`` (one row per object),
-    ``images.csv`` (one row per image), ``dataset.json`` (classes and the arguments that made the set) and,
-    with ``coco``, ``annotations.json`` in COCO's format (see :meth:`LabelledImages.to_coco`). Nothing
-    appears until all is written; an existing folder is replaced only when it is empty or holds just such
-    a set.
+    The folder holds ``images/00000.png ...`` (8-bit, grey or RGB; more digits past 100,000 images),
+    ``masks/00000.png ...`` (8-bit instance label maps, 0 background, ``k`` object ``k``),
+    ``annotations.csv`` (one row per object), ``images.csv`` (one row per image), ``dataset.json`` (classes
+    and the arguments that made the set) and, with ``coco``, ``annotations.json`` in COCO's format (see
+    :meth:`LabelledImages.to_coco`). Nothing appears until all is written; an existing folder is replaced
+    only when it is empty or holds just such a set. :func:`generate_labelled_images` writes sets too large
+    to hold in memory.
 
     Examples
     --------
@@ -652,38 +679,132 @@ def write_labelled_images(data: LabelledImages, path: str | os.PathLike, *, coco
     3
     """
     from synthlearn.atomic import atomic_folder
-    from synthlearn.data.images import write_images
 
     if not isinstance(data, LabelledImages):
         raise InvalidParameterError(f"data must be the LabelledImages that make_images returns, "
                                     f"got {type(data).__name__}")
-    if data.masks.size and int(data.masks.max()) > 255:
-        raise DataError(f"an image holds {int(data.masks.max())} objects; mask PNGs hold at most 255")
+    path = _folder(path)
+    return atomic_folder(path, lambda tmp: _write_set(tmp, [data], data.start + len(data), coco),
+                         may_replace=replaceable)
+
+
+def generate_labelled_images(path: str | os.PathLike, n, *, chunk_size: int = 1000, coco: bool = True,
+                             progress=None, **kwargs) -> Path:
+    """Make ``n`` images with :func:`make_images` and write them as :func:`write_labelled_images` does, in chunks.
+
+    Memory holds one chunk of images at a time (plus the annotation tables), so any ``n`` fits; the folder
+    is the one ``write_labelled_images(make_images(n, **kwargs), path)`` writes (with ``random_state=None``,
+    one fresh seed is drawn for the whole set).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder to write (new, empty, or an earlier set).
+    n : int
+        Number of images.
+    chunk_size : int, default=1000
+        Images made and written at a time.
+    coco : bool, default=True
+        Also write COCO's ``annotations.json``.
+    progress : callable, optional
+        Called with the number of images written so far.
+    **kwargs
+        The arguments of :func:`make_images` (not ``start`` or ``progress``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from synthlearn.generate import generate_labelled_images, read_labelled_images
+    >>> folder = generate_labelled_images(tempfile.mkdtemp() + "/shapes", 5, chunk_size=2, size=16, random_state=0)
+    >>> len(read_labelled_images(folder))
+    5
+    """
+    from synthlearn.atomic import atomic_folder, check_replaceable
+
+    for name in ("start", "progress"):
+        if name in kwargs:
+            raise InvalidParameterError(f"generate_labelled_images sets {name} itself; drop it")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
+        raise InvalidParameterError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise InvalidParameterError(f"n must be a positive integer, got {n!r}")
+    if progress is not None and not callable(progress):
+        raise InvalidParameterError(f"progress must be a callable taking the number of images done, got {progress!r}")
+    path = _folder(path)
+    check_replaceable(path, replaceable)
+    pending = [make_images(min(chunk_size, n), **kwargs)]  # checks every argument before anything is written
+    seed = pending[0].parameters["random_state"]
+    kwargs["random_state"] = np.random.SeedSequence(seed["entropy"], spawn_key=tuple(seed["spawn_key"]))
+
+    def chunks():
+        yield pending.pop()  # not kept: one chunk in memory at a time
+        if progress is not None:
+            progress(min(chunk_size, n))
+        for start in range(chunk_size, n, chunk_size):
+            chunk = make_images(min(chunk_size, n - start), start=start, **kwargs)
+            yield chunk
+            if progress is not None:
+                progress(start + len(chunk))
+
+    return atomic_folder(path, lambda tmp: _write_set(tmp, chunks(), n, coco), may_replace=replaceable)
+
+
+def _folder(path) -> Path:
     path = Path(path)
     if path.suffix:
         raise FileFormatError(f"{path}: a labelled image set is written to a folder (a path without extension)")
+    return path
 
-    def write(tmp: Path) -> None:
-        from PIL import Image
 
-        from synthlearn import __version__
+def _write_set(tmp: Path, chunks, n_images: int, coco: bool) -> None:
+    """Write the chunks (consecutive LabelledImages) into the folder ``tmp``; each is written as it comes."""
+    from PIL import Image
 
-        write_images(data.images, tmp / "images")
-        (tmp / "masks").mkdir()
-        for i, mask in enumerate(data.masks):
-            Image.fromarray(mask.astype(np.uint8), mode="L").save(tmp / "masks" / f"{i:05d}.png")
-        data.annotations.to_csv(tmp / "annotations.csv", index=False)
-        data.image_info.to_csv(tmp / "images.csv", index=False)
-        if coco:
-            with open(tmp / "annotations.json", "w", encoding="utf-8") as fh:
-                json.dump(data.to_coco(), fh)
-        meta = {"format": _FORMAT, "version": 1, "synthlearn": __version__, "n": len(data),
-                "size": list(data.masks.shape[1:]), "channels": 1 if data.images.ndim == 3 else 3,
-                "classes": list(data.classes), "parameters": data.parameters}
-        with open(tmp / "dataset.json", "w", encoding="utf-8") as fh:
-            json.dump(meta, fh, indent=2)
+    from synthlearn import __version__
 
-    return atomic_folder(path, write, may_replace=replaceable)
+    digits = _digits(n_images)
+    (tmp / "images").mkdir()
+    (tmp / "masks").mkdir()
+    annotations, image_info, coco_images = [], [], []
+    fh = open(tmp / "annotations.json", "w", encoding="utf-8") if coco else None
+    try:
+        meta = None
+        n_annotations = 0
+        for chunk in chunks:
+            if meta is None:
+                meta = {"format": _FORMAT, "version": 1, "synthlearn": __version__, "n": n_images - chunk.start,
+                        "size": list(chunk.masks.shape[1:]), "channels": 1 if chunk.images.ndim == 3 else 3,
+                        "classes": list(chunk.classes), "parameters": chunk.parameters}
+                if fh is not None:  # the header, then annotations as they come, then the images
+                    fh.write(json.dumps(_coco_header(chunk.classes))[:-1] + ', "annotations": [')
+            if chunk.masks.size and int(chunk.masks.max()) > 255:
+                raise DataError(f"an image holds {int(chunk.masks.max())} objects; mask PNGs hold at most 255")
+            for k in range(len(chunk)):
+                name = f"{chunk.start + k:0{digits}d}.png"
+                Image.fromarray(_to_uint8(chunk.images[k])).save(tmp / "images" / name)
+                Image.fromarray(chunk.masks[k].astype(np.uint8), mode="L").save(tmp / "masks" / name)
+            annotations.append(chunk.annotations)
+            image_info.append(chunk.image_info)
+            if fh is not None:
+                for entry in chunk._coco_annotations(n_annotations + 1):
+                    fh.write((", " if n_annotations else "") + json.dumps(entry))
+                    n_annotations += 1
+                coco_images.extend(chunk._coco_images("images", digits))
+        if fh is not None:
+            fh.write('], "images": ' + json.dumps(coco_images) + "}")
+    finally:
+        if fh is not None:
+            fh.close()
+    pd.concat(annotations, ignore_index=True).to_csv(tmp / "annotations.csv", index=False)
+    pd.concat(image_info, ignore_index=True).to_csv(tmp / "images.csv", index=False)
+    with open(tmp / "dataset.json", "w", encoding="utf-8") as fh:
+        json.dump(meta, fh, indent=2)
+
+
+def _to_uint8(image: np.ndarray) -> np.ndarray:
+    """One (H, W) or (3, H, W) image in [0, 1] as the 8-bit (H, W) or (H, W, 3) array a PNG holds."""
+    image = image.transpose(1, 2, 0) if image.ndim == 3 else image
+    return (np.clip(image, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
 
 
 def replaceable(folder: Path) -> bool:
