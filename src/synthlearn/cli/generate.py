@@ -29,8 +29,10 @@ def generate(
     kind: Optional[str] = typer.Argument(None, help="classification or regression (omit with --spec), or images "
                                          "(a folder of PNGs, masks and annotations)."),
     spec: Optional[Path] = typer.Option(None, "--spec", "-s", help="YAML/JSON column spec instead of KIND."),
-    rows: int = typer.Option(..., "--rows", "-n", help="Rows to generate (any number: written in chunks)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output table: .parquet (row groups) or .csv."),
+    rows: int = typer.Option(..., "--rows", "-n", help="Rows (or images) to generate (any number: written in "
+                             "chunks)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output table: .parquet (row groups) or .csv; a folder for "
+                             "images."),
     seed: int = typer.Option(0, "--seed", help="Random seed; with --chunk-rows it fixes every row."),
     numeric: Optional[int] = typer.Option(None, "--numeric", help="Numeric columns. Default: 10."),
     binary: Optional[int] = typer.Option(None, "--binary", help="Binary columns. Default: 0."),
