@@ -191,6 +191,18 @@ def test_a_chunk_made_with_start_is_that_part_of_the_whole_set():
         make_images(2, start=-1)
 
 
+def test_a_chunk_written_alone_reads_back(tmp_path):
+    chunk = make_images(4, size=16, objects_per_image=(1, 3), start=3, random_state=0)
+    back = read_labelled_images(write_labelled_images(chunk, tmp_path / "chunk"))
+    assert back.start == 3 and (back.masks == chunk.masks).all()
+    pd.testing.assert_frame_equal(back.annotations, chunk.annotations)
+    ann = pd.read_csv(tmp_path / "chunk" / "annotations.csv")
+    ann.loc[0, "image"] = 0
+    ann.to_csv(tmp_path / "chunk" / "annotations.csv", index=False)
+    with pytest.raises(DataError, match="lists images outside 3-6"):
+        read_labelled_images(tmp_path / "chunk")
+
+
 def test_generate_in_chunks_writes_the_folder_write_labelled_images_writes(tmp_path):
     kwargs = dict(size=(16, 20), classes=("star", "cross", "circle"), objects_per_image=(0, 3), edge_cases=0.2)
     one = write_labelled_images(make_images(7, random_state=9, **kwargs), tmp_path / "one")

@@ -862,11 +862,16 @@ def read_labelled_images(path: str | os.PathLike) -> LabelledImages:
         raise DataError(f"{path / 'annotations.csv'} has labels {unknown} that dataset.json's classes lack")
     annotations["label"] = pd.Categorical(annotations["label"], categories=list(classes))
     annotations = _annotation_dtypes(annotations[ANNOTATION_COLUMNS])
-    counts = np.bincount(annotations["image"].to_numpy(np.int64), minlength=len(masks))
+    image_info = pd.read_csv(path / "images.csv")
+    start = int(image_info["image"].iloc[0]) if len(image_info) else 0  # a chunk made with start=... begins there
+    image = annotations["image"].to_numpy(np.int64) - start
+    if len(image) and (image.min() < 0 or image.max() >= len(masks)):
+        raise DataError(f"{path / 'annotations.csv'} lists images outside {start}-{start + len(masks) - 1}, the "
+                        f"images the set holds; the set is damaged")
+    counts = np.bincount(image, minlength=len(masks))
     for i, mask in enumerate(masks):  # objects are numbered 1..k in each image
         if int(mask.max(initial=0)) > counts[i]:
             raise DataError(f"{mask_files[i]} holds object {int(mask.max())} but annotations.csv lists "
-                            f"{int(counts[i])} in image {i}; the set is damaged")
-    image_info = pd.read_csv(path / "images.csv")
+                            f"{int(counts[i])} in image {start + i}; the set is damaged")
     return LabelledImages(images, masks, annotations, _image_frame(image_info.to_dict("records")), classes,
                           meta.get("parameters", {}))
