@@ -289,6 +289,26 @@ def test_refuses_a_folder_holding_other_files_and_leaves_it_untouched(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
     with pytest.raises(FileFormatError, match="lacks dataset.json"):
         read_labelled_images(target)
+    # the names of a set are not enough: a dataset.json of someone else's, or anything but PNGs in images/
+    photos = tmp_path / "photos"
+    (photos / "images").mkdir(parents=True)
+    (photos / "images" / "holiday.jpg").write_text("keep me")
+    (photos / "dataset.json").write_text('{"name": "my photos"}')
+    with pytest.raises(FileFormatError, match="refusing to replace"):
+        write_labelled_images(make_images(2, size=16, random_state=0), photos)
+    result = invoke("generate", "images", "--rows", 2, "--size", 16, "--out", photos)
+    assert result.exit_code == 1 and "refusing to replace" in result.stderr
+    assert (photos / "images" / "holiday.jpg").read_text() == "keep me"
+    earlier = write_labelled_images(make_images(2, size=16, random_state=0), tmp_path / "earlier")
+    (earlier / "images" / "notes.txt").write_text("keep me")
+    with pytest.raises(FileFormatError, match="refusing to replace"):
+        write_labelled_images(make_images(2, size=16, random_state=0), earlier)
+    (earlier / "images" / "notes.txt").unlink()
+    write_labelled_images(make_images(3, size=16, random_state=0), earlier)  # an earlier set is replaced
+    assert len(read_labelled_images(earlier)) == 3
+    for p in tmp_path.iterdir():
+        if p.is_dir() and p.name not in ("mine", "photos", "earlier"):
+            raise AssertionError(f"left behind: {p}")
     with pytest.raises(FileFormatError, match="not a folder"):
         read_labelled_images(tmp_path / "absent")
     damaged = write_labelled_images(make_images(3, size=16, random_state=0), tmp_path / "damaged")

@@ -808,10 +808,30 @@ def _to_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def replaceable(folder: Path) -> bool:
-    """True when ``folder`` holds a set :func:`write_labelled_images` wrote and nothing else."""
+    """True when ``folder`` holds a set :func:`write_labelled_images` wrote and nothing else.
+
+    Names alone are not enough (``images/`` and ``dataset.json`` are common): ``dataset.json`` must be
+    ours and ``images/`` and ``masks/`` must hold nothing but PNGs.
+    """
     from synthlearn.atomic import holds_only
 
-    return (folder / "dataset.json").is_file() and holds_only(*DATASET_FILES)(folder)
+    if not ((folder / "dataset.json").is_file() and holds_only(*DATASET_FILES)(folder)):
+        return False
+    try:
+        meta = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
+        return False
+    for name in DATASET_FILES:
+        entry = folder / name
+        if name in ("images", "masks"):
+            if entry.exists() and not (entry.is_dir() and all(f.is_file() and f.suffix == ".png"
+                                                               for f in entry.iterdir())):
+                return False
+        elif entry.is_dir():
+            return False
+    return True
 
 
 def read_labelled_images(path: str | os.PathLike) -> LabelledImages:
