@@ -108,6 +108,25 @@ def test_occluded_objects_lose_pixels_to_later_ones():
     assert not clean["occluded"].any() and not clean["truncated"].any() and (clean["visible_fraction"] == 1).all()
 
 
+@pytest.mark.parametrize("objects, cases", [((1, 3), {"occluded": 0.4}), ((2, 4), {"occluded": 0.6}),
+                                            ((1, 3), {"occluded": 0.3, "truncated": 0.3})])
+def test_the_fraction_of_occluded_objects_is_the_rate_asked(objects, cases):
+    ann = make_images(150, size=48, objects_per_image=objects, edge_cases=cases, random_state=1).annotations
+    for name, rate in cases.items():
+        assert ann[name].mean() == pytest.approx(rate, abs=0.06), name
+
+
+def test_an_occluded_rate_the_object_counts_cannot_meet_is_refused():
+    with pytest.raises(InvalidParameterError, match=r"edge_cases\['occluded'\] 0.1 .* objects_per_image 1: "
+                                                    r".* images of 2 or more objects"):
+        make_images(5, objects_per_image=1, edge_cases={"occluded": 0.1})
+    with pytest.raises(InvalidParameterError, match="a rate of at most 0.5 with these counts"):
+        make_images(5, edge_cases=0.6)
+    result = invoke("generate", "images", "--rows", 3, "--objects", 1, "--edge-cases", "occluded=0.2",
+                    "--out", "never-written")
+    assert result.exit_code == 1 and "--edge-cases" in result.stderr and "--objects" in result.stderr
+
+
 def test_rasterised_circle_matches_a_numpy_disk_even_across_the_border():
     for centre, diameter in [((-2.3, 5.6), 12.0), ((10.5, 31.2), 7.4), ((3.0, 3.0), 3.0)]:
         rr, cc = _rasterise("circle", centre, diameter, 1.0, 37.0)

@@ -203,8 +203,9 @@ def make_images(n, *, size=64, classes=("circle", "square", "triangle"), weights
         Sigma in pixels of a Gaussian blur (``skimage.filters.gaussian``) of every image.
     edge_cases : float or dict, optional
         Rates of the edge cases, by name, or one rate for all. Per object (the fraction of objects):
-        ``truncated`` (placed across the border), ``occluded`` (placed over an earlier object, which it hides
-        in part; the earlier one is flagged), ``tiny`` (3 to 6 pixels across), ``low_contrast`` (colour within
+        ``truncated`` (placed across the border), ``occluded`` (hidden in part by a later object placed over it; as
+        the last object of an image is never hidden, the rate can be at most the share of objects that have a
+        later one, 0.5 for the default counts), ``tiny`` (3 to 6 pixels across), ``low_contrast`` (colour within
         0.03-0.08 RMS of what it is drawn over). Per image (the fraction of images): ``noisy`` (noise sd at least
         0.12), ``blurred`` (blur sigma at least 1.5), ``clutter`` (texture plus unlabelled line segments),
         ``empty`` (no object). Default: none - objects are placed whole, apart, with contrast at least 0.25.
@@ -315,6 +316,17 @@ def _check_parameters(**given) -> dict:
     p["noise"] = _number(given["noise"], "noise", 0, 1)
     p["blur"] = _number(given["blur"], "blur", 0, min(p["size"]) / 2)
     p["rates"] = _edge_cases(given["edge_cases"])
+    # only an object with an earlier one in its image can hide it: each does so at the rate that makes the
+    # fraction of occluded objects the rate asked, which the counts of objects per image may not allow
+    counts = np.arange(p["objects"][0], p["objects"][1] + 1)
+    reach = float(np.maximum(counts - 1, 0).mean() / counts.mean())
+    if p["rates"]["occluded"] > reach + 1e-9:
+        need = "images of 2 or more objects" if reach == 0 else f"a rate of at most {reach:g} with these counts"
+        raise InvalidParameterError(f"edge_cases['occluded'] {p['rates']['occluded']:g} cannot be met with "
+                                    f"objects_per_image {given['objects_per_image']!r}: the last object drawn "
+                                    f"in an image is never hidden, so occluded objects need {need}; lower the rate or "
+                                    f"raise objects_per_image")
+    p["occluder_rate"] = min(p["rates"]["occluded"] / reach, 1.0) if reach else 0.0
     p["min_visible"] = _number(given["min_visible"], "min_visible", 0, 1)
     if p["min_visible"] == 0:
         raise InvalidParameterError("min_visible must be above 0 (an object needs a visible pixel), got 0")
@@ -494,7 +506,7 @@ def _place_object(rng, p, label, placed, owner, canvas):
     shape = p["classes"][label]
     tiny = bool(rng.random() < rates["tiny"])
     truncated = bool(rng.random() < rates["truncated"])
-    occluding = bool(placed) and bool(rng.random() < rates["occluded"])
+    occluding = bool(placed) and bool(rng.random() < p["occluder_rate"])
     low_contrast = bool(rng.random() < rates["low_contrast"])
     angle = float(rng.uniform(0, 360))
     aspect = float(rng.uniform(*ASPECT)) if shape in ("ellipse", "rectangle") else 1.0
@@ -509,14 +521,23 @@ def _place_object(rng, p, label, placed, owner, canvas):
     for attempt in range(_ATTEMPTS):
         d = max(diameter * 0.93 ** attempt, 3.0)
         radius = d / 2
+        if occluding:  # over an earlier object that nothing hides yet, if there is one
+            targets = [obj for k, obj in enumerate(placed, 1) if visible[k] == obj["in_area"]] or placed
+            target = targets[int(rng.integers(len(targets)))]
         if truncated:
-            side = int(rng.integers(4))
+            if occluding:  # on the border nearest the target, beside it
+                ty, tx = target["centre"]
+                side = int(np.argmin([ty, height - ty, tx, width - tx]))
+            else:
+                side = int(rng.integers(4))
             offset = float(rng.uniform(-0.3, 0.45)) * d  # centre this far inside the border (negative: outside)
-            along = float(rng.uniform(0, width if side < 2 else height))
+            if occluding:
+                along = (tx if side < 2 else ty) + float(rng.uniform(-0.5, 0.5)) * target["diameter"]
+            else:
+                along = float(rng.uniform(0, width if side < 2 else height))
             centre = {0: (offset, along), 1: (height - offset, along), 2: (along, offset),
                       3: (along, width - offset)}[side]
         elif occluding:
-            target = placed[int(rng.integers(len(placed)))]
             direction = rng.uniform(0, 2 * np.pi)
             reach = float(rng.uniform(0.3, 0.8)) * (target["diameter"] + d) / 2
             centre = (target["centre"][0] + reach * np.sin(direction), target["centre"][1] + reach * np.cos(direction))
