@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from synthlearn.autoencoders.base import COMMON_PARAMS, _BaseAutoencoder, _positive_int
 from synthlearn.autoencoders.variational import VariationalAutoencoder
+from synthlearn.data.images import fold_image_shape as _fold
 from synthlearn.errors import DataError, InvalidParameterError
 
 
@@ -91,17 +92,6 @@ CONV_ATTRIBUTES_DOC = """
     n_epochs_ : int
     n_features_in_ : int
         Values per image, C·H·W."""
-
-
-def _fold(image_shape, n_values: int) -> tuple:
-    """(C, H, W) from ``image_shape`` (one entry may be -1) for images of ``n_values`` values, or None."""
-    shape = (1, *image_shape) if len(image_shape) == 2 else tuple(image_shape)
-    known = math.prod(d for d in shape if d != -1)
-    if -1 in shape:
-        if known == 0 or n_values % known:
-            return None
-        shape = tuple(n_values // known if d == -1 else d for d in shape)
-    return tuple(int(d) for d in shape) if math.prod(shape) == n_values else None
 
 
 class _ImageInput:

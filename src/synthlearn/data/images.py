@@ -64,6 +64,29 @@ def _load_mnist_sample():
     return X, table[:, -1].astype(np.int64)
 
 
+def fold_image_shape(image_shape, n_values: int) -> tuple | None:
+    """(C, H, W) from ``image_shape`` ((H, W) or (C, H, W), one entry may be -1 as in ``numpy.reshape``)
+    for images of ``n_values`` values each, or None when it does not fit.
+
+    The image models (convolutional autoencoders, the CNN classifier) fold flat rows with it.
+
+    Examples
+    --------
+    >>> from synthlearn.data.images import fold_image_shape
+    >>> fold_image_shape((28, -1), 784), fold_image_shape((3, 5, 5), 75), fold_image_shape((5, 5), 24)
+    ((1, 28, 28), (3, 5, 5), None)
+    """
+    import math
+
+    shape = (1, *image_shape) if len(image_shape) == 2 else tuple(image_shape)
+    known = math.prod(d for d in shape if d != -1)
+    if -1 in shape:
+        if known == 0 or n_values % known:
+            return None
+        shape = tuple(n_values // known if d == -1 else d for d in shape)
+    return tuple(int(d) for d in shape) if math.prod(shape) == n_values else None
+
+
 # ---------------------------------------------------------------------- files
 def read_images(path: str | os.PathLike) -> np.ndarray:
     """Read images from a ``.npy`` file or a folder of PNG files (sorted by name) as floats in [0, 1].
