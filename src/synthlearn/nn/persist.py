@@ -14,10 +14,11 @@ WEIGHTS = "weights.pt"
 CONFIG = "config.json"
 
 
-def save_module(folder, module: torch.nn.Module, config: dict) -> Path:
+def save_module(folder, module: torch.nn.Module, config: dict, *, may_replace: tuple = ()) -> Path:
     """Write ``config`` (JSON-ready) and ``module``'s weights (moved to CPU) into ``folder``, atomically.
 
-    An existing ``folder`` is replaced only when it is empty or holds just these two files.
+    An existing ``folder`` is replaced only when it is empty or holds just these two files (and files
+    matching the patterns of ``may_replace``: the other files of the caller's model folders).
     """
     from synthlearn.atomic import atomic_folder, holds_only
 
@@ -26,7 +27,7 @@ def save_module(folder, module: torch.nn.Module, config: dict) -> Path:
         meta = {"config": config, "versions": {"torch": torch.__version__, "python": platform.python_version()}}
         (tmp / CONFIG).write_text(json.dumps(meta, indent=1) + "\n")
 
-    return atomic_folder(folder, write, may_replace=holds_only(CONFIG, WEIGHTS))
+    return atomic_folder(folder, write, may_replace=holds_only(CONFIG, WEIGHTS, *may_replace))
 
 
 def load_module_state(folder) -> tuple[dict, dict]:
