@@ -22,6 +22,7 @@ from synthlearn.autoencoders import (
     VariationalAutoencoder,
 )
 from synthlearn.learn import MixedNaiveBayes
+from synthlearn.vision import CNNClassifier, HogFeatures, ImageFlattener
 from synthlearn.vision.objects import ObjectClassifier
 from synthlearn.vision.pixel import (
     MahalanobisClassifier,
@@ -56,6 +57,11 @@ ESTIMATORS = [
     SpectralAngleClassifier(),
     # X is one image and y its label map, so checks that fit on a table of rows cannot pass (listed below)
     ObjectClassifier(segmentation_params={"n_segments": 4}, classifier=None, random_state=0),
+    # image classifiers: 2-D checks data read as one-row images (1 × n_features) through image_shape
+    CNNClassifier(channels=(8,), hidden_size=16, dropout=0.0, image_shape=(1, -1), epochs=20, batch_size=32,
+                  learning_rate=1e-2, random_state=0),
+    ImageFlattener(),
+    HogFeatures(pixels_per_cell=(1, 1), cells_per_block=(1, 1), image_shape=(1, -1)),
 ]
 
 #: checks that fit ObjectClassifier on a table with one label per row (it takes an image and a label map)
@@ -93,6 +99,9 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
     "SpectralAngleClassifier": {},
     "ObjectClassifier": dict.fromkeys(_OBJECT_CHECKS, "fit takes an image and its (H, W) label map, not rows "
                                                       "and one label per row; tested in tests/vision"),
+    "CNNClassifier": {},  # float64 inference on the CPU: predictions do not depend on the batch
+    "ImageFlattener": {},
+    "HogFeatures": {},
     "AutoRec": {  # item-based (Sedhain et al. 2015): the input rows of its network are X's columns
         **dict.fromkeys(["check_transformer_general", "check_transformer_general(readonly_memmap=True)",
                          "check_transformer_data_not_an_array"],

@@ -3,13 +3,13 @@
 Pixel-based classifiers (minimum distance, maximum likelihood, Mahalanobis,
 spectral angle), object-based classification (segment, describe each region,
 classify it), localization of objects, and image classifiers (KNN, SVM, MLP,
-CNN). Importing this package imports neither torch nor scikit-image.
+CNN). Importing this package imports none of scikit-learn, scikit-image and
+torch: each name is loaded from its module on first use.
 """
 
-__all__: list[str] = []
-
-# ---- pixel- and object-based classification, localization (imported on first use: no sklearn/skimage here)
-_PIXEL_EXPORTS = {
+#: public name → the module of synthlearn.vision that defines it
+_EXPORTS = {
+    # pixel- and object-based classification, localization
     "MinimumDistanceClassifier": "pixel", "MahalanobisClassifier": "pixel",
     "MaximumLikelihoodClassifier": "pixel", "SpectralAngleClassifier": "pixel",
     "image_pixels": "raster", "classify_image": "raster",
@@ -17,16 +17,19 @@ _PIXEL_EXPORTS = {
     "find_objects": "localize", "match_objects": "localize", "box_iou": "localize",
     "segmentation_scores": "scores", "SegmentationScores": "scores",
     "save_pixel_model": "pixel_persist", "load_pixel_model": "pixel_persist",
+    # image classifiers (KNN, SVM, MLP, CNN)
+    "CNNClassifier": "cnn", "HogFeatures": "classifiers", "ImageFlattener": "classifiers",
+    "image_classifier": "classifiers", "load_model": "persist", "save_model": "persist",
 }
-__all__ += list(_PIXEL_EXPORTS)
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name):
-    if name in _PIXEL_EXPORTS:
+    if name in _EXPORTS:
         import importlib
 
-        return getattr(importlib.import_module(f"synthlearn.vision.{_PIXEL_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'synthlearn.vision' has no attribute {name!r}")
+        return getattr(importlib.import_module(f"synthlearn.vision.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():

@@ -1,0 +1,218 @@
+"""CNNClassifier: learning, reproducibility, image layouts, labels of any type, augmentation, errors, save/load."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from synthlearn.data.images import load_images
+from synthlearn.errors import DataError, FileFormatError, InvalidParameterError, ModelFileError
+from synthlearn.vision import CNNClassifier, load_model, save_model
+
+torch.set_num_threads(1)
+SMALL = dict(channels=(8, 16), hidden_size=32, dropout=0.0, epochs=10, batch_size=32, learning_rate=1e-2,
+             random_state=0)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_images("digits")
+    return X[:500], y[:500], X[1500:], y[1500:]
+
+
+@pytest.fixture(scope="module")
+def fitted(digits):
+    X, y, _, _ = digits
+    return CNNClassifier(**SMALL).fit(X, y)
+
+
+def test_learns_digits_far_above_chance(digits, fitted):
+    _, _, X_test, y_test = digits
+    assert fitted.score(X_test, y_test) > 0.85  # 10 classes: chance is 0.1
+    assert fitted.classes_.tolist() == list(range(10))
+    assert fitted.image_shape_ == (1, 8, 8) and fitted.input_shape_ == (8, 8) and fitted.n_features_in_ == 64
+
+
+def test_probabilities_sum_to_one_and_agree_with_predict(digits, fitted):
+    _, _, X_test, _ = digits
+    proba = fitted.predict_proba(X_test[:50])
+    assert proba.shape == (50, 10) and np.allclose(proba.sum(axis=1), 1)
+    assert (fitted.classes_[proba.argmax(axis=1)] == fitted.predict(X_test[:50])).all()
+    assert np.allclose(np.exp(fitted.predict_log_proba(X_test[:5])), proba[:5])
+
+
+def test_history_and_early_stopping_record(fitted):
+    assert fitted.n_epochs_ == len(fitted.history_) <= 10
+    assert {"train_loss", "val_loss", "lr"} <= set(fitted.history_[0])
+    best = min(range(fitted.n_epochs_), key=lambda i: fitted.history_[i]["val_loss"]) + 1
+    assert fitted.best_epoch_ == best and fitted.device_ == "cpu"
+
+
+def test_patience_stops_training_early(digits):
+    X, y, _, _ = digits
+    model = CNNClassifier(**{**SMALL, "epochs": 200, "patience": 1, "learning_rate": 0.05}).fit(X[:200], y[:200])
+    assert model.n_epochs_ < 200
+
+
+def test_same_seed_same_model_other_seed_other_model(digits, fitted):
+    X, y, X_test, _ = digits
+    again = CNNClassifier(**SMALL).fit(X, y)
+    assert np.array_equal(again.predict_proba(X_test), fitted.predict_proba(X_test))
+    other = CNNClassifier(**{**SMALL, "random_state": 1}).fit(X, y)
+    assert not np.allclose(other.predict_proba(X_test), fitted.predict_proba(X_test))
+
+
+def test_flat_rows_with_image_shape_match_images(digits, fitted):
+    X, y, X_test, _ = digits
+    flat = CNNClassifier(**SMALL, image_shape=(8, -1)).fit(X.reshape(len(X), -1), y)
+    assert flat.image_shape_ == (1, 8, 8) and flat.input_shape_ == (64,)
+    assert np.array_equal(flat.predict_proba(X_test.reshape(len(X_test), -1)), fitted.predict_proba(X_test))
+
+
+def test_prediction_does_not_depend_on_the_batch(digits, fitted):
+    _, _, X_test, _ = digits
+    assert np.allclose(fitted.predict_proba(X_test[3:4]), fitted.predict_proba(X_test)[3:4], rtol=1e-12, atol=0)
+
+
+def test_labels_of_any_type_come_back(digits):
+    X, y, _, _ = digits
+    names = np.array(["zero", "one", "two"])[y[:150] % 3]
+    model = CNNClassifier(**{**SMALL, "epochs": 1}).fit(X[:150], names)
+    assert model.classes_.tolist() == ["one", "two", "zero"]
+    assert set(model.predict(X[:20])) <= {"zero", "one", "two"}
+    flags = CNNClassifier(**{**SMALL, "epochs": 1}).fit(X[:150], y[:150] > 4)
+    assert flags.predict(X[:3]).dtype == bool
+
+
+def test_colour_images_and_a_deeper_vgg_net(digits):
+    X, y, _, _ = digits
+    rgb = np.stack([X, 1 - X, X ** 2], axis=1)[:120]  # (n, 3, 8, 8)
+    model = CNNClassifier(channels=(4, 4, 4, 4), convs_per_block=2, hidden_size=None, epochs=1,
+                          random_state=0).fit(rgb, y[:120])
+    assert model.image_shape_ == (3, 8, 8) and model.predict_proba(rgb[:2]).shape == (2, 10)
+    convs = [m for m in model.module_.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 8  # the 1×1 map after three pools is not pooled again
+    with pytest.raises(DataError, match=r"fitted on images of shape \(3, 8, 8\)"):
+        model.predict(X[:2])
+
+
+def test_augment_matches_a_numpy_shift_and_flip():
+    from synthlearn.vision.cnn_network import augment
+
+    rng = np.random.default_rng(0)
+    x = rng.random((16, 2, 5, 6))
+
+    def shifted(image, dy, dx):  # the obviously-correct reference: move by (dy, dx), fill with zeros
+        out = np.zeros_like(image)
+        h, w = image.shape[1:]
+        out[:, max(0, dy):h + min(0, dy), max(0, dx):w + min(0, dx)] = \
+            image[:, max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)]
+        return out
+
+    torch.manual_seed(0)
+    out = augment(torch.tensor(x), shift=2, flip=False).numpy()
+    seen = set()
+    for image, result in zip(x, out):
+        matches = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                   if np.array_equal(result, shifted(image, dy, dx))]
+        assert matches, "every output is the input moved by at most 2 pixels"
+        seen.add(matches[0])
+    assert len(seen) > 3  # the shifts vary across the batch
+    flipped = augment(torch.tensor(x), shift=0, flip=True).numpy()
+    is_flipped = [np.array_equal(r, i[..., ::-1]) for i, r in zip(x, flipped)]
+    assert all(f or np.array_equal(r, i) for f, i, r in zip(is_flipped, x, flipped))
+    assert 0 < sum(is_flipped) < len(x)
+
+
+def test_augmentation_changes_training_and_is_seeded(digits):
+    X, y, _, _ = digits
+    params = {**SMALL, "epochs": 2}
+    plain = CNNClassifier(**params).fit(X[:200], y[:200])
+    shifted = CNNClassifier(**params, shift=1, flip=True).fit(X[:200], y[:200])
+    again = CNNClassifier(**params, shift=1, flip=True).fit(X[:200], y[:200])
+    assert plain.history_[0]["train_loss"] != shifted.history_[0]["train_loss"]
+    assert np.array_equal(shifted.predict_proba(X[:20]), again.predict_proba(X[:20]))
+
+
+@pytest.mark.parametrize("param, value, match", [
+    ("channels", (), "channels must be a non-empty tuple"),
+    ("convs_per_block", 0, "convs_per_block must be a positive integer"),
+    ("dropout", 1.0, r"dropout must be a number in \[0, 1\)"),
+    ("shift", -1, "shift must be an integer >= 0"),
+    ("flip", "yes", "flip must be True or False"),
+    ("image_shape", (0, 8), "image_shape must be None"),
+    ("epochs", 0, "epochs must be a positive integer"),
+    ("device", "tpu", "device must be 'auto'"),
+])
+def test_bad_parameters_are_named(digits, param, value, match):
+    X, y, _, _ = digits
+    model = CNNClassifier(**{**SMALL, param: value})
+    with pytest.raises(InvalidParameterError, match=match):
+        model.fit(X[:40], y[:40])
+    assert not hasattr(model, "classes_")
+
+
+def test_bad_data_is_refused(digits):
+    X, y, _, _ = digits
+    with pytest.raises(DataError, match=r"pass image_shape=\(H, W\)"):
+        CNNClassifier(**SMALL).fit(X[:40].reshape(40, -1), y[:40])
+    with pytest.raises(DataError, match="image_shape=\\(5, 5\\) does not fit rows of 64 values"):
+        CNNClassifier(**SMALL, image_shape=(5, 5)).fit(X[:40].reshape(40, -1), y[:40])
+    with pytest.raises(DataError, match="at least 2 classes in y, got 1 class"):
+        CNNClassifier(**SMALL).fit(X[:40], np.zeros(40))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        CNNClassifier(**SMALL).fit(X[:40], np.linspace(0, 1, 40))
+    with pytest.raises(ValueError, match="NaN"):
+        CNNClassifier(**SMALL).fit(np.where(X[:40] > 0.5, np.nan, X[:40]), y[:40])
+
+
+def test_unfitted_model_refuses_to_predict(digits):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        CNNClassifier().predict(digits[0][:2])
+
+
+def test_save_and_load_give_the_same_predictions(digits, fitted, tmp_path):
+    _, _, X_test, _ = digits
+    path = save_model(fitted, tmp_path / "cnn", metadata={"source": "digits"})
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "weights.pt"]
+    loaded = load_model(path)
+    assert np.array_equal(loaded.predict_proba(X_test), fitted.predict_proba(X_test))
+    assert loaded.get_params() == fitted.get_params() and loaded.history_ == fitted.history_
+    assert loaded.classes_.dtype == fitted.classes_.dtype
+    save_model(loaded, path)  # a model folder is replaced as a whole
+
+
+def test_saved_string_classes_keep_their_type(digits, tmp_path):
+    X, y, _, _ = digits
+    model = CNNClassifier(**{**SMALL, "epochs": 1}).fit(X[:100], np.array(["a", "bb"])[y[:100] % 2])
+    loaded = load_model(save_model(model, tmp_path / "m"))
+    assert loaded.classes_.tolist() == ["a", "bb"] and loaded.predict(X[:3]).dtype.kind == "U"
+
+
+def test_saving_never_replaces_other_files(fitted, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    with pytest.raises(FileFormatError):
+        save_model(fitted, folder)
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+def test_loading_names_what_is_wrong(fitted, tmp_path):
+    path = save_model(fitted, tmp_path / "cnn")
+    (path / "weights.pt").unlink()
+    with pytest.raises(ModelFileError, match="missing weights.pt"):
+        load_model(path)
+    path = save_model(fitted, tmp_path / "cnn2")
+    meta = json.loads((path / "config.json").read_text())
+    meta["config"]["attributes"]["network_"]["channels"] = [4, 16]
+    (path / "config.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="weights 'features.0.weight'"):
+        load_model(path)
+    with pytest.raises(ModelFileError, match="not a model folder"):
+        load_model(tmp_path / "nowhere")
