@@ -58,7 +58,7 @@ ESTIMATORS = [
     # X is one image and y its label map, so checks that fit on a table of rows cannot pass (listed below)
     ObjectClassifier(segmentation_params={"n_segments": 4}, classifier=None, random_state=0),
     # image classifiers: 2-D checks data read as one-row images (1 × n_features) through image_shape
-    CNNClassifier(channels=(8,), hidden_size=16, dropout=0.0, image_shape=(1, -1), epochs=20, batch_size=32,
+    CNNClassifier(channels=(8,), hidden_size=16, dropout=0.0, shift=0, image_shape=(1, -1), epochs=20, batch_size=32,
                   learning_rate=1e-2, random_state=0),
     ImageFlattener(),
     HogFeatures(pixels_per_cell=(1, 1), cells_per_block=(1, 1), image_shape=(1, -1)),

@@ -13,7 +13,7 @@ from synthlearn.errors import DataError, FileFormatError, InvalidParameterError,
 from synthlearn.vision import CNNClassifier, load_model, save_model
 
 torch.set_num_threads(1)
-SMALL = dict(channels=(8, 16), hidden_size=32, dropout=0.0, epochs=10, batch_size=32, learning_rate=1e-2,
+SMALL = dict(channels=(8, 16), hidden_size=32, dropout=0.0, shift=0, epochs=10, batch_size=32, learning_rate=1e-2,
              random_state=0)
 
 
@@ -131,8 +131,8 @@ def test_augmentation_changes_training_and_is_seeded(digits):
     X, y, _, _ = digits
     params = {**SMALL, "epochs": 2}
     plain = CNNClassifier(**params).fit(X[:200], y[:200])
-    shifted = CNNClassifier(**params, shift=1, flip=True).fit(X[:200], y[:200])
-    again = CNNClassifier(**params, shift=1, flip=True).fit(X[:200], y[:200])
+    shifted = CNNClassifier(**{**params, "shift": 1, "flip": True}).fit(X[:200], y[:200])
+    again = CNNClassifier(**{**params, "shift": 1, "flip": True}).fit(X[:200], y[:200])
     assert plain.history_[0]["train_loss"] != shifted.history_[0]["train_loss"]
     assert np.array_equal(shifted.predict_proba(X[:20]), again.predict_proba(X[:20]))
 

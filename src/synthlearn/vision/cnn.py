@@ -71,7 +71,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    channels : tuple of int, default=(32, 64)
+    channels : tuple of int, default=(16, 32)
         Width of each convolutional block; each block ends in a 2×2 max-pool
         that halves height and width (rounding up). More entries: a deeper net.
     convs_per_block : int, default=1
@@ -82,7 +82,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         straight to the output layer.
     dropout : float, default=0.25
         Dropout before each dense layer.
-    shift : int, default=0
+    shift : int, default=1
         Augmentation: shift each training image by up to this many pixels in
         each direction (zero fill), drawn anew every batch; 0 turns it off.
     flip : bool, default=False
@@ -152,7 +152,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     ((3, 10), array([0, 1, 2]))
     """
 
-    def __init__(self, channels=(32, 64), convs_per_block=1, hidden_size=128, dropout=0.25, shift=0, flip=False,
+    def __init__(self, channels=(16, 32), convs_per_block=1, hidden_size=128, dropout=0.25, shift=1, flip=False,
                  image_shape=None, epochs=20, batch_size=64, learning_rate=2e-3, weight_decay=0.0,
                  validation_fraction=0.1, patience=5, device="auto", verbose=False, random_state=None):
         self.channels = channels
