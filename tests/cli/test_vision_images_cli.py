@@ -1,0 +1,131 @@
+"""``synthlearn vision train / predict / compare`` in-process on tiny image sets, and one error line per mistake."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from synthlearn.cli.main import app
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args], env={"OMP_NUM_THREADS": "1"})
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    from PIL import Image
+
+    from synthlearn.data.images import load_images
+
+    folder = tmp_path_factory.mktemp("vision")
+    X, y = load_images("digits")
+    np.save(folder / "digits.npy", X[:300])
+    np.save(folder / "labels.npy", y[:300])
+    names = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
+    pd.DataFrame({"label": names[y[:300]]}).to_csv(folder / "labels.csv", index=False)
+    (folder / "labels.txt").write_text("\n".join(map(str, y[:300])) + "\n")
+    (folder / "short.txt").write_text("\n".join(map(str, y[:299])) + "\n")
+    (folder / "pngs").mkdir()
+    for i, image in enumerate(X[300:306]):
+        Image.fromarray((image * 255).astype(np.uint8)).save(folder / "pngs" / f"img{i}.png")
+    return folder
+
+
+def test_train_and_predict_a_cnn(files, tmp_path):
+    result = invoke("vision", "train", files / "digits.npy", "--labels", files / "labels.csv", "--model", "cnn",
+                    "--epochs", "2", "--channels", "4,8", "--out", tmp_path / "cnn", "-q")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "cnn").iterdir()) == ["config.json", "weights.pt"]
+    result = invoke("vision", "predict", tmp_path / "cnn", files / "pngs", "--out", tmp_path / "p.csv", "-q")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "p.csv")
+    assert table["image"].tolist() == [f"img{i}.png" for i in range(6)]
+    assert set(table["prediction"]) <= {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                                        "nine"}
+    proba = table.filter(like="proba_")
+    assert proba.shape[1] == 10 and np.allclose(proba.sum(axis=1), 1)
+    from synthlearn.vision import load_model
+
+    model = load_model(tmp_path / "cnn")
+    assert model.n_epochs_ <= 2 and model.channels == (4, 8)
+    from synthlearn.data.images import read_images
+
+    assert (model.predict(read_images(files / "pngs")) == table["prediction"]).all()
+
+
+@pytest.mark.parametrize("labels", ["labels.npy", "labels.txt"])
+def test_train_a_classic_model_on_hog(files, tmp_path, labels):
+    out = tmp_path / "svm"
+    result = invoke("vision", "train", files / "digits.npy", "-l", files / labels, "--model", "svm", "--features",
+                    "hog", "--out", out, "-q")
+    assert result.exit_code == 0, result.output
+    result = invoke("vision", "predict", out, files / "digits.npy", "--out", tmp_path / "p.csv", "-q")
+    table = pd.read_csv(tmp_path / "p.csv")
+    assert result.exit_code == 0 and len(table) == 300 and table["image"].tolist()[:2] == [0, 1]
+    assert (table["prediction"] == np.load(files / "labels.npy")).mean() > 0.9  # on its training images
+
+
+def test_train_on_a_bundled_set(tmp_path):
+    result = invoke("vision", "train", "digits", "--model", "knn", "--out", tmp_path / "knn")
+    assert result.exit_code == 0, result.output
+    assert "1,797 images of 10 classes" in result.output
+
+
+def test_compare_prints_a_leaderboard(files, tmp_path):
+    result = invoke("vision", "compare", files / "digits.npy", "--labels", files / "labels.npy", "--models",
+                    "knn,svm-hog,cnn", "--epochs", "1", "--out", tmp_path / "board.csv", "-q")
+    assert result.exit_code == 0, result.output
+    board = pd.read_csv(tmp_path / "board.csv")
+    assert set(board["model"]) == {"knn", "svm-hog", "cnn"}
+    assert list(board.columns) == ["model", "accuracy", "fit_s", "predict_s"]
+    assert board["accuracy"].is_monotonic_decreasing and board["accuracy"].max() > 0.8
+    assert "held-out accuracy" in result.output and "svm-hog" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "{f}/digits.npy", "--out", "{t}/m"], "--labels is required"),
+    (["train", "{f}/digits.npy", "-l", "{f}/short.txt", "--out", "{t}/m"], "has 299 labels for 300 images"),
+    (["train", "digits", "-l", "{f}/labels.npy", "--out", "{t}/m"], "bundled set with its own labels"),
+    (["train", "{f}/digits.npy", "-l", "{f}/labels.npy", "--model", "svn", "--out", "{t}/m"], "did you mean 'svm'"),
+    (["train", "{f}/digits.npy", "-l", "{f}/labels.npy", "--model", "knn", "--epochs", "3", "--out", "{t}/m"],
+     "--epochs applies to --model cnn"),
+    (["train", "{f}/digits.npy", "-l", "{f}/labels.npy", "--epochs", "0", "--out", "{t}/m"],
+     "--epochs must be a positive integer"),
+    (["train", "{f}/digits.npy", "-l", "{f}/labels.npy", "--channels", "4,x", "--out", "{t}/m"],
+     "--channels must be comma-separated"),
+    (["train", "{f}/nowhere.npy", "-l", "{f}/labels.npy", "--out", "{t}/m"], "does not exist"),
+    (["predict", "{t}/nowhere", "{f}/digits.npy", "--out", "{t}/p.csv"], "is not a model folder"),
+    (["compare", "{f}/digits.npy", "-l", "{f}/labels.npy", "--models", "knn,cnn-hog"], "unknown model 'cnn-hog'"),
+    (["compare", "{f}/digits.npy", "-l", "{f}/labels.npy", "--test-size", "1.5"], "--test-size must be a fraction"),
+])
+def test_mistakes_give_one_line_and_write_nothing(files, tmp_path, args, message):
+    result = invoke("vision", *[a.format(f=files, t=tmp_path) for a in args])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[-1].startswith("error: ") and message in lines[-1], result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "m").exists() and not (tmp_path / "p.csv").exists()
+
+
+def test_outputs_never_replace_inputs_or_other_files(files, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    result = invoke("vision", "train", "digits", "--model", "knn", "--out", mine)
+    assert result.exit_code == 1 and "error:" in result.output
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert invoke("vision", "train", "digits", "--model", "knn", "--out", tmp_path / "knn", "-q").exit_code == 0
+    copy = tmp_path / "digits.csv"
+    copy.write_text("keep")
+    result = invoke("vision", "predict", tmp_path / "knn", files / "digits.npy", "--out", files / "digits.npy")
+    assert result.exit_code == 1 and "error:" in result.output
+    assert np.load(files / "digits.npy").shape == (300, 8, 8)
+
+
+def test_every_command_shows_an_example():
+    for command in ("train", "predict", "compare"):
+        result = invoke("vision", command, "--help")
+        assert result.exit_code == 0 and "Example: synthlearn vision " + command in result.output
