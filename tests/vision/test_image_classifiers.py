@@ -140,3 +140,13 @@ def test_loading_refuses_foreign_code(digits, tmp_path):
         load_model(path)
     with pytest.raises(InvalidParameterError, match="saves a CNNClassifier or an image_classifier pipeline"):
         save_model(ImageFlattener().fit(X[:3]), tmp_path / "flat")
+
+
+def test_importing_the_package_stays_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, synthlearn.vision as v; assert 'CNNClassifier' in dir(v); "
+            "print(sorted(m for m in ('torch', 'sklearn', 'skimage') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

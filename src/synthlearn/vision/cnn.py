@@ -138,9 +138,11 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    With the defaults, on 4,000 images of the 5,000-image MNIST sample
-    (``benchmarks/vision_images.py``), the test accuracy on the other 1,000
-    is about 0.97, against 0.94–0.95 for the best classic classifier.
+    With the defaults, trained on 4,000 images of the 5,000-image MNIST
+    sample (``benchmarks/vision_images.py``), the accuracy on the other 1,000
+    is 0.983, against 0.973 for the best classic classifier (an SVM on HOG
+    features) and 0.947 for scikit-learn's ``SVC`` on the pixels; the fit
+    takes 20 to 40 seconds on two shared CPU cores.
 
     Examples
     --------
