@@ -56,6 +56,16 @@ def test_mahalanobis_reference_and_pooled_equals_lda(pixels):
     np.testing.assert_array_equal(pooled.predict(X), lda.predict(X))
 
 
+def test_distances_far_from_the_origin_keep_their_precision(pixels):
+    """Bands around 1e7 with a spread of 1: the distances are those of the same pixels near 0 (the expanded
+    |x|^2 - 2 x.m + |m|^2 lost them to cancellation, and 0.4 % of the labels changed)."""
+    X, y = pixels
+    for model in (MinimumDistanceClassifier(), MahalanobisClassifier(reg_covar=0)):
+        near = model.fit(X, y).distances(X)
+        far = model.fit(X + 1e7, y).distances(X + 1e7)
+        np.testing.assert_allclose(far, near, atol=1e-6)
+
+
 def test_maximum_likelihood_reference_and_qda(pixels):
     X, y = pixels
     model = MaximumLikelihoodClassifier(priors="empirical", reg_covar=0).fit(X, y)

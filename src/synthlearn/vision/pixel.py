@@ -141,7 +141,9 @@ class MinimumDistanceClassifier(_PixelClassifier, ClassifierMixin, BaseEstimator
         self.means_ = _class_means(X, codes, len(self.classes_))
 
     def _distances(self, X):
-        squared = (X * X).sum(axis=1)[:, None] - 2.0 * X @ self.means_.T + (self.means_ ** 2).sum(axis=1)
+        centre = self.means_.mean(axis=0)  # |x|^2 - 2 x.m + |m|^2 cancels badly far from the origin
+        X, means = X - centre, self.means_ - centre
+        squared = (X * X).sum(axis=1)[:, None] - 2.0 * X @ means.T + (means ** 2).sum(axis=1)
         return np.sqrt(np.maximum(squared, 0.0))
 
     def _scores(self, X):
@@ -447,8 +449,9 @@ def _mahalanobis_squared(X, means, whiteners):
     from scipy.linalg import solve_triangular
 
     if len(whiteners) == 1:  # one covariance: whiten once, then squared Euclidean distances
-        z = solve_triangular(whiteners[0], X.T, lower=True, check_finite=False).T
-        m = solve_triangular(whiteners[0], means.T, lower=True, check_finite=False).T
+        centre = means.mean(axis=0)  # about the means, or the expansion below cancels badly far from the origin
+        z = solve_triangular(whiteners[0], (X - centre).T, lower=True, check_finite=False).T
+        m = solve_triangular(whiteners[0], (means - centre).T, lower=True, check_finite=False).T
         return np.maximum((z * z).sum(axis=1)[:, None] - 2.0 * z @ m.T + (m * m).sum(axis=1), 0.0)
     out = np.empty((len(X), len(means)))
     for c, mean in enumerate(means):
