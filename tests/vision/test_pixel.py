@@ -120,6 +120,19 @@ def test_distance_thresholds_reject():
     assert list(MahalanobisClassifier(max_distance=3).fit(X, y).predict([[0.1], [5.0]])) == [1, -1]
 
 
+def test_text_classes_get_text_unclassified_and_fill():
+    """Text classes from pandas (object dtype) refuse the default numeric -1 as they refuse it from a NumPy array
+    (it came back mixed into the labels), and classify_image fills masked pixels with "" (it wrote "-1")."""
+    import pandas as pd
+
+    X, y = np.array([[0.0], [0.2], [1.0], [1.2]]), pd.Series(["dark", "dark", "bright", "bright"])
+    with pytest.raises(InvalidParameterError, match="does not fit the string class labels"):
+        MinimumDistanceClassifier(max_distance=0.5).fit(X, y)
+    model = MinimumDistanceClassifier().fit(X, y)
+    label_map = classify_image(model, np.array([[0.1, 1.1]]), mask=[[True, False]])
+    assert label_map.tolist() == [["dark", ""]]
+
+
 @pytest.mark.parametrize("model, message", [
     (MahalanobisClassifier(covariance="diag"), "covariance='diag'"),
     (MaximumLikelihoodClassifier(priors="uniform"), "priors='uniform'"),

@@ -63,7 +63,9 @@ class _PixelClassifier:
         if threshold is None:
             return
         label = self.unclassified
-        if self.classes_.dtype.kind in "US" and not isinstance(label, str):
+        textual = self.classes_.dtype.kind in "US" or (
+            self.classes_.dtype.kind == "O" and all(isinstance(c, str) for c in self.classes_))  # pandas' strings
+        if textual and not isinstance(label, str):
             raise InvalidParameterError(f"unclassified={label!r} does not fit the string class labels; give a "
                                         f"string such as 'unclassified'")
         if self.classes_.dtype.kind in "iufb" and isinstance(label, str):

@@ -171,7 +171,10 @@ def classify_image(estimator, image, *, channels: str = "first", proba: bool = F
     index = np.flatnonzero(keep)
     classes = np.asarray(estimator.classes_)
     if fill is None:
-        fill = getattr(estimator, "unclassified", "" if classes.dtype.kind in "UO" else 0)
+        textual = classes.dtype.kind in "US" or (classes.dtype.kind == "O" and all(isinstance(c, str) for c in classes))
+        fill = getattr(estimator, "unclassified", None)
+        if fill is None or isinstance(fill, str) != textual:  # a default -1 does not label a map of text classes
+            fill = "" if textual else 0
     labels = None
     probabilities = np.zeros((len(flat), len(classes))) if proba else None
     for start in range(0, len(index), chunk_size):
