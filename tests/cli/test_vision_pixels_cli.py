@@ -93,3 +93,50 @@ def test_objects_find_objects_and_score(scene):
 def test_every_command_help_shows_an_example():
     for command in ("pixels", "objects", "find-objects", "score"):
         assert "Example: synthlearn vision " + command in invoke("vision", command, "--help").output
+
+
+def test_model_use_refuses_training_options_and_the_other_kind_of_model(scene, tmp_path):
+    """With --model the training options (--apply, --method, --reject; --n-segments, --seed...) were silently
+    ignored, and a pixel command given an object model failed with a false band count."""
+    assert invoke("vision", "pixels", scene / "scene.npy", "--labels", scene / "train.png", "--out", tmp_path / "p.npy",
+                  "--model-out", tmp_path / "pixel model", "-q").exit_code == 0
+    assert invoke("vision", "objects", scene / "scene.npy", "--labels", scene / "truth.npy", "--n-segments", "36",
+                  "--out", tmp_path / "o.npy", "--model-out", tmp_path / "object model", "-q").exit_code == 0
+    for command, extra, message in [
+        ("pixels", ["--apply", scene / "scene.npy"], "--apply cannot be used with --model"),
+        ("pixels", ["--method", "sam", "--reject", "0.1"], "--method, --reject cannot be used with --model"),
+        ("objects", ["--n-segments", "5", "--seed", "3"], "--n-segments, --seed cannot be used with --model"),
+    ]:
+        result = invoke("vision", command, scene / "scene.npy", "--model", tmp_path / f"{command[:-1]} model",
+                        "--out", tmp_path / "x.npy", "-q", *extra)
+        assert result.exit_code == 1 and message in result.output and result.output.count("\n") == 1
+    wrong = invoke("vision", "pixels", scene / "scene.npy", "--model", tmp_path / "object model", "--out",
+                   tmp_path / "x.npy")
+    assert wrong.exit_code == 1 and "holds a ObjectClassifier" in wrong.output
+    assert not (tmp_path / "x.npy").exists()
+
+
+def test_objects_reads_each_image_in_its_own_layout(scene, tmp_path):
+    """A model trained on (H, W, bands) images read a channels-first --apply image or PNG in its training layout
+    (and refused it: '48 band(s)'); every image is now put in the model's layout."""
+    image = np.load(scene / "scene.npy")
+    np.save(tmp_path / "last.npy", np.moveaxis(image, 0, -1))
+    trained = invoke("vision", "objects", tmp_path / "last.npy", "--channels", "last", "--labels",
+                     scene / "truth.npy", "--n-segments", "36", "--out", tmp_path / "o.npy", "--model-out",
+                     tmp_path / "model", "-q")
+    assert trained.exit_code == 0, trained.output
+    again = invoke("vision", "objects", scene / "scene.npy", "--model", tmp_path / "model", "--out",
+                   tmp_path / "again.npy", "-q")
+    assert again.exit_code == 0, again.output
+    np.testing.assert_array_equal(np.load(tmp_path / "again.npy"), np.load(tmp_path / "o.npy"))
+    from PIL import Image
+
+    rgb = np.moveaxis(np.clip(image * 40 + 128, 0, 255).astype(np.uint8), 0, -1)  # (H, W, 3)
+    Image.fromarray(rgb).save(tmp_path / "scene.png")
+    np.save(tmp_path / "rgb_last.npy", rgb)
+    for apply in ("scene.png", "rgb_last.npy"):
+        applied = invoke("vision", "objects", tmp_path / "scene.png", "--channels", "last", "--labels",
+                         scene / "truth.npy", "--n-segments", "36", "--apply", tmp_path / apply, "--out",
+                         tmp_path / f"{apply}.npy", "-q")
+        assert applied.exit_code == 0, applied.output
+    np.testing.assert_array_equal(np.load(tmp_path / "scene.png.npy"), np.load(tmp_path / "rgb_last.npy.npy"))

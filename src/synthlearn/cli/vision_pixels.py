@@ -156,9 +156,29 @@ def _scores_line(label_map, labels) -> str:
     return f"; training-pixel accuracy {np.mean(label_map[keep] == labels[keep]):.3f} over {int(keep.sum()):,} pixels"
 
 
+def _refuse_with_model(context: typer.Context, model: Optional[Path], options: dict) -> None:
+    """With --model nothing is trained: refuse the training options typed (they would be silently ignored)."""
+    if model is None:
+        return
+    typed = [flag for name, flag in options.items()
+             if getattr(context.get_parameter_source(name), "name", None) == "COMMANDLINE"]
+    if typed:
+        raise InvalidParameterError(f"{', '.join(typed)} cannot be used with --model (the saved model is used as "
+                                    f"it is; the image argument is the image to classify); drop "
+                                    f"{'it' if len(typed) == 1 else 'them'}, or train with --labels")
+
+
+def _in_layout(image: np.ndarray, have: str, want: str) -> np.ndarray:
+    """``image`` (read with bands ``have``) with its bands where a model reads them (``want``)."""
+    if image.ndim != 3 or have == want:
+        return image
+    return np.moveaxis(image, 0, -1) if want == "last" else np.moveaxis(image, -1, 0)
+
+
 # ---------------------------------------------------------------------- commands
 @user_errors
 def pixels(
+    context: typer.Context,
     image: Path = typer.Argument(..., help="Image to train on (.npy or .png); with --model, the image to classify."),
     labels: Optional[Path] = typer.Option(None, "--labels", help="Training label map (.npy or .png), 0 = unlabelled."),
     method: str = typer.Option("maxlike", "--method", help="mindist | mahalanobis | maxlike | sam."),
@@ -187,6 +207,7 @@ def pixels(
         raise InvalidParameterError(f"--method {method!r} is invalid; give one of {', '.join(METHODS)}")
     if (model is None) == (labels is None):
         raise InvalidParameterError("give --labels to train a model, or --model to use a saved one (not both)")
+    _refuse_with_model(context, model, {"apply": "--apply", "method": "--method", "reject": "--reject"})
     _check_out(out, [image, labels, apply])
     if proba_out is not None:
         _check_out(proba_out, [image, labels, apply], "--proba-out", (".npy",))
@@ -196,6 +217,9 @@ def pixels(
         train_image, train_channels = read_image(image, channels)
         if model is not None:
             estimator, meta = load_pixel_model(model)
+            if not isinstance(estimator, pixel._PixelClassifier):
+                raise InvalidParameterError(f"{model} holds a {type(estimator).__name__}; `vision pixels --model` "
+                                            f"needs a folder saved by `vision pixels --model-out`")
             target, target_channels = train_image, train_channels
         else:
             training = read_label_map(labels)
@@ -225,6 +249,7 @@ def pixels(
 
 @user_errors
 def objects(
+    context: typer.Context,
     image: Path = typer.Argument(..., help="Image to train on (.npy or .png); with --model, the image to classify."),
     labels: Optional[Path] = typer.Option(None, "--labels", help="Training label map (.npy or .png), 0 = unlabelled."),
     out: Path = typer.Option(..., "--out", help="Classified label map to write (.npy, or .png with a palette)."),
@@ -256,6 +281,9 @@ def objects(
         raise InvalidParameterError(f"--n-segments {n_segments} is invalid; give a whole number >= 1")
     if (model is None) == (labels is None):
         raise InvalidParameterError("give --labels to train a model, or --model to use a saved one (not both)")
+    _refuse_with_model(context, model, {"apply": "--apply", "segmentation": "--segmentation",
+                                        "n_segments": "--n-segments", "scale": "--scale",
+                                        "min_labelled": "--min-labelled", "seed": "--seed"})
     _check_out(out, [image, labels, apply])
     if segments_out is not None:
         _check_out(segments_out, [image, labels, apply], "--segments-out", (".npy",))
@@ -268,7 +296,7 @@ def objects(
             if not isinstance(estimator, ObjectClassifier):
                 raise InvalidParameterError(f"{model} holds a {type(estimator).__name__}; `vision objects --model` "
                                             f"needs a folder saved by `vision objects --model-out`")
-            target = train_image
+            target, target_channels = train_image, train_channels
         else:
             params = {"slic": {"n_segments": n_segments}, "watershed": {"n_segments": n_segments},
                       "felzenszwalb": {"scale": scale}, "quickshift": {}}[segmentation]
@@ -283,7 +311,8 @@ def objects(
                 raise with_option_names(exc, {"min_labelled": "--min-labelled"}) from None
             except DataError as exc:
                 raise DataError(str(exc).replace("min_labelled", "--min-labelled")) from None
-            target = read_image(apply, channels)[0] if apply else train_image
+            target, target_channels = read_image(apply, channels) if apply else (train_image, train_channels)
+        target = _in_layout(target, target_channels, estimator.channels)  # a PNG is (3, H, W), --channels may differ
         progress.step("classifying regions")
         label_map = estimator.predict(target)
         write_label_map(label_map, out)
