@@ -140,3 +140,18 @@ def test_objects_reads_each_image_in_its_own_layout(scene, tmp_path):
                          tmp_path / f"{apply}.npy", "-q")
         assert applied.exit_code == 0, applied.output
     np.testing.assert_array_equal(np.load(tmp_path / "scene.png.npy"), np.load(tmp_path / "rgb_last.npy.npy"))
+
+
+@pytest.mark.parametrize("command, args, message", [
+    ("pixels", ["--proba-out", "same.npy"], "--proba-out and --out are the same file"),
+    ("objects", ["--segments-out", "same.npy", "--n-segments", "36"], "--segments-out and --out are the same file"),
+    ("pixels", ["--proba-out", "folder.npy"], "--proba-out '"),
+])
+def test_second_output_is_not_the_first_nor_named_as_out(scene, tmp_path, command, args, message):
+    """--proba-out or --segments-out equal to --out overwrote the label map; a folder there was called '--out'."""
+    (tmp_path / "folder.npy").mkdir()
+    args = [tmp_path / a if a.endswith(".npy") else a for a in args]
+    result = invoke("vision", command, scene / "scene.npy", "--labels", scene / "truth.npy", "--out",
+                    tmp_path / "same.npy", "-q", *args)
+    assert result.exit_code == 1 and message in result.output and result.output.count("\n") == 1
+    assert not (tmp_path / "same.npy").exists()

@@ -91,18 +91,29 @@ def read_label_map(path: Path, what: str = "label map") -> np.ndarray:
     return array.astype(np.int64)
 
 
-def _check_out(out: Path, inputs, option: str = "--out", suffixes=(".npy", ".png")) -> Path:
-    from synthlearn.cli.options import writable_file
+def _check_out(out: Path, inputs, option: str = "--out", suffixes=(".npy", ".png"), outputs=None) -> Path:
+    """Refuse, before any work, an output path that cannot be written, is an input, or is another output
+    (``outputs``: {option: path} of the outputs checked before)."""
+    import os
+
     from synthlearn.data.io import same_file
 
     if out.suffix.lower() not in suffixes:
         raise FileFormatError(f"{option} '{out}' must end in {' or '.join(suffixes)}")
     parent = out.parent if str(out.parent) else Path(".")
-    if out.is_dir() or not parent.is_dir():
-        writable_file(out)
+    if out.is_dir():
+        raise FileFormatError(f"{option} '{out}' is a folder; give a file name ending in {' or '.join(suffixes)}")
+    if not parent.is_dir():
+        raise FileFormatError(f"folder '{parent}' of {option} does not exist; create it or choose another path")
+    if not os.access(parent, os.W_OK):
+        raise FileFormatError(f"cannot write to '{parent}'; choose a writable {option}")
     for source in inputs:
         if source is not None and same_file(out, source):
             raise FileFormatError(f"refusing to overwrite the input file '{source}'; choose another {option}")
+    for other, path in (outputs or {}).items():
+        if path is not None and same_file(out, path):
+            raise FileFormatError(f"{option} and {other} are the same file '{out}' (one would overwrite the other); "
+                                  f"give two paths")
     return out
 
 
@@ -210,7 +221,7 @@ def pixels(
     _refuse_with_model(context, model, {"apply": "--apply", "method": "--method", "reject": "--reject"})
     _check_out(out, [image, labels, apply])
     if proba_out is not None:
-        _check_out(proba_out, [image, labels, apply], "--proba-out", (".npy",))
+        _check_out(proba_out, [image, labels, apply], "--proba-out", (".npy",), {"--out": out})
     _check_model_out(model_out, [image, labels, apply, model])
     with Progress(quiet) as progress:
         progress.step(f"reading {image}")
@@ -286,7 +297,7 @@ def objects(
                                         "min_labelled": "--min-labelled", "seed": "--seed"})
     _check_out(out, [image, labels, apply])
     if segments_out is not None:
-        _check_out(segments_out, [image, labels, apply], "--segments-out", (".npy",))
+        _check_out(segments_out, [image, labels, apply], "--segments-out", (".npy",), {"--out": out})
     _check_model_out(model_out, [image, labels, apply, model])
     with Progress(quiet) as progress:
         progress.step(f"reading {image}")
