@@ -155,3 +155,23 @@ def test_second_output_is_not_the_first_nor_named_as_out(scene, tmp_path, comman
                     tmp_path / "same.npy", "-q", *args)
     assert result.exit_code == 1 and message in result.output and result.output.count("\n") == 1
     assert not (tmp_path / "same.npy").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["pixels", "--reject", "1.5"], "--reject=1.5 is invalid"),
+    (["pixels", "--method", "sam", "--reject", "-1"], "--reject=-1.0 is invalid; give a number in [0, 3.14159]"),
+    (["pixels", "--channels", "middle"], "--channels 'middle' is invalid"),
+    (["objects", "--segmentation", "felzenszwalb", "--scale", "-1"], "--scale -1.0 is invalid"),
+    (["find-objects", "--connectivity", "3"], "--connectivity=3 is invalid"),
+    (["find-objects", "--min-area", "0"], "--min-area=0 is invalid"),
+    (["score", "--iou", "0"], "--iou 0.0 is invalid"),
+])
+def test_bad_option_values_are_named_as_typed(scene, tmp_path, args, message):
+    """They were named as the Python parameters (reject_probability=1.5, channels=..., connectivity=3, iou=0.0), and
+    a negative --scale ran and failed later with an unrelated message."""
+    command, *options = args
+    inputs = {"pixels": [scene / "scene.npy", "--labels", scene / "truth.npy", "--out", tmp_path / "x.npy"],
+              "objects": [scene / "scene.npy", "--labels", scene / "truth.npy", "--out", tmp_path / "x.npy"],
+              "find-objects": [scene / "truth.npy"], "score": [scene / "truth.npy", scene / "truth.npy"]}[command]
+    result = invoke("vision", command, *inputs, *options, *(["-q"] if command in ("pixels", "objects") else []))
+    assert result.exit_code == 1 and message in result.output and result.output.count("\n") == 1

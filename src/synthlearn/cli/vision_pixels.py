@@ -167,6 +167,12 @@ def _scores_line(label_map, labels) -> str:
     return f"; training-pixel accuracy {np.mean(label_map[keep] == labels[keep]):.3f} over {int(keep.sum()):,} pixels"
 
 
+def _check_channels(channels: str) -> None:
+    if channels not in ("first", "last"):
+        raise InvalidParameterError(f"--channels {channels!r} is invalid; give first for (bands, H, W) or last for "
+                                    f"(H, W, bands)")
+
+
 def _refuse_with_model(context: typer.Context, model: Optional[Path], options: dict) -> None:
     """With --model nothing is trained: refuse the training options typed (they would be silently ignored)."""
     if model is None:
@@ -216,6 +222,7 @@ def pixels(
 
     if method not in METHODS:
         raise InvalidParameterError(f"--method {method!r} is invalid; give one of {', '.join(METHODS)}")
+    _check_channels(channels)
     if (model is None) == (labels is None):
         raise InvalidParameterError("give --labels to train a model, or --model to use a saved one (not both)")
     _refuse_with_model(context, model, {"apply": "--apply", "method": "--method", "reject": "--reject"})
@@ -240,7 +247,12 @@ def pixels(
             estimator = getattr(pixel, METHODS[method])(**params)
             X, y = image_pixels(train_image, training, channels=train_channels)
             progress.step(f"training {method} on {len(y):,} pixels of {len(np.unique(y))} classes")
-            estimator.fit(X, y)
+            try:
+                estimator.fit(X, y)
+            except InvalidParameterError as exc:
+                from synthlearn.cli.options import with_option_names
+
+                raise with_option_names(exc, {threshold: "--reject"}) from None
             meta = {"method": method}
             target, target_channels = (read_image(apply, channels) if apply else (train_image, train_channels))
         if proba_out is not None and not hasattr(estimator, "predict_proba"):
@@ -290,6 +302,9 @@ def objects(
                                     f"{', '.join(SEGMENTATIONS)}")
     if n_segments < 1:
         raise InvalidParameterError(f"--n-segments {n_segments} is invalid; give a whole number >= 1")
+    if not scale > 0:
+        raise InvalidParameterError(f"--scale {scale} is invalid; give a number > 0 (larger, larger regions)")
+    _check_channels(channels)
     if (model is None) == (labels is None):
         raise InvalidParameterError("give --labels to train a model, or --model to use a saved one (not both)")
     _refuse_with_model(context, model, {"apply": "--apply", "segmentation": "--segmentation",
@@ -353,7 +368,12 @@ def find_objects_command(
         raise FileFormatError(f"--out '{out}' must end in .csv or .parquet")
     if out is not None:
         _check_out(out, [label_map], suffixes=(".csv", ".parquet"))
-    table = find_objects(read_label_map(label_map), min_area=min_area, connectivity=connectivity)
+    from synthlearn.cli.options import with_option_names
+
+    try:
+        table = find_objects(read_label_map(label_map), min_area=min_area, connectivity=connectivity)
+    except InvalidParameterError as exc:
+        raise with_option_names(exc, {"min_area": "--min-area", "connectivity": "--connectivity"}) from None
     if out is None:
         typer.echo(table.to_csv(index=False), nl=False)
         return
@@ -381,6 +401,8 @@ def score(
     from synthlearn.vision.localize import match_objects
     from synthlearn.vision.scores import segmentation_scores
 
+    if not 0 < iou <= 1:
+        raise InvalidParameterError(f"--iou {iou} is invalid; give a threshold in (0, 1] such as 0.5")
     if json_out is not None:
         _check_out(json_out, [predicted, truth], "--json", (".json",))
     pred_map, true_map = read_label_map(predicted, "predicted map"), read_label_map(truth, "true map")

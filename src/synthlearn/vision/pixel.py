@@ -29,7 +29,7 @@ def _check_nonnegative(name, value, *, optional=False, upper=None):
         return
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0 or \
             (upper is not None and value > upper):
-        bound = f"in [0, {upper}]" if upper is not None else "a number >= 0"
+        bound = f"a number in [0, {upper:.6g}]" if upper is not None else "a number >= 0"
         raise InvalidParameterError(f"{name}={value!r} is invalid; give {bound}" + (" or None" if optional else ""))
 
 
