@@ -83,6 +83,8 @@ def test_segmentation_scores_by_hand():
     assert s.mean_iou == pytest.approx(0.625)  # classes of the truth only
     assert s.confusion.to_numpy().tolist() == [[3, 1, 0], [0, 2, 1], [0, 0, 0]]
     assert s.to_dict()["per_class"]["1"]["iou"] == 0.75
+    counts = s.to_dict()["per_class"]["1"]
+    assert type(counts["support"]) is int and type(counts["predicted"]) is int  # JSON wrote 3.0 pixels
     with pytest.raises(DataError, match="same shape"):
         segmentation_scores(predicted[:1], truth)
     with pytest.raises(DataError, match="every true pixel is ignored"):

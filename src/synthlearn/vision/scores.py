@@ -44,7 +44,7 @@ class SegmentationScores:
             "pixel_accuracy": self.pixel_accuracy,
             "mean_iou": plain(self.mean_iou),
             "per_class": {str(c): {k: plain(v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-                          for c, row in self.per_class.iterrows()},
+                          for c, row in self.per_class.to_dict(orient="index").items()},  # counts stay ints
             "confusion": {"labels": [str(c) for c in self.confusion.index],
                           "predicted_labels": [str(c) for c in self.confusion.columns],
                           "counts": self.confusion.to_numpy().tolist()},
