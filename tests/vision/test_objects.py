@@ -48,6 +48,9 @@ def test_segment_bad_input():
         segment(np.zeros((5, 5)), "grid")
     with pytest.raises(InvalidParameterError, match="slic does not take"):
         segment(np.zeros((5, 5)), "slic", n_clusters=3)
+    for method in ("slic", "watershed"):  # these were a ZeroDivisionError from scikit-image
+        with pytest.raises(InvalidParameterError, match="n_segments=0 is invalid"):
+            segment(np.zeros((5, 5)), method, n_segments=0)
 
 
 def test_region_features_against_numpy():

@@ -9,6 +9,8 @@ Protzel 2014) - then measure each region (:func:`skimage.measure.regionprops_tab
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from synthlearn.errors import DataError, InvalidParameterError
@@ -68,6 +70,9 @@ def segment(image, method: str = "slic", *, channels: str = "first", random_stat
         raise InvalidParameterError(f"method={method!r} is invalid; give one of {', '.join(METHODS)}")
     pixels = _unit_bands(as_bands_last(image, channels))
     options = {**DEFAULTS[method], **params}
+    n = options.get("n_segments", 1)
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise InvalidParameterError(f"n_segments={n!r} is invalid; give a whole number of regions >= 1 such as 100")
     import skimage.segmentation as seg
 
     try:
