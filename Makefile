@@ -58,6 +58,9 @@ bench: $(BENCH_VENV)/.installed $(VENV)/.installed-dev
 	$(PY) benchmarks/learn.py
 	$(PY) benchmarks/generate.py
 	$(PY) benchmarks/autoencoders.py
+	$(PY) benchmarks/images.py
+	$(PY) benchmarks/vision_pixels.py
+	$(PY) benchmarks/vision_images.py --threads 2
 	$(PY) benchmarks/gemm_ceiling.py
 
 clean:

@@ -2,8 +2,9 @@
 
 Objects are the connected components of each class (:func:`skimage.measure.label`, measured by
 :func:`skimage.measure.regionprops`); detections are matched to true objects greedily by box
-intersection over union, one class at a time, as in the PASCAL VOC challenge (Everingham et al., "The
-PASCAL Visual Object Classes (VOC) challenge", IJCV 88, 2010).
+intersection over union, one class at a time, with the 0.5 threshold of the PASCAL VOC challenge
+(Everingham et al., "The PASCAL Visual Object Classes (VOC) challenge", IJCV 88, 2010) and the matching
+of COCO's evaluation (a prediction whose best true object is taken may match the next best).
 
 Boxes are in pixel-edge coordinates: ``x0, y0`` is the top-left corner of the first pixel (column,
 row), ``x1, y1`` the bottom-right corner of the last, so ``x1 - x0`` is the width in pixels.
@@ -121,7 +122,8 @@ def match_objects(predicted, truth, *, iou: float = 0.5, min_area: int = 1, back
 
     Within each class, predictions are taken in order of decreasing ``score`` (when the table has that
     column; else decreasing area) and each is matched to the still unmatched true object it overlaps
-    most, if their IoU is at least ``iou`` (greedy matching, as in PASCAL VOC). A matched prediction is a
+    most, if their IoU is at least ``iou`` (greedy matching, as COCO's evaluation does; PASCAL VOC's would
+    count a prediction whose best true object is already matched as false). A matched prediction is a
     true positive, an unmatched one a false positive, an unmatched true object a false negative.
 
     Parameters
