@@ -28,6 +28,10 @@ def files(tmp_path_factory):
     pd.DataFrame({"label": names[y[:300]]}).to_csv(folder / "labels.csv", index=False)
     (folder / "labels.txt").write_text("\n".join(map(str, y[:300])) + "\n")
     (folder / "short.txt").write_text("\n".join(map(str, y[:299])) + "\n")
+    (folder / "fraction.txt").write_text("\n".join(str(i * 0.37) for i in range(300)) + "\n")
+    np.save(folder / "infinite.npy", np.r_[np.ones(299), np.inf])
+    np.save(folder / "tiny.npy", X[:4])
+    np.save(folder / "tiny_labels.npy", np.array(["a", "b", "c", "d"]))
     (folder / "pngs").mkdir()
     for i, image in enumerate(X[300:306]):
         Image.fromarray((image * 255).astype(np.uint8)).save(folder / "pngs" / f"img{i}.png")
@@ -97,6 +101,16 @@ def test_compare_prints_a_leaderboard(files, tmp_path):
     (["train", "{f}/digits.npy", "-l", "{f}/labels.npy", "--channels", "4,x", "--out", "{t}/m"],
      "--channels must be comma-separated"),
     (["train", "{f}/nowhere.npy", "-l", "{f}/labels.npy", "--out", "{t}/m"], "does not exist"),
+    (["train", "{f}/digits.npy", "-l", "{f}/fraction.txt", "--out", "{t}/m"], "holds fractional numbers such as 0.37"),
+    (["train", "{f}/digits.npy", "-l", "{f}/infinite.npy", "--out", "{t}/m"], "1 missing or infinite label(s)"),
+    # one image per class: scikit-learn's internal splits (SVM calibration, MLP early stopping) and KNN's 5
+    # neighbours need more; KNN would fit, then fail at every prediction
+    (["train", "{f}/tiny.npy", "-l", "{f}/tiny_labels.npy", "--model", "knn", "--out", "{t}/m"],
+     "its 5 nearest training images, and there are only 4"),
+    (["train", "{f}/tiny.npy", "-l", "{f}/tiny_labels.npy", "--model", "svm", "--out", "{t}/m"],
+     "svm cannot train on 4 images of 4 classes"),
+    (["train", "{f}/tiny.npy", "-l", "{f}/tiny_labels.npy", "--model", "mlp", "--out", "{t}/m"],
+     "mlp cannot train on 4 images of 4 classes"),
     (["predict", "{t}/nowhere", "{f}/digits.npy", "--out", "{t}/p.csv"], "is not a model folder"),
     (["compare", "{f}/digits.npy", "-l", "{f}/labels.npy", "--models", "knn,cnn-hog"], "unknown model 'cnn-hog'"),
     (["compare", "{f}/digits.npy", "-l", "{f}/labels.npy", "--test-size", "1.5"], "--test-size must be a fraction"),

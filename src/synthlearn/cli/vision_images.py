@@ -78,15 +78,21 @@ def _read_labels(path: Path, n: int) -> np.ndarray:
         raise FileFormatError(f"--labels '{path}' must be a .npy, .csv or .txt file")
     if labels.ndim != 1:
         raise DataError(f"--labels '{path}' holds an array of shape {labels.shape}; give one label per image")
-    missing = [i for i, v in enumerate(labels) if v is None or (isinstance(v, float) and np.isnan(v))]
+    missing = [i for i, v in enumerate(labels) if v is None or (isinstance(v, float) and not np.isfinite(v))]
     if missing:
-        raise DataError(f"--labels '{path}' has {len(missing)} missing label(s), the first for image {missing[0]}; "
-                        f"label every image")
+        raise DataError(f"--labels '{path}' has {len(missing)} missing or infinite label(s), the first for image "
+                        f"{missing[0]}; label every image")
     if len(labels) != n:
         raise DataError(f"--labels '{path}' has {len(labels):,} labels for {n:,} images; give one label per image, "
                         f"in the images' order")
     if labels.dtype == object:
         labels = labels.astype(str)
+    from sklearn.utils.multiclass import type_of_target
+
+    if type_of_target(labels) == "continuous":
+        example = next(v for v in labels if v != int(v))
+        raise DataError(f"--labels '{path}' holds fractional numbers such as {example}; a classifier needs class "
+                        f"labels (integers or names), not measurements")
     return labels
 
 
@@ -141,14 +147,26 @@ def _make(model: str, features: str, seed: int, verbose: bool, cnn_options: dict
     return image_classifier("cnn", random_state=seed, verbose=verbose, **given)
 
 
-def _fit(estimator, X, y, options: dict):
-    """Fit, naming a bad CNN setting as the option typed (``epochs`` → ``--epochs``)."""
+def _fit(estimator, X, y, options: dict, label: str):
+    """Fit, naming a bad CNN setting as the option typed (``epochs`` → ``--epochs``), and turning
+    scikit-learn's refusals of too few images (its internal splits) into one line naming the model."""
     from synthlearn.cli.options import with_option_names
+    from synthlearn.errors import SynthlearnError
 
+    k = estimator.get_params().get("model__n_neighbors") if hasattr(estimator, "steps") else None
+    if k is not None and len(X) < k:  # KNN fits any number of images, then fails to predict
+        raise DataError(f"{label} classifies an image by its {k} nearest training images, and there are only "
+                        f"{len(X):,}; give at least {k} images or choose another model")
     try:
         return estimator.fit(X, y)
     except InvalidParameterError as exc:
         raise with_option_names(exc, {k: "--" + k.replace("_", "-") for k in options}) from None
+    except SynthlearnError:
+        raise
+    except ValueError as exc:
+        raise DataError(f"{label} cannot train on {len(X):,} images of {len(np.unique(y))} classes "
+                        f"({' '.join(str(exc).split())}); give more images of each class or choose another "
+                        f"model") from None
 
 
 def _cnn_options(epochs, batch_size, channels, shift, flip, device) -> dict:
@@ -192,7 +210,7 @@ def train(
     with Progress(quiet) as progress:
         X, y = _images_and_labels(images, labels, progress)
         progress.step(f"training {model} on {len(X):,} images")
-        _fit(estimator, X, y, options)
+        _fit(estimator, X, y, options, model)
         save_model(estimator, out, metadata={"model": model, "features": features,
                                              "image_shape": list(X.shape[1:])})
     if not quiet:
@@ -327,7 +345,7 @@ def compare(
             progress.step(f"fitting {label} on {len(X_train):,} images")
             try:
                 start = time.perf_counter()
-                _fit(estimator, X_train, y_train, options)
+                _fit(estimator, X_train, y_train, options, label)
                 fit_s = time.perf_counter() - start
                 start = time.perf_counter()
                 predicted = estimator.predict(X_test)
