@@ -48,6 +48,19 @@ def test_png_folder_and_npy_round_trip(tmp_path, shape):
     np.testing.assert_array_equal(read_images(tmp_path / "x.npy"), X)
 
 
+def test_16_bit_pngs_are_scaled_to_unit_range(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "grey").mkdir()
+    wide = np.array([[0, 255, 256], [1000, 32768, 65535]], dtype=np.uint16)
+    Image.fromarray(wide).save(tmp_path / "grey" / "a.png")  # mode I;16, not clipped to 255
+    np.testing.assert_allclose(read_images(tmp_path / "grey")[0], wide / 65535.0)
+    Image.fromarray(np.zeros((2, 3, 3), dtype=np.uint8)).save(tmp_path / "grey" / "b.png")  # RGB: all read as RGB
+    both = read_images(tmp_path / "grey")
+    assert both.shape == (2, 3, 2, 3)
+    np.testing.assert_allclose(both[0], np.repeat(wide[None] / 65535.0, 3, axis=0))
+
+
 def test_uint8_npy_is_scaled_to_unit_range(tmp_path):
     np.save(tmp_path / "u.npy", np.full((2, 3, 3), 255, dtype=np.uint8))
     assert read_images(tmp_path / "u.npy").max() == 1.0

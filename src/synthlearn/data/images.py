@@ -92,8 +92,8 @@ def read_images(path: str | os.PathLike) -> np.ndarray:
     """Read images from a ``.npy`` file or a folder of PNG files (sorted by name) as floats in [0, 1].
 
     A ``.npy`` array of integers is taken as 8-bit (divided by 255); float arrays
-    are returned as they are. PNGs are read as grey when every file is grey,
-    else as RGB, shape (n, 3, H, W).
+    are returned as they are. PNGs are read as grey when every file is grey (8- or
+    16-bit, each divided by its largest value), else as RGB, shape (n, 3, H, W).
     """
     path = Path(path)
     if not path.exists():
@@ -113,8 +113,8 @@ def read_images(path: str | os.PathLike) -> np.ndarray:
                 raise FileFormatError(f"{file} is not a readable PNG image ({type(exc).__name__}); "
                                       f"replace or remove it") from None
             pictures.append(picture)
-        grey = all(p.mode in ("L", "1", "I;16", "I") for p in pictures)
-        arrays = [np.asarray(p.convert("L" if grey else "RGB"), dtype=np.float64) / 255.0 for p in pictures]
+        grey = all(p.mode in ("L", "1") + _WIDE_GREY for p in pictures)
+        arrays = [_unit_array(p, grey) for p in pictures]
         shapes = {a.shape for a in arrays}
         if len(shapes) > 1:
             raise DataError(f"the images in {path} differ in size ({sorted(shapes)[:3]}); resize them to one size")
@@ -137,6 +137,19 @@ def read_images(path: str | os.PathLike) -> np.ndarray:
                         f"{tuple(map(int, first))}; images must be finite numbers: fill them (a damaged pixel's "
                         f"mask goes to --mask)")
     return X.astype(np.float64, copy=False)
+
+
+#: PIL's modes of 16-bit grey PNGs (a PNG holds at most 16 bits a sample, so "I" is 16-bit too).
+_WIDE_GREY = ("I;16", "I;16B", "I;16L", "I")
+
+
+def _unit_array(picture, grey: bool) -> np.ndarray:
+    """A PNG's pixels in [0, 1]: (H, W) when ``grey``, else (H, W, 3). 16-bit grey is divided by 65,535:
+    PIL's conversion to 8 bits would clip every value above 255 to white."""
+    if picture.mode in _WIDE_GREY:
+        array = np.asarray(picture, dtype=np.float64) / 65535.0
+        return array if grey else np.repeat(array[..., None], 3, axis=-1)
+    return np.asarray(picture.convert("L" if grey else "RGB"), dtype=np.float64) / 255.0
 
 
 def write_images(images: np.ndarray, path: str | os.PathLike) -> Path:
