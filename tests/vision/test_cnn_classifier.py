@@ -167,6 +167,8 @@ def test_bad_data_is_refused(digits):
         CNNClassifier(**SMALL).fit(X[:40], np.linspace(0, 1, 40))
     with pytest.raises(ValueError, match="NaN"):
         CNNClassifier(**SMALL).fit(np.where(X[:40] > 0.5, np.nan, X[:40]), y[:40])
+    with pytest.raises(DataError, match="X holds values up to 1e\\+300, beyond its range; rescale"):
+        CNNClassifier(**SMALL).fit(X[:40] * 1e300, y[:40])  # not "the training loss became nan"
 
 
 def test_unfitted_model_refuses_to_predict(digits):

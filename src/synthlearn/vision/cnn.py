@@ -202,6 +202,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y) -> None:
         X, y = self._validate(X, y, reset=True)
         check_classification_targets(y)
+        largest = float(np.abs(X).max())
+        if largest > float(np.finfo(np.float32).max):  # would be inf in training, and the loss NaN
+            raise DataError(f"{type(self).__name__} trains in float32, and X holds values up to {largest:.3g}, "
+                            f"beyond its range; rescale the images, e.g. to [0, 1]")
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise DataError(f"{type(self).__name__} needs at least 2 classes in y, got 1 class "
