@@ -196,6 +196,16 @@ def test_saved_string_classes_keep_their_type(digits, tmp_path):
     assert loaded.classes_.tolist() == ["a", "bb"] and loaded.predict(X[:3]).dtype.kind == "U"
 
 
+def test_numpy_typed_parameters_are_saved(digits, tmp_path):
+    X, y, _, _ = digits  # as a grid search over np.arange hands them out
+    params = dict(channels=(np.int64(4),), epochs=np.int64(1), learning_rate=np.float32(0.01), flip=np.True_,
+                  random_state=np.int64(3))
+    model = CNNClassifier(**params).fit(X[:100], y[:100])
+    loaded = load_model(save_model(model, tmp_path / "m"))
+    assert {k: loaded.get_params()[k] for k in params} == params
+    assert np.array_equal(loaded.predict_proba(X[:20]), model.predict_proba(X[:20]))
+
+
 def test_saving_never_replaces_other_files(fitted, tmp_path):
     folder = tmp_path / "mine"
     folder.mkdir()

@@ -50,6 +50,16 @@ def _classes_of(entry: dict) -> np.ndarray:
     return np.array(entry["values"], dtype=object if entry["dtype"] == "object" else np.dtype(entry["dtype"]))
 
 
+def _plain(value):
+    """A parameter or fitted attribute as JSON: NumPy scalars (``np.int64(3)``, ``np.float32(0.01)``,
+    ``np.True_``) as Python's, tuples as lists, inside lists and dicts too."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _versions() -> dict:
     import sklearn
 
@@ -93,11 +103,11 @@ def save_model(model, folder: str | os.PathLike, metadata: dict | None = None) -
     if isinstance(model, CNNClassifier):
         from synthlearn.nn import save_module
 
-        params = model.get_params()
+        params = {k: _plain(v) for k, v in model.get_params().items()}
         if params["random_state"] is not None and not isinstance(params["random_state"], int):
             params["random_state"] = None  # a RandomState object: what it seeded is in the weights
-        meta["params"] = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
-        meta["attributes"] = {k: getattr(model, k) for k in _CNN_ATTRIBUTES}
+        meta["params"] = params
+        meta["attributes"] = {k: _plain(getattr(model, k)) for k in _CNN_ATTRIBUTES}
         json.dumps(meta)  # fail before writing anything
         return save_module(folder, model.module_, meta, may_replace=(SKOPS,))
 
