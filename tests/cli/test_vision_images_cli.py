@@ -114,6 +114,13 @@ def test_compare_prints_a_leaderboard(files, tmp_path):
     (["predict", "{t}/nowhere", "{f}/digits.npy", "--out", "{t}/p.csv"], "is not a model folder"),
     (["compare", "{f}/digits.npy", "-l", "{f}/labels.npy", "--models", "knn,cnn-hog"], "unknown model 'cnn-hog'"),
     (["compare", "{f}/digits.npy", "-l", "{f}/labels.npy", "--test-size", "1.5"], "--test-size must be a fraction"),
+    # CNN options in compare: refused up front, not ignored or turned into a "cnn failed" warning
+    (["compare", "{f}/digits.npy", "-l", "{f}/labels.npy", "--models", "knn", "--epochs", "3"],
+     "--epochs applies to the cnn model, which --models does not list"),
+    (["compare", "{f}/digits.npy", "-l", "{f}/labels.npy", "--models", "knn,cnn", "--epochs", "0"],
+     "--epochs must be a positive integer, got 0"),
+    (["compare", "{f}/digits.npy", "-l", "{f}/labels.npy", "--models", "knn,cnn", "--device", "gpu"],
+     "--device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got 'gpu'"),
 ])
 def test_mistakes_give_one_line_and_write_nothing(files, tmp_path, args, message):
     result = invoke("vision", *[a.format(f=files, t=tmp_path) for a in args])

@@ -174,6 +174,26 @@ def _cnn_options(epochs, batch_size, channels, shift, flip, device) -> dict:
             "flip": flip or None, "device": device}
 
 
+def _check_cnn_options(options: dict) -> None:
+    """Refuse a bad CNN option (None: not given) before any image is read or model fitted."""
+    from synthlearn.vision.cnn import PARAMS
+
+    for name, value in options.items():
+        option = "--" + name.replace("_", "-")
+        if value is None:
+            continue
+        if name == "device":
+            from synthlearn.cli.options import with_option_names
+            from synthlearn.nn import resolve_device
+
+            try:
+                resolve_device(value)
+            except InvalidParameterError as exc:
+                raise with_option_names(exc, {"device": option}) from None
+        elif not PARAMS[name][0](value):
+            raise InvalidParameterError(f"{option} must be {PARAMS[name][1]}, got {value}")
+
+
 # ---------------------------------------------------------------------- commands
 @user_errors
 def train(
@@ -205,6 +225,7 @@ def train(
 
     options = _cnn_options(epochs, batch_size, channels, shift, flip, device)
     estimator = _make(model, features, seed, not quiet, options)
+    _check_cnn_options(options)
     out = writable_folder(out)
     check_replaceable(out, holds_only(*MODEL_FILES), inputs=_inputs(images, labels), option="--out")
     with Progress(quiet) as progress:
@@ -318,6 +339,11 @@ def compare(
     if not 0 < test_size < 1:
         raise InvalidParameterError(f"--test-size must be a fraction in (0, 1), got {test_size}")
     options = {"epochs": epochs, "shift": shift, "device": device}
+    given = [k for k, v in options.items() if v is not None]
+    if given and ("cnn", "pixels") not in entries:
+        raise InvalidParameterError(f"--{given[0]} applies to the cnn model, which --models does not list; add cnn "
+                                    f"to --models or drop --{given[0]}")
+    _check_cnn_options(options)  # before the other models train: a typo is an error, not a failed model
     estimators = {}
     for name, features in entries:
         label = name if features == "pixels" else f"{name}-hog"
