@@ -99,6 +99,17 @@ def test_colour_images_and_a_deeper_vgg_net(digits):
         model.predict(X[:2])
 
 
+@pytest.mark.parametrize("shape, channels, batch_size", [((72, 8, 8), (4, 4, 4, 4), 64), ((72, 1, 1), (4,), 64),
+                                                      ((20, 8, 8), (4, 4, 4, 4), 1)])
+def test_a_batch_of_one_image_with_1x1_maps_trains(shape, channels, batch_size):
+    # 72 images: 7 for validation, 65 train, so each epoch ends in a batch of one; batch norm cannot take
+    # statistics of a lone image's 1×1 maps (the 4th block of an 8×8 image, or a 1-pixel image)
+    X = np.random.default_rng(0).random(shape)
+    y = np.arange(len(X)) % 2
+    model = CNNClassifier(channels=channels, epochs=2, batch_size=batch_size, random_state=0).fit(X, y)
+    assert model.n_epochs_ == 2 and np.isfinite(model.predict_proba(X)).all()
+
+
 def test_augment_matches_a_numpy_shift_and_flip():
     from synthlearn.vision.cnn_network import augment
 

@@ -42,7 +42,10 @@ class CNNNet(nn.Module):
         n_channels, height, width = image_shape
         self.image_shape = tuple(image_shape)
         layers, previous = [], n_channels
+        #: Whether some batch norm sees 1×1 maps: it cannot take statistics of one image's single value
+        self.unit_maps = False
         for w in channels:
+            self.unit_maps |= height * width == 1
             for _ in range(convs_per_block):
                 layers += [nn.Conv2d(previous, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True)]
                 previous = w
@@ -60,7 +63,19 @@ class CNNNet(nn.Module):
 
     def forward(self, x):
         """Class logits of flat rows ``x`` (n, C·H·W)."""
-        return self.head(self.features(x.reshape(-1, *self.image_shape)))
+        x = x.reshape(-1, *self.image_shape)
+        if self.training and len(x) == 1 and self.unit_maps:
+            # a batch of one image (the last of an epoch, or batch_size=1) with 1×1 maps: batch norm has one
+            # value per channel, so it normalises with its running statistics for this batch
+            norms = [m for m in self.features if isinstance(m, nn.BatchNorm2d)]
+            for m in norms:
+                m.eval()
+            try:
+                return self.head(self.features(x))
+            finally:
+                for m in norms:
+                    m.train()
+        return self.head(self.features(x))
 
 
 def augment(x: torch.Tensor, shift: int, flip: bool) -> torch.Tensor:
