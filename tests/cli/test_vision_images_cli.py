@@ -54,7 +54,7 @@ def test_train_and_predict_a_cnn(files, tmp_path):
     from synthlearn.vision import load_model
 
     model = load_model(tmp_path / "cnn")
-    assert model.n_epochs_ <= 2 and model.channels == (4, 8)
+    assert model.n_epochs_ <= 2 and model.channels == (4, 8) and model.global_pooling is None
     from synthlearn.data.images import read_images
 
     assert (model.predict(read_images(files / "pngs")) == table["prediction"]).all()
@@ -100,6 +100,10 @@ def test_compare_prints_a_leaderboard(files, tmp_path):
      "--epochs must be a positive integer"),
     (["train", "{f}/digits.npy", "-l", "{f}/labels.npy", "--channels", "4,x", "--out", "{t}/m"],
      "--channels must be comma-separated"),
+    (["train", "{f}/digits.npy", "-l", "{f}/labels.npy", "--global-pooling", "sum", "--out", "{t}/m"],
+     "--global-pooling must be max or avg (leave it out to flatten the maps), got 'sum'"),
+    (["train", "{f}/digits.npy", "-l", "{f}/labels.npy", "--model", "svm", "--global-pooling", "max", "--out",
+      "{t}/m"], "--global-pooling applies to --model cnn, not svm"),
     (["train", "{f}/nowhere.npy", "-l", "{f}/labels.npy", "--out", "{t}/m"], "does not exist"),
     (["train", "{f}/digits.npy", "-l", "{f}/fraction.txt", "--out", "{t}/m"], "holds fractional numbers such as 0.37"),
     (["train", "{f}/digits.npy", "-l", "{f}/infinite.npy", "--out", "{t}/m"], "1 missing or infinite label(s)"),
@@ -150,3 +154,13 @@ def test_every_command_shows_an_example():
     for command in ("train", "predict", "compare"):
         result = invoke("vision", command, "--help")
         assert result.exit_code == 0 and "Example: synthlearn vision " + command in result.output
+
+
+def test_train_a_cnn_with_global_pooling(files, tmp_path):
+    result = invoke("vision", "train", files / "digits.npy", "--labels", files / "labels.npy", "--epochs", "1",
+                    "--channels", "4", "--global-pooling", "avg", "--out", tmp_path / "cnn", "-q")
+    assert result.exit_code == 0, result.output
+    from synthlearn.vision import load_model
+
+    model = load_model(tmp_path / "cnn")
+    assert model.global_pooling == "avg" and model.module_.head[1].in_features == 4

@@ -239,3 +239,44 @@ def test_loading_names_what_is_wrong(fitted, tmp_path):
         load_model(path)
     with pytest.raises(ModelFileError, match="not a model folder"):
         load_model(tmp_path / "nowhere")
+
+
+def _patterns_anywhere(n, seed, size=16):
+    """Grey images of a 5×5 plus or a 5×5 hollow square at a random place: the class is the pattern, not where."""
+    rng = np.random.default_rng(seed)
+    plus = np.zeros((5, 5)); plus[2, :] = plus[:, 2] = 1
+    hollow = np.ones((5, 5)); hollow[1:4, 1:4] = 0
+    X, y = np.zeros((n, size, size)), rng.integers(0, 2, n)
+    for i in range(n):
+        r, c = rng.integers(0, size - 4, 2)
+        X[i, r:r + 5, c:c + 5] = (plus, hollow)[y[i]]
+    return X, y
+
+
+@pytest.mark.parametrize("pooling", ["max", "avg"])
+def test_global_pooling_heads_read_each_map_whole(pooling):
+    X, y = _patterns_anywhere(300, 0)
+    model = CNNClassifier(**{**SMALL, "epochs": 15, "global_pooling": pooling}).fit(X, y)
+    pool = model.module_.features[-2]
+    assert isinstance(pool, torch.nn.AdaptiveMaxPool2d if pooling == "max" else torch.nn.AdaptiveAvgPool2d)
+    assert pool.output_size == 1 and model.module_.head[1].in_features == 16  # one value per map of the last block
+    X_test, y_test = _patterns_anywhere(200, 1)  # other places
+    assert model.score(X_test, y_test) > 0.9
+
+
+def test_global_pooling_is_saved_and_older_models_load_without_it(tmp_path):
+    X, y = _patterns_anywhere(120, 0)
+    model = CNNClassifier(**{**SMALL, "epochs": 2, "global_pooling": "max"}).fit(X, y)
+    save_model(model, tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    assert loaded.global_pooling == "max" and np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    flat = CNNClassifier(**{**SMALL, "epochs": 2}).fit(X, y)
+    del flat.network_["global_pooling"]  # as saved before global_pooling existed
+    save_model(flat, tmp_path / "old")
+    assert np.array_equal(load_model(tmp_path / "old").predict_proba(X), flat.predict_proba(X))
+
+
+def test_a_bad_global_pooling_is_named():
+    X, y = _patterns_anywhere(20, 0)
+    with pytest.raises(InvalidParameterError, match="global_pooling must be None, 'max' or 'avg', got 'sum'"):
+        CNNClassifier(global_pooling="sum").fit(X, y)

@@ -21,6 +21,8 @@ from synthlearn.errors import DataError, FileFormatError, InvalidParameterError
 _IMAGES_HELP = "Images: a .npy array, a folder of .png files, or a bundled set (digits, mnist) with its own labels."
 _LABELS_HELP = "One label per image: .npy, .csv (header; one column or a 'label' column) or .txt (one a line)."
 _MODEL_HELP = "knn, svm, mlp (scikit-learn) or cnn (PyTorch)."
+_POOLING_HELP = ("CNN: max or avg reads each map's largest or mean value, wherever the object is (shapes placed "
+                 "anywhere); default: the maps flattened, for objects where they were in training (centred digits).")
 _QUIET = typer.Option(False, "--quiet", "-q", help="No progress on stderr.")
 
 
@@ -169,9 +171,9 @@ def _fit(estimator, X, y, options: dict, label: str):
                         f"model") from None
 
 
-def _cnn_options(epochs, batch_size, channels, shift, flip, device) -> dict:
+def _cnn_options(epochs, batch_size, channels, shift, flip, device, global_pooling=None) -> dict:
     return {"epochs": epochs, "batch_size": batch_size, "channels": _channels(channels), "shift": shift,
-            "flip": flip or None, "device": device}
+            "flip": flip or None, "device": device, "global_pooling": global_pooling}
 
 
 def _check_cnn_options(options: dict) -> None:
@@ -190,6 +192,9 @@ def _check_cnn_options(options: dict) -> None:
                 resolve_device(value)
             except InvalidParameterError as exc:
                 raise with_option_names(exc, {"device": option}) from None
+        elif name == "global_pooling" and value not in ("max", "avg"):
+            raise InvalidParameterError(f"{option} must be max or avg (leave it out to flatten the maps), got "
+                                        f"'{value}'")
         elif not PARAMS[name][0](value):
             raise InvalidParameterError(f"{option} must be {PARAMS[name][1]}, got {value}")
 
@@ -211,6 +216,7 @@ def train(
     shift: Optional[int] = typer.Option(None, "--shift", help="CNN augmentation: random shifts of up to this "
                                         "many pixels (0: off). Default 1."),
     flip: bool = typer.Option(False, "--flip", help="CNN augmentation: random left-right flips (not for digits)."),
+    global_pooling: Optional[str] = typer.Option(None, "--global-pooling", help=_POOLING_HELP),
     device: Optional[str] = typer.Option(None, "--device", help="CNN: auto, cpu or cuda. Default auto."),
     seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same model."),
     quiet: bool = _QUIET,
@@ -223,7 +229,7 @@ def train(
     from synthlearn.cli.options import writable_folder
     from synthlearn.vision.persist import MODEL_FILES, save_model
 
-    options = _cnn_options(epochs, batch_size, channels, shift, flip, device)
+    options = _cnn_options(epochs, batch_size, channels, shift, flip, device, global_pooling)
     estimator = _make(model, features, seed, not quiet, options)
     _check_cnn_options(options)
     out = writable_folder(out)
@@ -314,6 +320,7 @@ def compare(
     epochs: Optional[int] = typer.Option(None, "--epochs", help="CNN: most epochs. Default 20."),
     shift: Optional[int] = typer.Option(None, "--shift", help="CNN augmentation: random shifts of up to this many "
                                         "pixels (0: off). Default 1."),
+    global_pooling: Optional[str] = typer.Option(None, "--global-pooling", help=_POOLING_HELP),
     device: Optional[str] = typer.Option(None, "--device", help="CNN: auto, cpu or cuda. Default auto."),
     seed: int = typer.Option(0, "--seed", help="Seed of the split and the models."),
     quiet: bool = _QUIET,
@@ -338,7 +345,7 @@ def compare(
     entries = _parse_models(models)
     if not 0 < test_size < 1:
         raise InvalidParameterError(f"--test-size must be a fraction in (0, 1), got {test_size}")
-    options = {"epochs": epochs, "shift": shift, "device": device}
+    options = {"epochs": epochs, "shift": shift, "device": device, "global_pooling": global_pooling}
     given = [k for k, v in options.items() if v is not None]
     if given and ("cnn", "pixels") not in entries:
         raise InvalidParameterError(f"--{given[0]} applies to the cnn model, which --models does not list; add cnn "

@@ -51,6 +51,7 @@ PARAMS = {
                  "a non-empty tuple of positive integers, e.g. (32, 64)"),
     "convs_per_block": (_positive_int, "a positive integer (1: LeNet-like, 2 or 3: VGG-like)"),
     "hidden_size": (lambda v: v is None or _positive_int(v), "None or a positive integer"),
+    "global_pooling": (lambda v: v is None or (isinstance(v, str) and v in ("max", "avg")), "None, 'max' or 'avg'"),
     "dropout": (lambda v: _number(v) and 0 <= v < 1, "a number in [0, 1)"),
     "shift": (lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0,
               "an integer >= 0 (pixels; 0 turns shifting off)"),
@@ -80,6 +81,14 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     hidden_size : int or None, default=128
         Width of the dense layer before the output; None: the features go
         straight to the output layer.
+    global_pooling : {None, "max", "avg"}, default=None
+        What the head reads. None: every position of the last block's maps
+        (LeNet's flattening), which suits objects that sit where they sat in
+        training, such as centred digits. "max" or "avg": each map's largest
+        or mean value (global pooling, Lin et al. 2014, "Network in
+        network"), the same wherever the object is. On 64×64 shapes placed
+        anywhere (``synthlearn.generate.make_images``), flattening stayed at
+        chance where "max" learned them (``benchmarks/images.py``).
     dropout : float, default=0.25
         Dropout before each dense layer.
     shift : int, default=1
@@ -154,12 +163,14 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     ((3, 10), array([0, 1, 2]))
     """
 
-    def __init__(self, channels=(16, 32), convs_per_block=1, hidden_size=128, dropout=0.25, shift=1, flip=False,
-                 image_shape=None, epochs=20, batch_size=64, learning_rate=2e-3, weight_decay=0.0,
-                 validation_fraction=0.1, patience=5, device="auto", verbose=False, random_state=None):
+    def __init__(self, channels=(16, 32), convs_per_block=1, hidden_size=128, global_pooling=None, dropout=0.25,
+                 shift=1, flip=False, image_shape=None, epochs=20, batch_size=64, learning_rate=2e-3,
+                 weight_decay=0.0, validation_fraction=0.1, patience=5, device="auto", verbose=False,
+                 random_state=None):
         self.channels = channels
         self.convs_per_block = convs_per_block
         self.hidden_size = hidden_size
+        self.global_pooling = global_pooling
         self.dropout = dropout
         self.shift = shift
         self.flip = flip
@@ -221,7 +232,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.network_ = {"image_shape": list(self.image_shape_), "channels": [int(c) for c in self.channels],
                          "convs_per_block": int(self.convs_per_block),
                          "hidden_size": None if self.hidden_size is None else int(self.hidden_size),
-                         "n_classes": len(self.classes_), "dropout": float(self.dropout)}
+                         "global_pooling": self.global_pooling, "n_classes": len(self.classes_),
+                         "dropout": float(self.dropout)}
         with seeded(seed, device):
             self.module_ = self._build_module()
         config = TrainingConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
@@ -254,7 +266,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
         net = self.network_
         return CNNNet(tuple(net["image_shape"]), tuple(net["channels"]), net["convs_per_block"], net["hidden_size"],
-                      net["n_classes"], net["dropout"])
+                      net["n_classes"], net["dropout"], net.get("global_pooling"))  # saved before it: None
 
     # ------------------------------------------------------------------ input
     def _validate(self, X, y=None, reset=True):

@@ -17,7 +17,8 @@ from torch import nn
 
 
 class CNNNet(nn.Module):
-    """``image → [(conv 3×3, batch norm, ReLU) × convs_per_block, max-pool 2×2] per width → dense head``.
+    """``image → [(conv 3×3, batch norm, ReLU) × convs_per_block, max-pool 2×2] per width → [global pool] →
+    dense head``.
 
     Each block keeps the size through its padded convolutions and halves it
     (rounding up) with a 2×2 max-pool; a map already 1×1 is not pooled.
@@ -35,9 +36,11 @@ class CNNNet(nn.Module):
     n_classes : int
     dropout : float
         Dropout before each dense layer of the head.
+    global_pooling : {None, "max", "avg"}
+        None: the head reads the last maps flattened; else each map's maximum or mean.
     """
 
-    def __init__(self, image_shape, channels, convs_per_block, hidden_size, n_classes, dropout):
+    def __init__(self, image_shape, channels, convs_per_block, hidden_size, n_classes, dropout, global_pooling=None):
         super().__init__()
         n_channels, height, width = image_shape
         self.image_shape = tuple(image_shape)
@@ -52,6 +55,9 @@ class CNNNet(nn.Module):
             if height > 1 or width > 1:
                 layers.append(nn.MaxPool2d(2, ceil_mode=True))
                 height, width = (height + 1) // 2, (width + 1) // 2
+        if global_pooling is not None:
+            layers.append(nn.AdaptiveMaxPool2d(1) if global_pooling == "max" else nn.AdaptiveAvgPool2d(1))
+            height = width = 1
         self.features = nn.Sequential(*layers, nn.Flatten())
         n_features = previous * height * width
         head = [nn.Dropout(dropout)]
