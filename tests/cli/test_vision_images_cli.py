@@ -164,3 +164,55 @@ def test_train_a_cnn_with_global_pooling(files, tmp_path):
 
     model = load_model(tmp_path / "cnn")
     assert model.global_pooling == "avg" and model.module_.head[1].in_features == 4
+
+
+@pytest.fixture(scope="module")
+def shape_sets(tmp_path_factory):
+    from synthlearn.generate import make_images, write_labelled_images
+
+    folder = tmp_path_factory.mktemp("shapes")
+    one = write_labelled_images(make_images(40, size=24, objects_per_image=1, random_state=0), folder / "one")
+    several = write_labelled_images(make_images(6, size=24, objects_per_image=(2, 3), random_state=0),
+                                    folder / "several")
+    return one, several
+
+
+def test_a_labelled_image_set_brings_its_labels(shape_sets, tmp_path):
+    from synthlearn.generate import read_labelled_images
+    from synthlearn.vision import load_model
+
+    one, several = shape_sets
+    result = invoke("vision", "train", one, "--model", "knn", "--out", tmp_path / "knn", "-q")
+    assert result.exit_code == 0, result.output
+    data = read_labelled_images(one)
+    model = load_model(tmp_path / "knn")
+    assert sorted(model.classes_) == sorted(set(data.annotations["label"].astype(str)))
+    # each image's label is its one object's shape, in the order of the image files
+    from synthlearn.cli.vision_images import _read_labelled_set
+
+    X, labels, names = _read_labelled_set(one)
+    assert np.array_equal(X, data.images) and names == sorted(p.name for p in (one / "images").iterdir())
+    assert labels.tolist() == data.annotations.set_index("image").loc[range(40), "label"].astype(str).tolist()
+    result = invoke("vision", "predict", tmp_path / "knn", one, "--out", tmp_path / "p.csv", "-q")
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(tmp_path / "p.csv")["image"].tolist() == names
+    # images of several objects have no label of their own, but can be classified and labelled by hand
+    result = invoke("vision", "predict", tmp_path / "knn", several, "--out", tmp_path / "q.csv", "-q")
+    assert result.exit_code == 0 and len(pd.read_csv(tmp_path / "q.csv")) == 6
+    np.save(tmp_path / "labels.npy", np.arange(6) % 2)
+    result = invoke("vision", "train", several, "--labels", tmp_path / "labels.npy", "--model", "knn", "--out",
+                    tmp_path / "own", "-q")
+    assert result.exit_code == 0, result.output
+    assert load_model(tmp_path / "own").classes_.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("which, extra, message", [
+    ("several", [], "whose image 0 holds 3 objects; a whole-image classifier needs one object per image"),
+    ("one", ["--labels", "{t}/labels.npy"], "is a labelled image set (one object per image) with its own labels"),
+])
+def test_a_labelled_image_set_without_one_label_per_image_is_refused(shape_sets, tmp_path, which, extra, message):
+    np.save(tmp_path / "labels.npy", np.zeros(40))
+    folder = dict(zip(("one", "several"), shape_sets))[which]
+    result = invoke("vision", "train", folder, *[a.format(t=tmp_path) for a in extra], "--out", tmp_path / "m")
+    assert result.exit_code == 1 and message in result.output.strip().splitlines()[-1], result.output
+    assert not (tmp_path / "m").exists()

@@ -1,8 +1,9 @@
 """``synthlearn vision train``, ``predict`` and ``compare``: image classifiers (KNN, SVM, MLP, CNN) from the CLI.
 
 IMAGES is a ``.npy`` array or a folder of PNGs (as :mod:`synthlearn.data.images`
-reads them), or the name of a bundled set (``digits``, ``mnist``) that brings
-its own labels. LABELS is a ``.npy`` array, a ``.csv`` with a header (one
+reads them), a labelled image set written by ``synthlearn generate images``
+(with one object per image, its shape is the image's label), or the name of a
+bundled set (``digits``, ``mnist``) that brings its own labels. LABELS is a ``.npy`` array, a ``.csv`` with a header (one
 column, or a column named ``label``) or a ``.txt`` with one label per line,
 in the order of the images (PNG folders: sorted by file name).
 """
@@ -18,7 +19,8 @@ import typer
 from synthlearn.cli.console import Progress, user_errors
 from synthlearn.errors import DataError, FileFormatError, InvalidParameterError
 
-_IMAGES_HELP = "Images: a .npy array, a folder of .png files, or a bundled set (digits, mnist) with its own labels."
+_IMAGES_HELP = ("Images: a .npy array, a folder of .png files, a labelled image set from `synthlearn generate "
+                "images` (one object per image: its shape is the label), or a bundled set (digits, mnist).")
 _LABELS_HELP = "One label per image: .npy, .csv (header; one column or a 'label' column) or .txt (one a line)."
 _MODEL_HELP = "knn, svm, mlp (scikit-learn) or cnn (PyTorch)."
 _POOLING_HELP = ("CNN: max or avg reads each map's largest or mean value, wherever the object is (shapes placed "
@@ -42,6 +44,8 @@ def _read_images(images: str, progress):
         X, y = load_images(images)
         return X, y, [str(i) for i in range(len(X))]
     path = Path(images)
+    if _is_labelled_set(path):
+        return _read_labelled_set(path)
     X = read_images(path)
     if X.ndim not in (3, 4):
         raise DataError(f"{path} holds an array of shape {X.shape}; images are (n, H, W) or (n, C, H, W)")
@@ -50,6 +54,30 @@ def _read_images(images: str, progress):
     else:
         names = [str(i) for i in range(len(X))]
     return X, None, names
+
+
+def _is_labelled_set(path: Path) -> bool:
+    """Whether ``path`` is a folder written by ``synthlearn generate images`` (write_labelled_images)."""
+    return path.is_dir() and (path / "dataset.json").is_file() and (path / "images").is_dir()
+
+
+def _read_labelled_set(path: Path):
+    """A labelled image set's images, each image's label when every image holds one object (else a
+    ``DataError`` saying why there is none, raised only if labels are needed), and the images' file names."""
+    from synthlearn.generate import read_labelled_images
+
+    data = read_labelled_images(path)
+    names = sorted(p.name for p in (path / "images").iterdir() if p.suffix.lower() == ".png")
+    counts = data.annotations.groupby("image").size().reindex(range(data.start, data.start + len(data)),
+                                                               fill_value=0)
+    if (counts == 1).all():
+        labels = data.annotations.sort_values("image")["label"].astype(str).to_numpy()
+    else:
+        image, count = next((i, c) for i, c in counts.items() if c != 1)
+        labels = DataError(f"IMAGES '{path}' is a labelled image set whose image {image} holds {count} objects; a "
+                           f"whole-image classifier needs one object per image (synthlearn generate images "
+                           f"--objects 1), or give --labels with one label per image")
+    return data.images, labels, names
 
 
 def _read_labels(path: Path, n: int) -> np.ndarray:
@@ -100,9 +128,14 @@ def _read_labels(path: Path, n: int) -> np.ndarray:
 
 def _images_and_labels(images: str, labels: Optional[Path], progress):
     X, own, _ = _read_images(images, progress)
+    if isinstance(own, DataError):  # a labelled image set without one object per image
+        if labels is None:
+            raise own
+        own = None
     if own is not None:
         if labels is not None:
-            raise InvalidParameterError(f"IMAGES '{images}' is a bundled set with its own labels; drop --labels")
+            kind = "bundled set" if _bundled(images) else "labelled image set (one object per image)"
+            raise InvalidParameterError(f"IMAGES '{images}' is a {kind} with its own labels; drop --labels")
         return X, own
     if labels is None:
         raise InvalidParameterError(f"--labels is required for the images in '{images}': a .npy, .csv or .txt "
@@ -249,7 +282,8 @@ def train(
 @user_errors
 def predict(
     model: Path = typer.Argument(..., help="Model folder written by `synthlearn vision train`."),
-    images: str = typer.Argument(..., help="Images: a .npy array, a folder of .png files, or a bundled set."),
+    images: str = typer.Argument(..., help="Images: a .npy array, a folder of .png files, a labelled image set "
+                                 "(synthlearn generate images) or a bundled set."),
     out: Path = typer.Option(Path("predictions.csv"), "--out", "-o", help="Output table (.csv or .parquet)."),
     quiet: bool = _QUIET,
 ) -> None:
