@@ -11,7 +11,15 @@ Rows:
   cross): HOG features (skimage.feature.hog) into LogisticRegression and an RBF SVC, raw pixels into
   LogisticRegression; trained on seed 0, tested on seed 1, accuracy against the chance rate 1/7;
 - the same on images with edge cases (truncated, tiny, low contrast, noisy, blurred, clutter at 0.2): how much
-  harder they make it.
+  harder they make it;
+- learning from them with synthlearn.vision: ``CNNClassifier`` on the whole RGB image (5,000 and 10,000
+  training images; the default flattened head against ``global_pooling="max"``), against the whole-image
+  HOG + SVC above (scikit-learn, the reference: ratio of accuracies);
+- scenes of 1-3 shapes (150 training, 100 test scenes; background is a class): the object-based
+  ``ObjectClassifier`` (Felzenszwalb segments, region features, a random forest) against the pixel-based
+  ``MaximumLikelihoodClassifier`` (empirical priors) on the same pixels: pixel accuracy, mean IoU over the classes, and
+  detection precision and recall at box IoU 0.5 (``find_objects`` on the predicted map, ``match_objects``
+  against the annotated boxes), clean and with truncated and occluded objects at 0.3.
 """
 
 from __future__ import annotations
@@ -87,23 +95,108 @@ def accuracy(n_train, n_test, edge_cases):
     return {name: model.fit(train[k], y_train).score(test[k], y_test) for name, (model, k) in models.items()}
 
 
+def whole_images(n, seed, edge_cases=None):
+    """RGB single-object images and their shape names (an object that found no place leaves an empty image,
+    skipped)."""
+    from synthlearn.generate import make_images
+
+    data = make_images(n, size=64, classes=SHAPES, objects_per_image=1, edge_cases=edge_cases, random_state=seed)
+    labels = data.annotations.groupby("image")["label"].first()
+    return data.images[labels.index.to_numpy() - data.start], labels.astype(str).to_numpy()
+
+
+def cnn_accuracy(n_train, n_test, threads):
+    """Test accuracy and fit seconds of the CNN on whole images: the default head, and global max pooling."""
+    import torch
+
+    from synthlearn.vision import CNNClassifier
+
+    torch.set_num_threads(threads)
+    X_test, y_test = whole_images(n_test, 1)
+    out = {}
+    for n in (n_train, 2 * n_train):
+        X, y = whole_images(n, 0)
+        for head, params in [("flattened head (default)", {}), ("global max pooling", {"global_pooling": "max"})]:
+            if head.startswith("flattened") and n != n_train:
+                continue
+            start = time.perf_counter()
+            model = CNNClassifier(channels=(16, 32, 64), random_state=0, **params).fit(X, y)
+            out[f"CNN, {head}, {n:,} images"] = (model.score(X_test, y_test), time.perf_counter() - start)
+    return out
+
+
+def scenes(n_train, n_test, edge_cases):
+    """Pixel accuracy, mean IoU, detection precision and recall of the pixel- and object-based classifiers."""
+    import numpy as np
+
+    from synthlearn.generate import make_images
+    from synthlearn.vision import (MaximumLikelihoodClassifier, ObjectClassifier, classify_image, find_objects,
+                                   image_pixels, match_objects, segmentation_scores)
+
+    def make(n, seed, cases):
+        data = make_images(n, size=64, classes=SHAPES, objects_per_image=(1, 3), edge_cases=cases,
+                           random_state=seed)
+        return data, data.semantic + 1  # 1 is the background, 2.. the shapes: every pixel is labelled
+
+    train, train_maps = make(n_train, 0, None)
+    test, test_maps = make(n_test, 1, edge_cases)
+    truth = test.annotations.assign(**{"class": test.annotations["category_id"] + 1})
+    pixels = [image_pixels(image, labels) for image, labels in zip(train.images, train_maps)]
+    pixel_model = MaximumLikelihoodClassifier(priors="empirical").fit(np.concatenate([p[0] for p in pixels]),
+                                                    np.concatenate([p[1] for p in pixels]))
+    object_model = ObjectClassifier(segmentation="felzenszwalb", segmentation_params={"scale": 100, "sigma": 0.5,
+                                                                                        "min_size": 10},
+                                    random_state=0).fit(list(train.images), list(train_maps))
+    out = {}
+    for name, predict in [("pixel-based maximum likelihood", lambda im: classify_image(pixel_model, im)),
+                          ("object-based (Felzenszwalb + random forest)", object_model.predict)]:
+        maps = np.stack([predict(image) for image in test.images])
+        found = {"tp": 0, "fp": 0, "fn": 0}
+        for i, predicted in enumerate(maps):
+            boxes = truth.loc[truth["image"] == test.start + i, ["class", "x0", "y0", "x1", "y1"]]
+            scores = match_objects(find_objects(predicted, min_area=10, background=1), boxes, iou=0.5)
+            for key in found:
+                found[key] += int(scores.loc["all", key])
+        precision = found["tp"] / max(found["tp"] + found["fp"], 1)
+        recall = found["tp"] / max(found["tp"] + found["fn"], 1)
+        out[name] = (float((maps == test_maps).mean()), segmentation_scores(maps, test_maps).mean_iou, precision,
+                     recall)
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a quarter of the images")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads for the CNN")
     args = parser.parse_args()
     scale = 4 if args.quick else 1
     n_speed, n_train, n_test = 2000 // scale, 2000 // scale, 1000 // scale
-    rows = [("images/s, 64x64 RGB, 1-3 objects", f"{speed(n_speed, None):,.0f}"),
-            ("images/s, every edge case at 0.2", f"{speed(n_speed, 0.2):,.0f}")]
+    rows = [("images/s, 64x64 RGB, 1-3 objects", f"{speed(n_speed, None):,.0f}", ""),
+            ("images/s, every edge case at 0.2", f"{speed(n_speed, 0.2):,.0f}", "")]
+    reference = None
     for label, cases in [("clean", None), ("edge cases", HARD)]:
         for name, acc in accuracy(n_train, n_test, cases).items():
-            rows.append((f"shape accuracy ({label}), {name}", f"{acc:.3f}"))
+            rows.append((f"shape accuracy ({label}), {name}", f"{acc:.3f}", ""))
+            if label == "clean" and name == "whole image HOG + SVC":
+                reference = acc
+    for name, (acc, seconds) in cnn_accuracy(5000 // scale, n_test, args.threads).items():
+        rows.append((f"shape accuracy (clean), whole image {name}, fit {seconds:.0f} s", f"{acc:.3f}",
+                     f"{acc / reference:.2f}x whole image HOG + SVC"))
+    for label, cases in [("clean", None), ("truncated and occluded at 0.3", {"truncated": 0.3, "occluded": 0.3})]:
+        results = scenes(max(150 // scale, 20), max(100 // scale, 20), cases)
+        base = results["pixel-based maximum likelihood"]
+        for name, values in results.items():
+            for measure, value, ref in zip(("pixel accuracy", "mean IoU", "detection precision",
+                                            "detection recall"), values, base):
+                against = "" if name.startswith("pixel") else f"{value / max(ref, 1e-12):.2f}x pixel-based"
+                rows.append((f"scenes ({label}), {name}: {measure}", f"{value:.3f}", against))
     print(f"\n{'quick run: ' if args.quick else ''}make_images: {n_speed:,} images timed; {n_train:,} train / "
-          f"{n_test:,} test single-object images of 7 shapes (chance {1 / 7:.3f}), test on a fresh seed\n")
-    print("| measure | value |")
-    print("|---|---|")
-    for name, value in rows:
-        print(f"| {name} | {value} |")
+          f"{n_test:,} test single-object images of 7 shapes (chance {1 / 7:.3f}), test on a fresh seed; scenes "
+          f"of 1-3 shapes\n")
+    print("| measure | value | against the reference |")
+    print("|---|---|---|")
+    for name, value, against in rows:
+        print(f"| {name} | {value} | {against} |")
 
 
 if __name__ == "__main__":
