@@ -3,9 +3,10 @@
 IMAGES is a ``.npy`` array or a folder of PNGs (as :mod:`synthlearn.data.images`
 reads them), a labelled image set written by ``synthlearn generate images``
 (with one object per image, its shape is the image's label), or the name of a
-bundled set (``digits``, ``mnist``) that brings its own labels. LABELS is a ``.npy`` array, a ``.csv`` with a header (one
-column, or a column named ``label``) or a ``.txt`` with one label per line,
-in the order of the images (PNG folders: sorted by file name).
+bundled set (``digits``, ``mnist``) that brings its own labels. LABELS is a
+``.npy`` array, a ``.csv`` with a header (one column, or a column named
+``label``) or a ``.txt`` with one label per line, in the order of the images
+(PNG folders: sorted by file name).
 """
 
 from __future__ import annotations
