@@ -188,7 +188,8 @@ def main():
         for name, values in results.items():
             for measure, value, ref in zip(("pixel accuracy", "mean IoU", "detection precision",
                                             "detection recall"), values, base):
-                against = "" if name.startswith("pixel") else f"{value / max(ref, 1e-12):.2f}x pixel-based"
+                against = ("" if name.startswith("pixel") else f"{value / ref:.2f}x pixel-based" if ref > 0
+                           else "pixel-based: 0")
                 rows.append((f"scenes ({label}), {name}: {measure}", f"{value:.3f}", against))
     print(f"\n{'quick run: ' if args.quick else ''}make_images: {n_speed:,} images timed; {n_train:,} train / "
           f"{n_test:,} test single-object images of 7 shapes (chance {1 / 7:.3f}), test on a fresh seed; scenes "
