@@ -13,7 +13,7 @@ Rows:
 - the same on images with edge cases (truncated, tiny, low contrast, noisy, blurred, clutter at 0.2): how much
   harder they make it;
 - learning from them with synthlearn.vision: ``CNNClassifier`` on the whole RGB image (5,000 and 10,000
-  training images; the default flattened head against ``global_pooling="max"``), against the whole-image
+  training images; a flattened head against the default ``global_pooling="max"``), against the whole-image
   HOG + SVC above (scikit-learn, the reference: ratio of accuracies);
 - scenes of 1-3 shapes (150 training, 100 test scenes; background is a class): the object-based
   ``ObjectClassifier`` (Felzenszwalb segments, region features, a random forest) against the pixel-based
@@ -116,7 +116,8 @@ def cnn_accuracy(n_train, n_test, threads):
     out = {}
     for n in (n_train, 2 * n_train):
         X, y = whole_images(n, 0)
-        for head, params in [("flattened head (default)", {}), ("global max pooling", {"global_pooling": "max"})]:
+        for head, params in [("flattened head", {"global_pooling": None}),
+                             ("global max pooling (default)", {"global_pooling": "max"})]:
             if head.startswith("flattened") and n != n_train:
                 continue
             start = time.perf_counter()

@@ -54,7 +54,7 @@ def test_train_and_predict_a_cnn(files, tmp_path):
     from synthlearn.vision import load_model
 
     model = load_model(tmp_path / "cnn")
-    assert model.n_epochs_ <= 2 and model.channels == (4, 8) and model.global_pooling is None
+    assert model.n_epochs_ <= 2 and model.channels == (4, 8) and model.global_pooling == "max"
     from synthlearn.data.images import read_images
 
     assert (model.predict(read_images(files / "pngs")) == table["prediction"]).all()
@@ -101,7 +101,7 @@ def test_compare_prints_a_leaderboard(files, tmp_path):
     (["train", "{f}/digits.npy", "-l", "{f}/labels.npy", "--channels", "4,x", "--out", "{t}/m"],
      "--channels must be comma-separated"),
     (["train", "{f}/digits.npy", "-l", "{f}/labels.npy", "--global-pooling", "sum", "--out", "{t}/m"],
-     "--global-pooling must be max or avg (leave it out to flatten the maps), got 'sum'"),
+     "--global-pooling must be max, avg or none, got 'sum'"),
     (["train", "{f}/digits.npy", "-l", "{f}/labels.npy", "--model", "svm", "--global-pooling", "max", "--out",
       "{t}/m"], "--global-pooling applies to --model cnn, not svm"),
     (["train", "{f}/nowhere.npy", "-l", "{f}/labels.npy", "--out", "{t}/m"], "does not exist"),
@@ -216,3 +216,13 @@ def test_a_labelled_image_set_without_one_label_per_image_is_refused(shape_sets,
     result = invoke("vision", "train", folder, *[a.format(t=tmp_path) for a in extra], "--out", tmp_path / "m")
     assert result.exit_code == 1 and message in result.output.strip().splitlines()[-1], result.output
     assert not (tmp_path / "m").exists()
+
+
+def test_train_a_cnn_with_flattened_maps(files, tmp_path):
+    result = invoke("vision", "train", files / "digits.npy", "--labels", files / "labels.npy", "--epochs", "1",
+                    "--channels", "4", "--global-pooling", "none", "--out", tmp_path / "cnn", "-q")
+    assert result.exit_code == 0, result.output
+    from synthlearn.vision import load_model
+
+    model = load_model(tmp_path / "cnn")
+    assert model.global_pooling is None and model.module_.head[1].in_features == 4 * 4 * 4  # 8x8 pooled once

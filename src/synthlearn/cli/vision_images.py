@@ -24,8 +24,8 @@ _IMAGES_HELP = ("Images: a .npy array, a folder of .png files, a labelled image 
                 "images` (one object per image: its shape is the label), or a bundled set (digits, mnist).")
 _LABELS_HELP = "One label per image: .npy, .csv (header; one column or a 'label' column) or .txt (one a line)."
 _MODEL_HELP = "knn, svm, mlp (scikit-learn) or cnn (PyTorch)."
-_POOLING_HELP = ("CNN: max or avg reads each map's largest or mean value, wherever the object is (shapes placed "
-                 "anywhere); default: the maps flattened, for objects where they were in training (centred digits).")
+_POOLING_HELP = ("CNN: what the head reads of the last maps: max or avg, their largest or mean value, wherever the "
+                 "object is; none, every position (LeNet), for objects where they were in training. Default max.")
 _QUIET = typer.Option(False, "--quiet", "-q", help="No progress on stderr.")
 
 
@@ -180,6 +180,8 @@ def _make(model: str, features: str, seed: int, verbose: bool, cnn_options: dict
         return image_classifier(model, features, random_state=seed)
     if features != "pixels":
         raise InvalidParameterError("--features hog applies to knn, svm and mlp; the CNN learns its own features")
+    if given.get("global_pooling") == "none":
+        given["global_pooling"] = None  # the maps flattened
     return image_classifier("cnn", random_state=seed, verbose=verbose, **given)
 
 
@@ -226,9 +228,9 @@ def _check_cnn_options(options: dict) -> None:
                 resolve_device(value)
             except InvalidParameterError as exc:
                 raise with_option_names(exc, {"device": option}) from None
-        elif name == "global_pooling" and value not in ("max", "avg"):
-            raise InvalidParameterError(f"{option} must be max or avg (leave it out to flatten the maps), got "
-                                        f"'{value}'")
+        elif name == "global_pooling":
+            if value not in ("max", "avg", "none"):
+                raise InvalidParameterError(f"{option} must be max, avg or none, got '{value}'")
         elif not PARAMS[name][0](value):
             raise InvalidParameterError(f"{option} must be {PARAMS[name][1]}, got {value}")
 
@@ -246,7 +248,7 @@ def train(
                                          "sooner). Default 20."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="CNN: images per step. Default 64."),
     channels: Optional[str] = typer.Option(None, "--channels", help="CNN: width of each conv block, e.g. 32,64. "
-                                           "Default 16,32."),
+                                           "Default 16,32,64."),
     shift: Optional[int] = typer.Option(None, "--shift", help="CNN augmentation: random shifts of up to this "
                                         "many pixels (0: off). Default 1."),
     flip: bool = typer.Option(False, "--flip", help="CNN augmentation: random left-right flips (not for digits)."),

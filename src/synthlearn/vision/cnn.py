@@ -51,7 +51,7 @@ PARAMS = {
                  "a non-empty tuple of positive integers, e.g. (32, 64)"),
     "convs_per_block": (_positive_int, "a positive integer (1: LeNet-like, 2 or 3: VGG-like)"),
     "hidden_size": (lambda v: v is None or _positive_int(v), "None or a positive integer"),
-    "global_pooling": (lambda v: v is None or (isinstance(v, str) and v in ("max", "avg")), "None, 'max' or 'avg'"),
+    "global_pooling": (lambda v: v is None or (isinstance(v, str) and v in ("max", "avg")), "'max', 'avg' or None"),
     "dropout": (lambda v: _number(v) and 0 <= v < 1, "a number in [0, 1)"),
     "shift": (lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0,
               "an integer >= 0 (pixels; 0 turns shifting off)"),
@@ -72,7 +72,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    channels : tuple of int, default=(16, 32)
+    channels : tuple of int, default=(16, 32, 64)
         Width of each convolutional block; each block ends in a 2×2 max-pool
         that halves height and width (rounding up). More entries: a deeper net.
     convs_per_block : int, default=1
@@ -81,14 +81,18 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     hidden_size : int or None, default=128
         Width of the dense layer before the output; None: the features go
         straight to the output layer.
-    global_pooling : {None, "max", "avg"}, default=None
-        What the head reads. None: every position of the last block's maps
-        (LeNet's flattening), which suits objects that sit where they sat in
-        training, such as centred digits. "max" or "avg": each map's largest
-        or mean value (global pooling, Lin et al. 2014, "Network in
-        network"), the same wherever the object is. On 64×64 shapes placed
-        anywhere (``synthlearn.generate.make_images``), flattening stayed at
-        chance where "max" learned them (``benchmarks/images.py``).
+    global_pooling : {"max", "avg", None}, default="max"
+        What the head reads: each map of the last block by its largest or
+        mean value (global pooling, Lin et al. 2014, "Network in network"),
+        the same wherever the object is; None: every position of the maps
+        (LeNet's flattening), for objects that sit where they sat in
+        training. On 64×64 shapes placed anywhere
+        (``synthlearn.generate.make_images``, 5,000 training images)
+        flattening stayed at chance (0.150) where "max" reached 0.718
+        (``benchmarks/images.py``); on the MNIST sample the defaults and
+        ``channels=(16, 32), global_pooling=None`` both averaged 0.982 over
+        three seeds, and on scikit-learn's digits the defaults did better
+        (0.984 and 0.991 against 0.980 and 0.984, two seeds).
     dropout : float, default=0.25
         Dropout before each dense layer.
     shift : int, default=1
@@ -149,9 +153,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     -----
     With the defaults, trained on 4,000 images of the 5,000-image MNIST
     sample (``benchmarks/vision_images.py``), the accuracy on the other 1,000
-    is 0.983, against 0.973 for the best classic classifier (an SVM on HOG
-    features) and 0.947 for scikit-learn's ``SVC`` on the pixels; the fit
-    takes 20 to 40 seconds on two shared CPU cores.
+    is 0.983 (seed 0), against 0.973 for the best classic classifier (an SVM
+    on HOG features) and 0.947 for scikit-learn's ``SVC`` on the pixels; the
+    fit takes about 12 seconds on two CPU cores.
 
     Examples
     --------
@@ -163,7 +167,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     ((3, 10), array([0, 1, 2]))
     """
 
-    def __init__(self, channels=(16, 32), convs_per_block=1, hidden_size=128, global_pooling=None, dropout=0.25,
+    def __init__(self, channels=(16, 32, 64), convs_per_block=1, hidden_size=128, global_pooling="max", dropout=0.25,
                  shift=1, flip=False, image_shape=None, epochs=20, batch_size=64, learning_rate=2e-3,
                  weight_decay=0.0, validation_fraction=0.1, patience=5, device="auto", verbose=False,
                  random_state=None):
