@@ -121,6 +121,9 @@ def test_compare_prints_a_leaderboard(files, tmp_path):
     # CNN options in compare: refused up front, not ignored or turned into a "cnn failed" warning
     (["compare", "{f}/digits.npy", "-l", "{f}/labels.npy", "--models", "knn", "--epochs", "3"],
      "--epochs applies to the cnn model, which --models does not list"),
+    (["compare", "{f}/digits.npy", "-l", "{f}/labels.npy", "--models", "knn", "--global-pooling", "avg"],
+     "--global-pooling applies to the cnn model, which --models does not list; add cnn to --models or drop "
+     "--global-pooling"),
     (["compare", "{f}/digits.npy", "-l", "{f}/labels.npy", "--models", "knn,cnn", "--epochs", "0"],
      "--epochs must be a positive integer, got 0"),
     (["compare", "{f}/digits.npy", "-l", "{f}/labels.npy", "--models", "knn,cnn", "--device", "gpu"],

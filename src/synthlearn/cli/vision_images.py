@@ -383,10 +383,10 @@ def compare(
     if not 0 < test_size < 1:
         raise InvalidParameterError(f"--test-size must be a fraction in (0, 1), got {test_size}")
     options = {"epochs": epochs, "shift": shift, "device": device, "global_pooling": global_pooling}
-    given = [k for k, v in options.items() if v is not None]
+    given = ["--" + k.replace("_", "-") for k, v in options.items() if v is not None]
     if given and ("cnn", "pixels") not in entries:
-        raise InvalidParameterError(f"--{given[0]} applies to the cnn model, which --models does not list; add cnn "
-                                    f"to --models or drop --{given[0]}")
+        raise InvalidParameterError(f"{given[0]} applies to the cnn model, which --models does not list; add cnn "
+                                    f"to --models or drop {given[0]}")
     _check_cnn_options(options)  # before the other models train: a typo is an error, not a failed model
     estimators = {}
     for name, features in entries:
