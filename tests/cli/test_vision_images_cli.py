@@ -221,6 +221,18 @@ def test_a_labelled_image_set_without_one_label_per_image_is_refused(shape_sets,
     assert not (tmp_path / "m").exists()
 
 
+def test_a_labelled_image_set_with_empty_images_says_how_to_make_one_without(tmp_path):
+    from synthlearn.generate import make_images, write_labelled_images
+
+    data = make_images(12, size=16, objects_per_image=1, edge_cases={"empty": 0.5}, random_state=0)
+    folder = write_labelled_images(data, tmp_path / "empty")
+    first = int(data.image_info.loc[data.image_info["empty"], "image"].iloc[0])
+    result = invoke("vision", "train", folder, "--model", "knn", "--out", tmp_path / "m")
+    assert result.exit_code == 1 and not (tmp_path / "m").exists()
+    assert (f"whose image {first} holds 0 objects; a whole-image classifier needs one object per image (synthlearn "
+            f"generate images --objects 1 and no 'empty' in --edge-cases)") in result.output, result.output
+
+
 def test_train_a_cnn_with_flattened_maps(files, tmp_path):
     result = invoke("vision", "train", files / "digits.npy", "--labels", files / "labels.npy", "--epochs", "1",
                     "--channels", "4", "--global-pooling", "none", "--out", tmp_path / "cnn", "-q")

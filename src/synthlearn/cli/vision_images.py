@@ -75,9 +75,10 @@ def _read_labelled_set(path: Path):
         labels = data.annotations.sort_values("image")["label"].astype(str).to_numpy()
     else:
         image, count = next((i, c) for i, c in counts.items() if c != 1)
+        make = "--objects 1" if count else "--objects 1 and no 'empty' in --edge-cases"
         labels = DataError(f"IMAGES '{path}' is a labelled image set whose image {image} holds {count} objects; a "
                            f"whole-image classifier needs one object per image (synthlearn generate images "
-                           f"--objects 1), or give --labels with one label per image")
+                           f"{make}), or give --labels with one label per image")
     return data.images, labels, names
 
 
