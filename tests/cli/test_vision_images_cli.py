@@ -209,6 +209,21 @@ def test_a_labelled_image_set_brings_its_labels(shape_sets, tmp_path):
     assert load_model(tmp_path / "own").classes_.tolist() == [0, 1]
 
 
+@pytest.mark.parametrize("command, name", [("predict", "annotations.csv"), ("compare", "images.csv")])
+def test_outputs_never_replace_a_labelled_image_sets_tables(shape_sets, tmp_path, command, name):
+    import shutil
+
+    one = shutil.copytree(shape_sets[0], tmp_path / "one")
+    before = (one / name).read_bytes()
+    result = invoke("vision", "train", one, "--model", "knn", "--out", tmp_path / "knn", "-q")
+    assert result.exit_code == 0, result.output
+    args = [tmp_path / "knn", one] if command == "predict" else [one, "--models", "knn"]
+    result = invoke("vision", command, *args, "--out", one / name, "-q")
+    assert result.exit_code == 1, result.output
+    assert f"refusing to overwrite the input file '{one / name}'" in result.output.strip().splitlines()[-1]
+    assert (one / name).read_bytes() == before
+
+
 @pytest.mark.parametrize("which, extra, message", [
     ("several", [], "whose image 0 holds 3 objects; a whole-image classifier needs one object per image"),
     ("one", ["--labels", "{t}/labels.npy"], "is a labelled image set (one object per image) with its own labels"),

@@ -146,7 +146,11 @@ def _images_and_labels(images: str, labels: Optional[Path], progress):
 
 
 def _inputs(images: str, labels: Optional[Path]) -> list:
-    return [p for p in ((None if _bundled(images) else Path(images)), labels) if p is not None]
+    """The files and folders read, which no output may replace: a labelled image set's tables among them."""
+    paths = [p for p in ((None if _bundled(images) else Path(images)), labels) if p is not None]
+    if not _bundled(images) and _is_labelled_set(Path(images)):
+        paths += [Path(images) / name for name in ("annotations.csv", "images.csv", "dataset.json")]
+    return paths
 
 
 def _channels(text: Optional[str]):
