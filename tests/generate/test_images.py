@@ -120,8 +120,12 @@ def test_an_occluded_rate_the_object_counts_cannot_meet_is_refused():
     with pytest.raises(InvalidParameterError, match=r"edge_cases\['occluded'\] 0.1 .* objects_per_image 1: "
                                                     r".* images of 2 or more objects"):
         make_images(5, objects_per_image=1, edge_cases={"occluded": 0.1})
-    with pytest.raises(InvalidParameterError, match="a rate of at most 0.5 with these counts"):
+    with pytest.raises(InvalidParameterError, match="a rate of at most 0.5 with these counts; lower the rate"):
         make_images(5, edge_cases=0.6)
+    # one rate for every edge case: no rate but 0 meets occluded, so the fix is to name the others
+    result = invoke("generate", "images", "--rows", 3, "--objects", 1, "--edge-cases", "0.1", "--out", "never-written")
+    assert result.exit_code == 1 and ("give --edge-cases by name, without occluded (one rate sets them all), or raise "
+                                      "--objects") in result.stderr, result.stderr
     result = invoke("generate", "images", "--rows", 3, "--objects", 1, "--edge-cases", "occluded=0.2",
                     "--out", "never-written")
     assert result.exit_code == 1 and "--edge-cases" in result.stderr and "--objects" in result.stderr

@@ -322,9 +322,12 @@ def _check_parameters(**given) -> dict:
     reach = float(np.maximum(counts - 1, 0).mean() / counts.mean())
     if p["rates"]["occluded"] > reach + 1e-9:
         need = "images of 2 or more objects" if reach == 0 else f"a rate of at most {reach:g} with these counts"
+        fix = "lower the rate"
+        if reach == 0 and isinstance(given["edge_cases"], numbers.Real):  # one rate for all: no rate but 0 works
+            fix = "give edge_cases by name, without occluded (one rate sets them all),"
         raise InvalidParameterError(f"edge_cases['occluded'] {p['rates']['occluded']:g} cannot be met with "
                                     f"objects_per_image {given['objects_per_image']!r}: the last object drawn "
-                                    f"in an image is never hidden, so occluded objects need {need}; lower the rate or "
+                                    f"in an image is never hidden, so occluded objects need {need}; {fix} or "
                                     f"raise objects_per_image")
     p["occluder_rate"] = min(p["rates"]["occluded"] / reach, 1.0) if reach else 0.0
     p["min_visible"] = _number(given["min_visible"], "min_visible", 0, 1)
