@@ -175,3 +175,21 @@ def test_bad_option_values_are_named_as_typed(scene, tmp_path, args, message):
               "find-objects": [scene / "truth.npy"], "score": [scene / "truth.npy", scene / "truth.npy"]}[command]
     result = invoke("vision", command, *inputs, *options, *(["-q"] if command in ("pixels", "objects") else []))
     assert result.exit_code == 1 and message in result.output and result.output.count("\n") == 1
+
+
+def test_image_and_pixel_models_are_not_mixed_up(scene, tmp_path):
+    """One save_model writes every vision model; each command refuses the other kind, naming the right one."""
+    result = invoke("vision", "pixels", scene / "scene.npy", "--labels", scene / "train.png", "--out",
+                    tmp_path / "c.npy", "--model-out", tmp_path / "pixel model", "-q")
+    assert result.exit_code == 0, result.output
+    result = invoke("vision", "predict", tmp_path / "pixel model", scene / "scene.npy", "--out", tmp_path / "p.csv")
+    assert result.exit_code == 1 and "use `synthlearn vision pixels IMAGE --model" in result.output, result.output
+    assert not (tmp_path / "p.csv").exists()
+    np.save(tmp_path / "images.npy", np.random.default_rng(0).random((12, 6, 6)))
+    np.save(tmp_path / "labels.npy", np.arange(12) % 2)
+    result = invoke("vision", "train", tmp_path / "images.npy", "--labels", tmp_path / "labels.npy", "--model", "knn",
+                    "--out", tmp_path / "knn", "-q")
+    assert result.exit_code == 0, result.output
+    result = invoke("vision", "pixels", scene / "scene.npy", "--model", tmp_path / "knn", "--out", tmp_path / "d.npy")
+    assert result.exit_code == 1 and "holds a Pipeline" in result.output, result.output
+    assert not (tmp_path / "d.npy").exists()

@@ -138,7 +138,7 @@ def test_loading_refuses_foreign_code(digits, tmp_path):
     sio.dump(sneaky, path / "model.skops")
     with pytest.raises(ModelFileError, match="untrusted type"):
         load_model(path)
-    with pytest.raises(InvalidParameterError, match="saves a CNNClassifier or an image_classifier pipeline"):
+    with pytest.raises(InvalidParameterError, match="saves a vision classifier"):
         save_model(ImageFlattener().fit(X[:3]), tmp_path / "flat")
 
 

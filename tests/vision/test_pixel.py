@@ -16,8 +16,9 @@ from synthlearn.vision import (
     SpectralAngleClassifier,
     classify_image,
     image_pixels,
-    load_pixel_model,
-    save_pixel_model,
+    load_model,
+    model_metadata,
+    save_model,
 )
 
 
@@ -189,12 +190,12 @@ def test_classify_image_chunked_masked_and_proba():
 def test_saved_model_round_trip_and_refusals(tmp_path, pixels):
     X, y = pixels
     model = MaximumLikelihoodClassifier(shrinkage=0.1).fit(X, y)
-    folder = save_pixel_model(model, tmp_path / "m", {"channels": "last"})
-    loaded, meta = load_pixel_model(folder)
+    folder = save_model(model, tmp_path / "m", {"channels": "last"})
+    loaded = load_model(folder)
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
-    assert meta["channels"] == "last" and meta["estimator"] == "MaximumLikelihoodClassifier"
-    (folder / "metadata.json").unlink()
-    with pytest.raises(ModelFileError, match="lacks metadata.json"):
-        load_pixel_model(folder)
-    with pytest.raises(ModelFileError, match="does not exist"):
-        load_pixel_model(tmp_path / "nothing")
+    assert model_metadata(folder)["channels"] == "last" and loaded.shrinkage == 0.1
+    (folder / "model.skops").unlink()
+    with pytest.raises(ModelFileError, match="is missing model.skops"):
+        load_model(folder)
+    with pytest.raises(ModelFileError, match="is not a model folder"):
+        load_model(tmp_path / "nothing")

@@ -316,6 +316,10 @@ def predict(
     with Progress(quiet) as progress:
         progress.step(f"loading {model}")
         classifier = load_model(model)
+        if type(classifier).__name__ not in ("CNNClassifier", "Pipeline"):
+            command = "objects" if type(classifier).__name__ == "ObjectClassifier" else "pixels"
+            raise InvalidParameterError(f"{model} holds a {type(classifier).__name__}, which labels the pixels of "
+                                        f"one image; use `synthlearn vision {command} IMAGE --model {model}`")
         X, _, names = _read_images(images, progress)
         progress.step(f"classifying {len(X):,} images")
         frame = pd.DataFrame({"image": names})

@@ -153,11 +153,10 @@ def _check_model_out(model_out: Optional[Path], inputs) -> None:
         return
     from synthlearn.atomic import check_replaceable, holds_only
     from synthlearn.cli.options import writable_folder
-    from synthlearn.vision.pixel_persist import META_FILE, MODEL_FILE
+    from synthlearn.vision.persist import MODEL_FILES
 
     writable_folder(model_out, "--model-out")
-    check_replaceable(model_out, holds_only(MODEL_FILE, META_FILE), inputs=[p for p in inputs if p],
-                      option="--model-out")
+    check_replaceable(model_out, holds_only(*MODEL_FILES), inputs=[p for p in inputs if p], option="--model-out")
 
 
 def _scores_line(label_map, labels) -> str:
@@ -217,7 +216,7 @@ def pixels(
     Example: synthlearn vision pixels scene.npy --labels training.png --method maxlike --out classified.png
     """
     from synthlearn.vision import pixel
-    from synthlearn.vision.pixel_persist import load_pixel_model, save_pixel_model
+    from synthlearn.vision.persist import load_model, model_metadata, save_model
     from synthlearn.vision.raster import classify_image, image_pixels
 
     if method not in METHODS:
@@ -234,7 +233,7 @@ def pixels(
         progress.step(f"reading {image}")
         train_image, train_channels = read_image(image, channels)
         if model is not None:
-            estimator, meta = load_pixel_model(model)
+            estimator, meta = load_model(model), model_metadata(model)
             if not isinstance(estimator, pixel._PixelClassifier):
                 raise InvalidParameterError(f"{model} holds a {type(estimator).__name__}; `vision pixels --model` "
                                             f"needs a folder saved by `vision pixels --model-out`")
@@ -265,7 +264,7 @@ def pixels(
         if proba is not None:
             _write_array(proba, proba_out)
         if model_out is not None:
-            save_pixel_model(estimator, model_out, meta)
+            save_model(estimator, model_out, meta)
         note = _scores_line(label_map, training) if model is None and apply is None else ""
         progress.done(f"wrote {out} ({label_map.shape[0]} x {label_map.shape[1]}){note}")
 
@@ -295,7 +294,7 @@ def objects(
     Example: synthlearn vision objects scene.npy --labels training.png --n-segments 400 --out classified.png
     """
     from synthlearn.vision.objects import ObjectClassifier
-    from synthlearn.vision.pixel_persist import load_pixel_model, save_pixel_model
+    from synthlearn.vision.persist import load_model, save_model
 
     if segmentation not in SEGMENTATIONS:
         raise InvalidParameterError(f"--segmentation {segmentation!r} is invalid; give one of "
@@ -318,7 +317,7 @@ def objects(
         progress.step(f"reading {image}")
         train_image, train_channels = read_image(image, channels)
         if model is not None:
-            estimator, _ = load_pixel_model(model)
+            estimator = load_model(model)
             if not isinstance(estimator, ObjectClassifier):
                 raise InvalidParameterError(f"{model} holds a {type(estimator).__name__}; `vision objects --model` "
                                             f"needs a folder saved by `vision objects --model-out`")
@@ -345,7 +344,7 @@ def objects(
         if segments_out is not None:
             _write_array(estimator.segment(target), segments_out)
         if model_out is not None:
-            save_pixel_model(estimator, model_out, {"method": "objects"})
+            save_model(estimator, model_out, {"method": "objects"})
         progress.done(f"wrote {out} ({label_map.shape[0]} x {label_map.shape[1]}; "
                       f"{getattr(estimator, 'n_regions_', 0)} training regions)")
 

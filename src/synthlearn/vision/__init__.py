@@ -16,10 +16,11 @@ _EXPORTS = {
     "segment": "segments", "region_features": "segments", "ObjectClassifier": "objects",
     "find_objects": "localize", "match_objects": "localize", "box_iou": "localize",
     "segmentation_scores": "scores", "SegmentationScores": "scores",
-    "save_pixel_model": "pixel_persist", "load_pixel_model": "pixel_persist",
     # image classifiers (KNN, SVM, MLP, CNN)
     "CNNClassifier": "cnn", "HogFeatures": "classifiers", "ImageFlattener": "classifiers",
-    "image_classifier": "classifiers", "load_model": "persist", "save_model": "persist",
+    "image_classifier": "classifiers",
+    # saving and loading every one of them
+    "load_model": "persist", "save_model": "persist", "model_metadata": "persist",
 }
 __all__ = sorted(_EXPORTS)
 

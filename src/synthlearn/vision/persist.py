@@ -1,13 +1,15 @@
-"""Saving and loading fitted image classifiers as inspectable folders, with nothing unpickled.
+"""Saving and loading every fitted vision classifier as an inspectable folder, with nothing unpickled.
 
 A :class:`~synthlearn.vision.CNNClassifier` is saved through
 :func:`synthlearn.nn.save_module`: ``config.json`` (the class, its
 parameters, its fitted attributes, the class labels with their dtype) and
-``weights.pt`` (a state dict, loaded with ``weights_only=True``). A classic
-pipeline of :func:`~synthlearn.vision.image_classifier` is saved as
+``weights.pt`` (a state dict, loaded with ``weights_only=True``). The others
+(a classic pipeline of :func:`~synthlearn.vision.image_classifier`, the pixel
+classifiers, :class:`~synthlearn.vision.ObjectClassifier`) are saved as
 ``config.json`` and ``model.skops`` (skops stores objects as data, not
-pickle); loading accepts only scikit-learn, NumPy and synthlearn types and
-refuses anything else, so a tampered file cannot make synthlearn run foreign code.
+pickle); loading accepts only scikit-learn, NumPy, SciPy and synthlearn types
+and refuses anything else, so a tampered file cannot make synthlearn run
+foreign code.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ TRUSTED_PREFIXES = ("sklearn.", "numpy.", "synthlearn.", "scipy.")
 _TRUSTED_BUILTINS = {"builtins.slice", "builtins.object", "builtins.type", "builtins.float", "builtins.int",
                      "builtins.str", "builtins.bool", "builtins.NoneType", "builtins.tuple", "builtins.list",
                      "builtins.dict"}
+#: The classes saved with skops: the image classifier pipelines and the pixel- and object-based classifiers.
+SKOPS_CLASSES = ("Pipeline", "MinimumDistanceClassifier", "MahalanobisClassifier", "MaximumLikelihoodClassifier",
+                 "SpectralAngleClassifier", "ObjectClassifier")
 #: Fitted attributes of a CNNClassifier kept in config.json (besides classes_).
 _CNN_ATTRIBUTES = ("network_", "image_shape_", "input_shape_", "n_features_in_", "history_", "n_epochs_",
                    "best_epoch_", "device_")
@@ -70,8 +75,9 @@ def _versions() -> dict:
 
 
 def save_model(model, folder: str | os.PathLike, metadata: dict | None = None) -> Path:
-    """Write a fitted :class:`~synthlearn.vision.CNNClassifier` or :func:`~synthlearn.vision.image_classifier`
-    pipeline to ``folder``, atomically.
+    """Write a fitted vision classifier to ``folder``, atomically: a :class:`~synthlearn.vision.CNNClassifier`,
+    an :func:`~synthlearn.vision.image_classifier` pipeline, a pixel classifier or an
+    :class:`~synthlearn.vision.ObjectClassifier`.
 
     An existing ``folder`` is replaced only when it is empty or holds just a
     model's files; anything else is refused with :class:`FileFormatError`.
@@ -91,11 +97,14 @@ def save_model(model, folder: str | os.PathLike, metadata: dict | None = None) -
     from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import check_is_fitted
 
+    from synthlearn.vision import objects, pixel
     from synthlearn.vision.cnn import CNNClassifier
 
-    if not isinstance(model, (CNNClassifier, Pipeline)):
-        raise InvalidParameterError(f"save_model saves a CNNClassifier or an image_classifier pipeline, got "
-                                    f"{type(model).__name__}")
+    kinds = (CNNClassifier, Pipeline, objects.ObjectClassifier, pixel.MinimumDistanceClassifier,
+             pixel.MahalanobisClassifier, pixel.MaximumLikelihoodClassifier, pixel.SpectralAngleClassifier)
+    if not isinstance(model, kinds):
+        raise InvalidParameterError(f"save_model saves a vision classifier (CNNClassifier, an image_classifier "
+                                    f"pipeline, a pixel classifier, ObjectClassifier), got {type(model).__name__}")
     check_is_fitted(model)
     classes = model.classes_
     meta = {"format_version": FORMAT_VERSION, "class": type(model).__name__, "classes": _classes_entry(classes),
@@ -153,7 +162,7 @@ def load_model(folder: str | os.PathLike):
     meta = _read_config(folder)
     if meta["class"] == "CNNClassifier":
         return _load_cnn(folder, meta)
-    if meta["class"] != "Pipeline":
+    if meta["class"] not in SKOPS_CLASSES:
         raise ModelFileError(f"model folder '{folder}' names an unknown class {meta['class']!r}")
     if not (folder / SKOPS).is_file():
         raise ModelFileError(f"model folder '{folder}' is missing {SKOPS}; save the model again")
@@ -169,10 +178,14 @@ def load_model(folder: str | os.PathLike):
         raise ModelFileError(f"'{folder / SKOPS}' contains untrusted type(s) {refused[:3]}; only scikit-learn, "
                              f"NumPy and synthlearn objects are loaded")
     try:
-        return sio.load(folder / SKOPS, trusted=untrusted)
+        model = sio.load(folder / SKOPS, trusted=untrusted)
     except Exception as exc:
         raise ModelFileError(f"'{folder / SKOPS}' is corrupt or from another version ({type(exc).__name__}); "
                              f"save the model again") from None
+    if type(model).__name__ != meta["class"]:
+        raise ModelFileError(f"model folder '{folder}': {SKOPS} holds a {type(model).__name__}, its {CONFIG} "
+                             f"names a {meta['class']}; save the model again")
+    return model
 
 
 def _load_cnn(folder: Path, meta: dict):
