@@ -193,3 +193,38 @@ def test_image_and_pixel_models_are_not_mixed_up(scene, tmp_path):
     result = invoke("vision", "pixels", scene / "scene.npy", "--model", tmp_path / "knn", "--out", tmp_path / "d.npy")
     assert result.exit_code == 1 and "holds a Pipeline" in result.output, result.output
     assert not (tmp_path / "d.npy").exists()
+
+
+def test_a_labelled_image_sets_class_maps_train_with_the_background_as_a_class(tmp_path):
+    """generate images → semantic/ class maps (0 background) → --unlabelled none → find-objects and score."""
+    from synthlearn.generate import make_images, write_labelled_images
+
+    data = make_images(2, size=48, classes=("circle", "square"), objects_per_image=2, random_state=0)
+    folder = write_labelled_images(data, tmp_path / "set")
+    image, semantic = folder / "images" / "00000.png", folder / "semantic" / "00000.png"
+    result = invoke("vision", "pixels", image, "--labels", semantic, "--unlabelled", "none", "--method", "mindist",
+                    "--out", tmp_path / "p.npy", "-q")
+    assert result.exit_code == 0, result.output
+    assert 0 in np.load(tmp_path / "p.npy")  # the background is a class, predicted like the others
+    result = invoke("vision", "objects", image, "--labels", semantic, "--unlabelled", "none", "--segmentation",
+                    "felzenszwalb", "--scale", "100", "--out", tmp_path / "o.npy", "-q")
+    assert result.exit_code == 0, result.output
+    predicted = np.load(tmp_path / "o.npy")
+    assert (predicted == data.semantic[0]).mean() > 0.9  # its own training image
+    listed = invoke("vision", "find-objects", tmp_path / "o.npy", "--min-area", "10")
+    everything = invoke("vision", "find-objects", tmp_path / "o.npy", "--background", "none")
+    assert listed.exit_code == everything.exit_code == 0
+    assert "\n0," not in listed.output and "\n0," in everything.output  # with none, the background is an object
+
+
+@pytest.mark.parametrize("args, message", [
+    (["find-objects", "{s}/truth.npy", "--background", "x"], "--background must be a whole number"),
+    (["pixels", "{s}/scene.npy", "--labels", "{s}/train.png", "--unlabelled", "?", "--out", "{t}/c.png"],
+     "--unlabelled must be a whole number"),
+    (["pixels", "{s}/scene.npy", "--labels", "{s}/train.png", "--unlabelled", "none", "--reject", "0.01", "--out",
+      "{t}/c.png"], "--reject labels the pixels it leaves unclassified 0, and 0 is a class"),
+])
+def test_label_value_options_are_checked(scene, tmp_path, args, message):
+    result = invoke("vision", *[a.format(s=scene, t=tmp_path) for a in args])
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert not (tmp_path / "c.png").exists()

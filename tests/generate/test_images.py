@@ -279,7 +279,12 @@ def test_rle_encoding_against_a_numpy_decoder():
 def test_folder_round_trip_and_coco(tmp_path, mixed):
     out = write_labelled_images(mixed, tmp_path / "shapes")
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["annotations.csv", "annotations.json", "dataset.json", "images", "images.csv", "masks"]
+    assert names == ["annotations.csv", "annotations.json", "dataset.json", "images", "images.csv", "masks",
+                     "semantic"]
+    from PIL import Image
+
+    semantic = np.stack([np.asarray(Image.open(f)) for f in sorted((out / "semantic").iterdir())])
+    assert semantic.dtype == np.uint8 and (semantic == mixed.semantic).all()  # class maps: 0 background
     back = read_labelled_images(out)
     assert back.classes == mixed.classes and back.images.shape == mixed.images.shape
     assert np.abs(back.images - mixed.images).max() <= 0.5 / 255 + 1e-9  # 8-bit PNGs

@@ -159,8 +159,23 @@ def _check_model_out(model_out: Optional[Path], inputs) -> None:
     check_replaceable(model_out, holds_only(*MODEL_FILES), inputs=[p for p in inputs if p], option="--model-out")
 
 
-def _scores_line(label_map, labels) -> str:
-    keep = labels != 0
+def _label_value(text: str, option: str):
+    """A label given on the command line: a whole number, or none (no such label)."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidParameterError(f"{option} must be a whole number (a label of the map) or none, got "
+                                    f"'{text}'") from None
+
+
+_UNLABELLED_HELP = ("The training label map's value for unlabelled pixels; none when every pixel is labelled, 0 "
+                    "included (a labelled image set's semantic/ maps, where 0 is the background).")
+
+
+def _scores_line(label_map, labels, unlabelled=0) -> str:
+    keep = labels != unlabelled if unlabelled is not None else np.ones(labels.shape, dtype=bool)
     if not keep.any():
         return ""
     return f"; training-pixel accuracy {np.mean(label_map[keep] == labels[keep]):.3f} over {int(keep.sum()):,} pixels"
@@ -208,6 +223,7 @@ def pixels(
     reject: Optional[float] = typer.Option(None, "--reject", help="Leave pixels unclassified (label 0) beyond this "
                                            "threshold: chi-square tail probability (maxlike), distance (mindist, "
                                            "mahalanobis) or angle in radians (sam)."),
+    unlabelled: str = typer.Option("0", "--unlabelled", help=_UNLABELLED_HELP),
     channels: str = _CHANNELS,
     quiet: bool = _QUIET,
 ) -> None:
@@ -224,7 +240,9 @@ def pixels(
     _check_channels(channels)
     if (model is None) == (labels is None):
         raise InvalidParameterError("give --labels to train a model, or --model to use a saved one (not both)")
-    _refuse_with_model(context, model, {"apply": "--apply", "method": "--method", "reject": "--reject"})
+    _refuse_with_model(context, model, {"apply": "--apply", "method": "--method", "reject": "--reject",
+                                        "unlabelled": "--unlabelled"})
+    unlabelled_value = _label_value(unlabelled, "--unlabelled")
     _check_out(out, [image, labels, apply])
     if proba_out is not None:
         _check_out(proba_out, [image, labels, apply], "--proba-out", (".npy",), {"--out": out})
@@ -244,7 +262,10 @@ def pixels(
                          "sam": "max_angle"}[method]
             params = {threshold: reject, "unclassified": 0} if reject is not None else {}
             estimator = getattr(pixel, METHODS[method])(**params)
-            X, y = image_pixels(train_image, training, channels=train_channels)
+            X, y = image_pixels(train_image, training, channels=train_channels, unlabelled=unlabelled_value)
+            if reject is not None and 0 in y:
+                raise InvalidParameterError("--reject labels the pixels it leaves unclassified 0, and 0 is a class of "
+                                            "--labels here (--unlabelled none); give the classes labels from 1")
             progress.step(f"training {method} on {len(y):,} pixels of {len(np.unique(y))} classes")
             try:
                 estimator.fit(X, y)
@@ -265,7 +286,7 @@ def pixels(
             _write_array(proba, proba_out)
         if model_out is not None:
             save_model(estimator, model_out, meta)
-        note = _scores_line(label_map, training) if model is None and apply is None else ""
+        note = _scores_line(label_map, training, unlabelled_value) if model is None and apply is None else ""
         progress.done(f"wrote {out} ({label_map.shape[0]} x {label_map.shape[1]}){note}")
 
 
@@ -286,6 +307,7 @@ def objects(
     min_labelled: float = typer.Option(0.5, "--min-labelled", help="A region trains only when at least this "
                                        "fraction of its pixels is labelled (lower it for sparse training pixels)."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the random forest."),
+    unlabelled: str = typer.Option("0", "--unlabelled", help=_UNLABELLED_HELP),
     channels: str = _CHANNELS,
     quiet: bool = _QUIET,
 ) -> None:
@@ -308,7 +330,9 @@ def objects(
         raise InvalidParameterError("give --labels to train a model, or --model to use a saved one (not both)")
     _refuse_with_model(context, model, {"apply": "--apply", "segmentation": "--segmentation",
                                         "n_segments": "--n-segments", "scale": "--scale",
-                                        "min_labelled": "--min-labelled", "seed": "--seed"})
+                                        "min_labelled": "--min-labelled", "seed": "--seed",
+                                        "unlabelled": "--unlabelled"})
+    unlabelled_value = _label_value(unlabelled, "--unlabelled")
     _check_out(out, [image, labels, apply])
     if segments_out is not None:
         _check_out(segments_out, [image, labels, apply], "--segments-out", (".npy",), {"--out": out})
@@ -326,7 +350,8 @@ def objects(
             params = {"slic": {"n_segments": n_segments}, "watershed": {"n_segments": n_segments},
                       "felzenszwalb": {"scale": scale}, "quickshift": {}}[segmentation]
             estimator = ObjectClassifier(segmentation=segmentation, segmentation_params=params,
-                                         min_labelled=min_labelled, channels=train_channels, random_state=seed)
+                                         min_labelled=min_labelled, unlabelled=unlabelled_value,
+                                         channels=train_channels, random_state=seed)
             progress.step(f"segmenting ({segmentation}) and training on the labelled regions")
             try:
                 estimator.fit(train_image, read_label_map(labels))
@@ -351,11 +376,13 @@ def objects(
 
 @user_errors
 def find_objects_command(
-    label_map: Path = typer.Argument(..., help="Label map (.npy or .png); 0 is background."),
+    label_map: Path = typer.Argument(..., help="Label map (.npy or .png); --background is no object."),
     out: Optional[Path] = typer.Option(None, "--out", help="Table to write (.csv or .parquet); none: print CSV to "
                                                            "stdout."),
     min_area: int = typer.Option(1, "--min-area", help="Drop objects of fewer pixels."),
     connectivity: int = typer.Option(2, "--connectivity", help="1: edge neighbours; 2: edges and corners."),
+    background: str = typer.Option("0", "--background", help="The label that is no object (none: every class "
+                                   "is one)."),
 ) -> None:
     """List the objects of a label map (connected regions of each class): box x0 y0 x1 y1, area, centroid.
 
@@ -369,8 +396,10 @@ def find_objects_command(
         _check_out(out, [label_map], suffixes=(".csv", ".parquet"))
     from synthlearn.cli.options import with_option_names
 
+    background_value = _label_value(background, "--background")
     try:
-        table = find_objects(read_label_map(label_map), min_area=min_area, connectivity=connectivity)
+        table = find_objects(read_label_map(label_map), min_area=min_area, connectivity=connectivity,
+                             background=background_value)
     except InvalidParameterError as exc:
         raise with_option_names(exc, {"min_area": "--min-area", "connectivity": "--connectivity"}) from None
     if out is None:

@@ -52,7 +52,7 @@ ANNOTATION_COLUMNS = ["image", "object", "label", "category_id", "x0", "y0", "x1
                       "tiny", "low_contrast", "contrast", "diameter", "angle", "colour"]
 IMAGE_COLUMNS = ["image", "n_objects", "background", "clutter", "empty", "noise", "blur"]
 #: The files and folders ``write_labelled_images`` writes: it replaces a folder holding only these.
-DATASET_FILES = ("images", "masks", "annotations.csv", "images.csv", "annotations.json", "dataset.json")
+DATASET_FILES = ("images", "masks", "semantic", "annotations.csv", "images.csv", "annotations.json", "dataset.json")
 _FORMAT = "synthlearn-labelled-images"
 _ATTEMPTS = 30  # placements tried per object, each a little smaller, before the object is left out
 
@@ -688,6 +688,8 @@ def write_labelled_images(data: LabelledImages, path: str | os.PathLike, *, coco
 
     The folder holds ``images/00000.png ...`` (8-bit, grey or RGB; more digits past 100,000 images),
     ``masks/00000.png ...`` (8-bit instance label maps, 0 background, ``k`` object ``k``),
+    ``semantic/00000.png ...`` (8-bit class maps, :attr:`LabelledImages.semantic`: 0 background, else the
+    visible object's ``category_id``; the label maps ``synthlearn vision`` reads),
     ``annotations.csv`` (one row per object), ``images.csv`` (one row per image), ``dataset.json`` (classes
     and the arguments that made the set) and, with ``coco``, ``annotations.json`` in COCO's format (see
     :meth:`LabelledImages.to_coco`). Nothing appears until all is written; an existing folder is replaced
@@ -789,6 +791,7 @@ def _write_set(tmp: Path, chunks, n_images: int, coco: bool) -> None:
     digits = _digits(n_images)
     (tmp / "images").mkdir()
     (tmp / "masks").mkdir()
+    (tmp / "semantic").mkdir()
     annotations, image_info, coco_images = [], [], []
     fh = open(tmp / "annotations.json", "w", encoding="utf-8") if coco else None
     try:
@@ -803,10 +806,12 @@ def _write_set(tmp: Path, chunks, n_images: int, coco: bool) -> None:
                     fh.write(json.dumps(_coco_header(chunk.classes))[:-1] + ', "annotations": [')
             if chunk.masks.size and int(chunk.masks.max()) > 255:
                 raise DataError(f"an image holds {int(chunk.masks.max())} objects; mask PNGs hold at most 255")
+            semantic = chunk.semantic
             for k in range(len(chunk)):
                 name = f"{chunk.start + k:0{digits}d}.png"
                 Image.fromarray(_to_uint8(chunk.images[k])).save(tmp / "images" / name)
                 Image.fromarray(chunk.masks[k].astype(np.uint8), mode="L").save(tmp / "masks" / name)
+                Image.fromarray(semantic[k].astype(np.uint8), mode="L").save(tmp / "semantic" / name)
             annotations.append(chunk.annotations)
             image_info.append(chunk.image_info)
             if fh is not None:
@@ -835,7 +840,7 @@ def replaceable(folder: Path) -> bool:
     """True when ``folder`` holds a set :func:`write_labelled_images` wrote and nothing else.
 
     Names alone are not enough (``images/`` and ``dataset.json`` are common): ``dataset.json`` must be
-    ours and ``images/`` and ``masks/`` must hold nothing but PNGs.
+    ours and ``images/``, ``masks/`` and ``semantic/`` must hold nothing but PNGs.
     """
     from synthlearn.atomic import holds_only
 
@@ -849,7 +854,7 @@ def replaceable(folder: Path) -> bool:
         return False
     for name in DATASET_FILES:
         entry = folder / name
-        if name in ("images", "masks"):
+        if name in ("images", "masks", "semantic"):
             if entry.exists() and not (entry.is_dir() and all(f.is_file() and f.suffix == ".png"
                                                                for f in entry.iterdir())):
                 return False
