@@ -196,12 +196,16 @@ def test_a_labelled_image_set_brings_its_labels(shape_sets, tmp_path):
     X, labels, names = _read_labelled_set(one)
     assert np.array_equal(X, data.images) and names == sorted(p.name for p in (one / "images").iterdir())
     assert labels.tolist() == data.annotations.set_index("image").loc[range(40), "label"].astype(str).tolist()
-    result = invoke("vision", "predict", tmp_path / "knn", one, "--out", tmp_path / "p.csv", "-q")
+    result = invoke("vision", "predict", tmp_path / "knn", one, "--out", tmp_path / "p.csv")
     assert result.exit_code == 0, result.output
-    assert pd.read_csv(tmp_path / "p.csv")["image"].tolist() == names
+    table = pd.read_csv(tmp_path / "p.csv")
+    assert table["image"].tolist() == names and table["label"].tolist() == labels.tolist()
+    accuracy = (table["label"] == table["prediction"]).mean()
+    assert f"accuracy against their own labels {accuracy:.3f}" in result.output
     # images of several objects have no label of their own, but can be classified and labelled by hand
     result = invoke("vision", "predict", tmp_path / "knn", several, "--out", tmp_path / "q.csv", "-q")
     assert result.exit_code == 0 and len(pd.read_csv(tmp_path / "q.csv")) == 6
+    assert "label" not in pd.read_csv(tmp_path / "q.csv").columns  # several objects: no label of its own
     np.save(tmp_path / "labels.npy", np.arange(6) % 2)
     result = invoke("vision", "train", several, "--labels", tmp_path / "labels.npy", "--model", "knn", "--out",
                     tmp_path / "own", "-q")

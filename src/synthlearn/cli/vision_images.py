@@ -297,7 +297,9 @@ def predict(
 ) -> None:
     """Classify images: one row per image with `image`, `prediction` and `proba_<class>` columns.
 
-    `image` is the PNG's file name, or the image's index in a .npy array.
+    `image` is the PNG's file name, or the image's index in a .npy array. Images that bring their labels (a
+    bundled set, a labelled image set of one object per image) also get a `label` column, and the accuracy
+    is printed.
 
     Example: synthlearn vision predict cnn-model new.npy --out predictions.csv
     """
@@ -320,7 +322,7 @@ def predict(
             command = "objects" if type(classifier).__name__ == "ObjectClassifier" else "pixels"
             raise InvalidParameterError(f"{model} holds a {type(classifier).__name__}, which labels the pixels of "
                                         f"one image; use `synthlearn vision {command} IMAGE --model {model}`")
-        X, _, names = _read_images(images, progress)
+        X, own, names = _read_images(images, progress)
         progress.step(f"classifying {len(X):,} images")
         frame = pd.DataFrame({"image": names})
         if hasattr(classifier, "predict_proba"):
@@ -330,9 +332,14 @@ def predict(
                 frame[f"proba_{label}"] = proba[:, k]
         else:
             frame["prediction"] = classifier.predict(X)
+        accuracy = ""
+        if isinstance(own, np.ndarray):  # the images' own labels: scored, and kept beside the predictions
+            frame.insert(1, "label", own)
+            hits = frame["prediction"].astype(str) == frame["label"].astype(str)
+            accuracy = f"; accuracy against their own labels {hits.mean():.3f}"
         write_table(frame, out, source=None if _bundled(images) else Path(images))
     if not quiet:
-        progress.done(f"wrote {out} ({len(frame):,} images)")
+        progress.done(f"wrote {out} ({len(frame):,} images{accuracy})")
 
 
 def _parse_models(text: str) -> list[tuple[str, str]]:
