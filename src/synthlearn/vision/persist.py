@@ -197,6 +197,8 @@ def _load_cnn(folder: Path, meta: dict):
     _, state = load_module_state(folder)
     try:
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["params"].items()}
+        # saved before global_pooling existed: the maps flattened, whatever today's default
+        params.setdefault("global_pooling", meta["attributes"]["network_"].get("global_pooling"))
         model = CNNClassifier(**params)
         for key in _CNN_ATTRIBUTES:
             value = meta["attributes"][key]
