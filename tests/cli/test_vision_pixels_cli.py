@@ -112,7 +112,12 @@ def test_model_use_refuses_training_options_and_the_other_kind_of_model(scene, t
         assert result.exit_code == 1 and message in result.output and result.output.count("\n") == 1
     wrong = invoke("vision", "pixels", scene / "scene.npy", "--model", tmp_path / "object model", "--out",
                    tmp_path / "x.npy")
-    assert wrong.exit_code == 1 and "holds a ObjectClassifier" in wrong.output
+    assert wrong.exit_code == 1 and "holds an ObjectClassifier" in wrong.output
+    assert f"use `synthlearn vision objects IMAGE --model {tmp_path / 'object model'}`" in wrong.output
+    wrong = invoke("vision", "objects", scene / "scene.npy", "--model", tmp_path / "pixel model", "--out",
+                   tmp_path / "x.npy")
+    assert wrong.exit_code == 1 and f"use `synthlearn vision pixels IMAGE --model {tmp_path / 'pixel model'}`" in \
+        wrong.output
     assert not (tmp_path / "x.npy").exists()
 
 
@@ -192,6 +197,7 @@ def test_image_and_pixel_models_are_not_mixed_up(scene, tmp_path):
     assert result.exit_code == 0, result.output
     result = invoke("vision", "pixels", scene / "scene.npy", "--model", tmp_path / "knn", "--out", tmp_path / "d.npy")
     assert result.exit_code == 1 and "holds a Pipeline" in result.output, result.output
+    assert f"use `synthlearn vision predict {tmp_path / 'knn'} IMAGES`" in result.output, result.output
     assert not (tmp_path / "d.npy").exists()
 
 

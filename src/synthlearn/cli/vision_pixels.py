@@ -199,6 +199,20 @@ def _refuse_with_model(context: typer.Context, model: Optional[Path], options: d
                                     f"{'it' if len(typed) == 1 else 'them'}, or train with --labels")
 
 
+def _wrong_model(model: Path, estimator, command: str) -> InvalidParameterError:
+    """The error for a saved model of another kind than ``vision {command} --model`` takes, naming the command that
+    takes it."""
+    name = type(estimator).__name__
+    article = "an" if name[0] in "AEIOU" else "a"
+    if name in ("CNNClassifier", "Pipeline"):
+        use = f"it classifies whole images; use `synthlearn vision predict {model} IMAGES`"
+    else:
+        other = "objects" if name == "ObjectClassifier" else "pixels"
+        use = f"use `synthlearn vision {other} IMAGE --model {model}`"
+    return InvalidParameterError(f"{model} holds {article} {name}, not a model of `vision {command} --model-out`; "
+                                 f"{use}")
+
+
 def _in_layout(image: np.ndarray, have: str, want: str) -> np.ndarray:
     """``image`` (read with bands ``have``) with its bands where a model reads them (``want``)."""
     if image.ndim != 3 or have == want:
@@ -253,8 +267,7 @@ def pixels(
         if model is not None:
             estimator, meta = load_model(model), model_metadata(model)
             if not isinstance(estimator, pixel._PixelClassifier):
-                raise InvalidParameterError(f"{model} holds a {type(estimator).__name__}; `vision pixels --model` "
-                                            f"needs a folder saved by `vision pixels --model-out`")
+                raise _wrong_model(model, estimator, "pixels")
             target, target_channels = train_image, train_channels
         else:
             training = read_label_map(labels)
@@ -343,8 +356,7 @@ def objects(
         if model is not None:
             estimator = load_model(model)
             if not isinstance(estimator, ObjectClassifier):
-                raise InvalidParameterError(f"{model} holds a {type(estimator).__name__}; `vision objects --model` "
-                                            f"needs a folder saved by `vision objects --model-out`")
+                raise _wrong_model(model, estimator, "objects")
             target, target_channels = train_image, train_channels
         else:
             params = {"slic": {"n_segments": n_segments}, "watershed": {"n_segments": n_segments},
