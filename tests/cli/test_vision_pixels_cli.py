@@ -190,6 +190,10 @@ def test_image_and_pixel_models_are_not_mixed_up(scene, tmp_path):
     result = invoke("vision", "predict", tmp_path / "pixel model", scene / "scene.npy", "--out", tmp_path / "p.csv")
     assert result.exit_code == 1 and "use `synthlearn vision pixels IMAGE --model" in result.output, result.output
     assert not (tmp_path / "p.csv").exists()
+    assert invoke("vision", "objects", scene / "scene.npy", "--labels", scene / "truth.npy", "--n-segments", "36",
+                  "--out", tmp_path / "o.npy", "--model-out", tmp_path / "object model", "-q").exit_code == 0
+    result = invoke("vision", "predict", tmp_path / "object model", scene / "scene.npy", "--out", tmp_path / "p.csv")
+    assert result.exit_code == 1 and "holds an ObjectClassifier, which labels" in result.output, result.output
     np.save(tmp_path / "images.npy", np.random.default_rng(0).random((12, 6, 6)))
     np.save(tmp_path / "labels.npy", np.arange(12) % 2)
     result = invoke("vision", "train", tmp_path / "images.npy", "--labels", tmp_path / "labels.npy", "--model", "knn",

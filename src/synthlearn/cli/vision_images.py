@@ -319,9 +319,11 @@ def predict(
         progress.step(f"loading {model}")
         classifier = load_model(model)
         if type(classifier).__name__ not in ("CNNClassifier", "Pipeline"):
-            command = "objects" if type(classifier).__name__ == "ObjectClassifier" else "pixels"
-            raise InvalidParameterError(f"{model} holds a {type(classifier).__name__}, which labels the pixels of "
-                                        f"one image; use `synthlearn vision {command} IMAGE --model {model}`")
+            name = type(classifier).__name__
+            command = "objects" if name == "ObjectClassifier" else "pixels"
+            raise InvalidParameterError(f"{model} holds {'an' if name[0] in 'AEIOU' else 'a'} {name}, which labels "
+                                        f"the pixels of one image; use `synthlearn vision {command} IMAGE --model "
+                                        f"{model}`")
         X, own, names = _read_images(images, progress)
         progress.step(f"classifying {len(X):,} images")
         frame = pd.DataFrame({"image": names})
