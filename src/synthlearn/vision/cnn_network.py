@@ -1,4 +1,4 @@
-"""The torch network behind :class:`~synthlearn.vision.CNNClassifier`: VGG-style conv blocks and a dense head.
+"""The torch network behind :class:`~synthlearn.vision.CNNClassifier`: conv blocks, global pooling, a dense head.
 
 Follows LeCun et al., "Gradient-based learning applied to document
 recognition" (1998) for the overall shape (convolutions and pooling, then
