@@ -18,7 +18,7 @@ def generate_images(rows: int, out: Path, seed: int, quiet: bool, options: dict,
     from synthlearn.cli.options import writable_folder
     from synthlearn.data import check_n_rows
     from synthlearn.errors import FileFormatError, InvalidParameterError
-    from synthlearn.generate.images import replaceable
+    from synthlearn.generate.image_files import replaceable
 
     for name, value in {"--chunk-rows": chunk_rows, "--workers": workers, "--scheduler": scheduler}.items():
         if value is not None:

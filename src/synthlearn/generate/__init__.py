@@ -11,8 +11,8 @@ memory, optionally on a Dask cluster; ``sample_partitioned`` does the same for
 any fitted synthesizer.
 """
 
-from synthlearn.generate.images import (LabelledImages, generate_labelled_images, make_images,
-                                        read_labelled_images, write_labelled_images)
+from synthlearn.generate.image_files import generate_labelled_images, read_labelled_images, write_labelled_images
+from synthlearn.generate.images import LabelledImages, make_images
 from synthlearn.generate.partitioned import (SynthesizerSource, dask_client, generate_frame, sample_partitioned,
                                              to_dask_dataframe, write_generated)
 from synthlearn.generate.ratings import Ratings, make_ratings
