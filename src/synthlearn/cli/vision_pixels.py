@@ -213,6 +213,22 @@ def _wrong_model(model: Path, estimator, command: str) -> InvalidParameterError:
                                  f"{use}")
 
 
+def _check_run(context, image, labels, apply, model, unlabelled: str, out, model_out, training: dict, extra):
+    """What `pixels` and `objects` check before any work: --labels or --model (one of them), no training
+    option (``training``: parameter → option) with --model, every output path, and --unlabelled (its value
+    returned). ``extra`` is the command's second output, ``(option, path or None)``, a .npy beside --out."""
+    if (model is None) == (labels is None):
+        raise InvalidParameterError("give --labels to train a model, or --model to use a saved one (not both)")
+    _refuse_with_model(context, model, {"apply": "--apply", **training, "unlabelled": "--unlabelled"})
+    value = _label_value(unlabelled, "--unlabelled")
+    _check_out(out, [image, labels, apply])
+    option, path = extra
+    if path is not None:
+        _check_out(path, [image, labels, apply], option, (".npy",), {"--out": out})
+    _check_model_out(model_out, [image, labels, apply, model])
+    return value
+
+
 def _in_layout(image: np.ndarray, have: str, want: str) -> np.ndarray:
     """``image`` (read with bands ``have``) with its bands where a model reads them (``want``)."""
     if image.ndim != 3 or have == want:
@@ -252,15 +268,8 @@ def pixels(
     if method not in METHODS:
         raise InvalidParameterError(f"--method {method!r} is invalid; give one of {', '.join(METHODS)}")
     _check_channels(channels)
-    if (model is None) == (labels is None):
-        raise InvalidParameterError("give --labels to train a model, or --model to use a saved one (not both)")
-    _refuse_with_model(context, model, {"apply": "--apply", "method": "--method", "reject": "--reject",
-                                        "unlabelled": "--unlabelled"})
-    unlabelled_value = _label_value(unlabelled, "--unlabelled")
-    _check_out(out, [image, labels, apply])
-    if proba_out is not None:
-        _check_out(proba_out, [image, labels, apply], "--proba-out", (".npy",), {"--out": out})
-    _check_model_out(model_out, [image, labels, apply, model])
+    unlabelled_value = _check_run(context, image, labels, apply, model, unlabelled, out, model_out,
+                                  {"method": "--method", "reject": "--reject"}, ("--proba-out", proba_out))
     with Progress(quiet) as progress:
         progress.step(f"reading {image}")
         train_image, train_channels = read_image(image, channels)
@@ -339,17 +348,10 @@ def objects(
     if not scale > 0:
         raise InvalidParameterError(f"--scale {scale} is invalid; give a number > 0 (larger, larger regions)")
     _check_channels(channels)
-    if (model is None) == (labels is None):
-        raise InvalidParameterError("give --labels to train a model, or --model to use a saved one (not both)")
-    _refuse_with_model(context, model, {"apply": "--apply", "segmentation": "--segmentation",
-                                        "n_segments": "--n-segments", "scale": "--scale",
-                                        "min_labelled": "--min-labelled", "seed": "--seed",
-                                        "unlabelled": "--unlabelled"})
-    unlabelled_value = _label_value(unlabelled, "--unlabelled")
-    _check_out(out, [image, labels, apply])
-    if segments_out is not None:
-        _check_out(segments_out, [image, labels, apply], "--segments-out", (".npy",), {"--out": out})
-    _check_model_out(model_out, [image, labels, apply, model])
+    unlabelled_value = _check_run(context, image, labels, apply, model, unlabelled, out, model_out,
+                                  {"segmentation": "--segmentation", "n_segments": "--n-segments", "scale": "--scale",
+                                   "min_labelled": "--min-labelled", "seed": "--seed"},
+                                  ("--segments-out", segments_out))
     with Progress(quiet) as progress:
         progress.step(f"reading {image}")
         train_image, train_channels = read_image(image, channels)

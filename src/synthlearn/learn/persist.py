@@ -21,14 +21,11 @@ import pandas as pd
 from synthlearn.data.schema import Schema, check_column
 from synthlearn.errors import ColumnError, InvalidParameterError, ModelFileError, SchemaError
 from synthlearn.learn.preprocessing import category_text
+from synthlearn.trusted import load_trusted_skops
 
 MODEL_FILE, META_FILE = "model.skops", "metadata.json"
 #: Module prefixes a saved model may contain; any other type is refused at load time.
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "synthlearn.")
-#: Plain Python builtins that skops lists as types but that carry no code.
-_TRUSTED_BUILTINS = {"builtins.slice", "builtins.object", "builtins.type", "builtins.float", "builtins.int",
-                     "builtins.str", "builtins.bool", "builtins.NoneType", "builtins.tuple", "builtins.list",
-                     "builtins.dict"}
 
 
 @dataclass
@@ -220,8 +217,6 @@ def load_model(folder) -> TrainedModel:
         Missing folder or file, corrupt metadata, or a type outside
         scikit-learn, NumPy and synthlearn inside ``model.skops``.
     """
-    import skops.io as sio
-
     folder = Path(folder)
     if not folder.is_dir():
         raise ModelFileError(f"model folder not found: '{folder}'; give the --out folder of `synthlearn train`")
@@ -235,14 +230,5 @@ def load_model(folder) -> TrainedModel:
     except (json.JSONDecodeError, KeyError, TypeError, SchemaError) as exc:
         raise ModelFileError(f"'{folder / META_FILE}' is not valid synthlearn model metadata ({exc}); "
                              f"retrain with `synthlearn train`") from None
-    try:
-        untrusted = sio.get_untrusted_types(file=folder / MODEL_FILE)
-    except Exception as exc:
-        raise ModelFileError(f"'{folder / MODEL_FILE}' is not a readable skops file ({type(exc).__name__}); "
-                             f"retrain with `synthlearn train`") from None
-    refused = [t for t in untrusted if not (t.startswith(TRUSTED_PREFIXES) or t in _TRUSTED_BUILTINS)]
-    if refused:
-        raise ModelFileError(f"'{folder / MODEL_FILE}' contains untrusted type(s) {refused[:3]}; only scikit-learn, "
-                             f"NumPy and synthlearn objects are loaded; retrain the model with `synthlearn train`")
-    pipeline = sio.load(folder / MODEL_FILE, trusted=untrusted)
+    pipeline = load_trusted_skops(folder / MODEL_FILE, TRUSTED_PREFIXES, "retrain the model with `synthlearn train`")
     return TrainedModel(pipeline, schema, target, task, model_name, features, meta.get("classes"), meta)

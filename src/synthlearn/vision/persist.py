@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from synthlearn.errors import InvalidParameterError, ModelFileError
+from synthlearn.trusted import load_trusted_skops
 
 CONFIG, WEIGHTS, SKOPS = "config.json", "weights.pt", "model.skops"
 #: The files of a model folder: saving replaces a folder holding only these, never another.
@@ -29,9 +30,6 @@ MODEL_FILES = (CONFIG, WEIGHTS, SKOPS)
 FORMAT_VERSION = 1
 #: Module prefixes a saved pipeline may contain; any other type is refused at load time.
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "synthlearn.", "scipy.")
-_TRUSTED_BUILTINS = {"builtins.slice", "builtins.object", "builtins.type", "builtins.float", "builtins.int",
-                     "builtins.str", "builtins.bool", "builtins.NoneType", "builtins.tuple", "builtins.list",
-                     "builtins.dict"}
 #: The classes saved with skops: the image classifier pipelines and the pixel- and object-based classifiers.
 SKOPS_CLASSES = ("Pipeline", "MinimumDistanceClassifier", "MahalanobisClassifier", "MaximumLikelihoodClassifier",
                  "SpectralAngleClassifier", "ObjectClassifier")
@@ -166,22 +164,7 @@ def load_model(folder: str | os.PathLike):
         raise ModelFileError(f"model folder '{folder}' names an unknown class {meta['class']!r}")
     if not (folder / SKOPS).is_file():
         raise ModelFileError(f"model folder '{folder}' is missing {SKOPS}; save the model again")
-    import skops.io as sio
-
-    try:
-        untrusted = sio.get_untrusted_types(file=folder / SKOPS)
-    except Exception as exc:
-        raise ModelFileError(f"'{folder / SKOPS}' is not a readable skops file ({type(exc).__name__}); "
-                             f"save the model again") from None
-    refused = [t for t in untrusted if not (t.startswith(TRUSTED_PREFIXES) or t in _TRUSTED_BUILTINS)]
-    if refused:
-        raise ModelFileError(f"'{folder / SKOPS}' contains untrusted type(s) {refused[:3]}; only scikit-learn, "
-                             f"NumPy and synthlearn objects are loaded")
-    try:
-        model = sio.load(folder / SKOPS, trusted=untrusted)
-    except Exception as exc:
-        raise ModelFileError(f"'{folder / SKOPS}' is corrupt or from another version ({type(exc).__name__}); "
-                             f"save the model again") from None
+    model = load_trusted_skops(folder / SKOPS, TRUSTED_PREFIXES, "save the model again")
     if type(model).__name__ != meta["class"]:
         raise ModelFileError(f"model folder '{folder}': {SKOPS} holds a {type(model).__name__}, its {CONFIG} "
                              f"names a {meta['class']}; save the model again")
