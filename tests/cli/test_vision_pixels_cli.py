@@ -238,3 +238,55 @@ def test_label_value_options_are_checked(scene, tmp_path, args, message):
     result = invoke("vision", *[a.format(s=scene, t=tmp_path) for a in args])
     assert result.exit_code == 1 and message in result.output, result.output
     assert not (tmp_path / "c.png").exists()
+
+
+@pytest.fixture(scope="module")
+def shapes_set(tmp_path_factory):
+    from synthlearn.generate import make_images, write_labelled_images
+
+    folder = tmp_path_factory.mktemp("sets")
+    data = make_images(12, size=32, classes=("circle", "square"), objects_per_image=1, random_state=0)
+    test = make_images(1, size=32, classes=("circle", "square"), objects_per_image=1, random_state=5)
+    return write_labelled_images(data, folder / "train"), write_labelled_images(test, folder / "test"), test
+
+
+def test_objects_and_pixels_train_on_every_image_of_a_labelled_set(shapes_set, tmp_path):
+    """IMAGE a folder of `generate images`: every image trains with its class map, the background a class."""
+    from synthlearn.vision.objects import ObjectClassifier
+    from synthlearn.vision.persist import load_model
+
+    train, test, data = shapes_set
+    result = invoke("vision", "objects", train, "--apply", test / "images" / "00000.png", "--segmentation",
+                    "felzenszwalb", "--scale", "50", "--out", tmp_path / "o.npy", "--model-out", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    assert "of 12 images; labels 0 background, 1 circle, 2 square" in " ".join(result.output.split())
+    model = load_model(tmp_path / "m")
+    assert isinstance(model, ObjectClassifier) and model.unlabelled is None  # the background was a class
+    predicted = np.load(tmp_path / "o.npy")
+    assert (predicted == data.semantic[0]).mean() > 0.85  # an image it never saw, read from its PNG
+    result = invoke("vision", "pixels", train, "--apply", test / "images" / "00000.png", "--method", "mindist",
+                    "--out", tmp_path / "p.npy", "-q")
+    assert result.exit_code == 0, result.output
+    assert 0 in np.load(tmp_path / "p.npy")
+    # --unlabelled typed: 0 (the background) trains nothing, so only the shapes are predicted
+    result = invoke("vision", "pixels", train, "--apply", test / "images" / "00000.png", "--unlabelled", "0",
+                    "--method", "mindist", "--out", tmp_path / "q.npy", "-q")
+    assert result.exit_code == 0, result.output
+    assert set(np.unique(np.load(tmp_path / "q.npy"))) <= {1, 2}
+
+
+@pytest.mark.parametrize("extra, message", [
+    ([], "is a labelled image set to train on; give --apply IMAGE"),
+    (["--apply", "{test}/images/00000.png", "--labels", "{test}/semantic/00000.png"], "drop --labels"),
+    (["--model", "{t}/m"], "--model classifies one image"),
+    (["--apply", "{test}/images/00000.png", "--model-out", "{train}"], "--model-out"),
+])
+@pytest.mark.parametrize("command", ["pixels", "objects"])
+def test_a_labelled_set_as_image_is_refused_where_it_cannot_work(shapes_set, tmp_path, command, extra, message):
+    train, test, _ = shapes_set
+    before = sorted(p.relative_to(train) for p in train.rglob("*"))
+    args = [a.format(test=test, train=train, t=tmp_path) for a in extra]
+    result = invoke("vision", command, train, *args, "--out", tmp_path / "o.npy")
+    assert result.exit_code == 1 and message in " ".join(result.output.split()), result.output
+    assert len(result.output.strip().splitlines()) <= 3 and not (tmp_path / "o.npy").exists()
+    assert sorted(p.relative_to(train) for p in train.rglob("*")) == before

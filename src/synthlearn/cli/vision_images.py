@@ -39,13 +39,14 @@ def _bundled(images: str) -> bool:
 def _read_images(images: str, progress):
     """``(X, labels or None, names)``: the images, a bundled set's own labels, and a name per image."""
     from synthlearn.data.images import load_images, read_images
+    from synthlearn.generate.image_files import is_labelled_set
 
     progress.step(f"reading {images}")
     if _bundled(images):
         X, y = load_images(images)
         return X, y, [str(i) for i in range(len(X))]
     path = Path(images)
-    if _is_labelled_set(path):
+    if is_labelled_set(path):
         return _read_labelled_set(path)
     X = read_images(path)
     if X.ndim not in (3, 4):
@@ -55,11 +56,6 @@ def _read_images(images: str, progress):
     else:
         names = [str(i) for i in range(len(X))]
     return X, None, names
-
-
-def _is_labelled_set(path: Path) -> bool:
-    """Whether ``path`` is a folder written by ``synthlearn generate images`` (write_labelled_images)."""
-    return path.is_dir() and (path / "dataset.json").is_file() and (path / "images").is_dir()
 
 
 def _read_labelled_set(path: Path):
@@ -147,8 +143,10 @@ def _images_and_labels(images: str, labels: Optional[Path], progress):
 
 def _inputs(images: str, labels: Optional[Path]) -> list:
     """The files and folders read, which no output may replace: a labelled image set's tables among them."""
+    from synthlearn.generate.image_files import is_labelled_set
+
     paths = [p for p in ((None if _bundled(images) else Path(images)), labels) if p is not None]
-    if not _bundled(images) and _is_labelled_set(Path(images)):
+    if not _bundled(images) and is_labelled_set(Path(images)):
         paths += [Path(images) / name for name in ("annotations.csv", "images.csv", "dataset.json")]
     return paths
 

@@ -171,7 +171,8 @@ def _label_value(text: str, option: str):
 
 
 _UNLABELLED_HELP = ("The training label map's value for unlabelled pixels; none when every pixel is labelled, 0 "
-                    "included (a labelled image set's semantic/ maps, where 0 is the background).")
+                    "included. A labelled image set's class maps label every pixel (0 is the background, a class): "
+                    "none unless given.")
 
 
 def _scores_line(label_map, labels, unlabelled=0) -> str:
@@ -191,8 +192,7 @@ def _refuse_with_model(context: typer.Context, model: Optional[Path], options: d
     """With --model nothing is trained: refuse the training options typed (they would be silently ignored)."""
     if model is None:
         return
-    typed = [flag for name, flag in options.items()
-             if getattr(context.get_parameter_source(name), "name", None) == "COMMANDLINE"]
+    typed = [flag for name, flag in options.items() if _typed(context, name)]
     if typed:
         raise InvalidParameterError(f"{', '.join(typed)} cannot be used with --model (the saved model is used as "
                                     f"it is; the image argument is the image to classify); drop "
@@ -214,19 +214,56 @@ def _wrong_model(model: Path, estimator, command: str) -> InvalidParameterError:
 
 
 def _check_run(context, image, labels, apply, model, unlabelled: str, out, model_out, training: dict, extra):
-    """What `pixels` and `objects` check before any work: --labels or --model (one of them), no training
-    option (``training``: parameter → option) with --model, every output path, and --unlabelled (its value
-    returned). ``extra`` is the command's second output, ``(option, path or None)``, a .npy beside --out."""
-    if (model is None) == (labels is None):
+    """What `pixels` and `objects` check before any work: --labels or --model (one of them), or IMAGE a labelled
+    image set with --apply; no training option (``training``: parameter → option) with --model, every output path,
+    and --unlabelled. Returns ``(labelled set or None, unlabelled value)``: a set's class maps label every pixel,
+    so its --unlabelled is none unless typed. ``extra`` is the command's second output, ``(option, path or None)``,
+    a .npy beside --out."""
+    from synthlearn.generate.image_files import is_labelled_set
+
+    labelled_set = image if is_labelled_set(image) else None
+    if labelled_set is not None:
+        if model is not None:
+            raise InvalidParameterError(f"IMAGE '{image}' is a labelled image set, and --model classifies one image; "
+                                        f"give an image file, or drop --model to train on the set")
+        if labels is not None:
+            raise InvalidParameterError(f"IMAGE '{image}' is a labelled image set whose semantic/ class maps label "
+                                        f"its pixels; drop --labels")
+        if apply is None:
+            raise InvalidParameterError(f"IMAGE '{image}' is a labelled image set to train on; give --apply IMAGE, "
+                                        f"the image to classify")
+    elif (model is None) == (labels is None):
         raise InvalidParameterError("give --labels to train a model, or --model to use a saved one (not both)")
     _refuse_with_model(context, model, {"apply": "--apply", **training, "unlabelled": "--unlabelled"})
     value = _label_value(unlabelled, "--unlabelled")
-    _check_out(out, [image, labels, apply])
+    if labelled_set is not None and not _typed(context, "unlabelled"):
+        value = None
+    inputs = [image, labels, apply] + ([image / n for n in ("annotations.csv", "images.csv", "dataset.json")]
+                                       if labelled_set is not None else [])
+    _check_out(out, inputs)
     option, path = extra
     if path is not None:
-        _check_out(path, [image, labels, apply], option, (".npy",), {"--out": out})
-    _check_model_out(model_out, [image, labels, apply, model])
-    return value
+        _check_out(path, inputs, option, (".npy",), {"--out": out})
+    _check_model_out(model_out, inputs + [model])
+    return labelled_set, value
+
+
+def _typed(context: typer.Context, name: str) -> bool:
+    return getattr(context.get_parameter_source(name), "name", None) == "COMMANDLINE"
+
+
+def _read_labelled_set(path: Path, progress):
+    """A labelled image set's images (bands first, as their 8-bit PNGs hold them, as :func:`read_image` reads a
+    PNG), its class maps (0 background, class c at c) and a note naming the classes."""
+    from synthlearn.generate import read_labelled_images
+
+    progress.step(f"reading the labelled image set {path}")
+    data = read_labelled_images(path)
+    if not len(data):
+        raise DataError(f"IMAGE '{path}' is a labelled image set of no images; give a set with images")
+    names = ", ".join(f"{c} {name}" for c, name in enumerate(("background",) + tuple(data.classes)))
+    images = np.rint(data.images * 255.0)  # read_labelled_images scales the 8-bit values to [0, 1]
+    return list(images), list(data.semantic), f"{len(data):,} images; labels {names}"
 
 
 def _in_layout(image: np.ndarray, have: str, want: str) -> np.ndarray:
@@ -240,7 +277,9 @@ def _in_layout(image: np.ndarray, have: str, want: str) -> np.ndarray:
 @user_errors
 def pixels(
     context: typer.Context,
-    image: Path = typer.Argument(..., help="Image to train on (.npy or .png); with --model, the image to classify."),
+    image: Path = typer.Argument(..., help="Image to train on (.npy or .png), or a labelled image set (a folder of "
+                                           "synthlearn generate images) with --apply; with --model, the image to "
+                                           "classify."),
     labels: Optional[Path] = typer.Option(None, "--labels", help="Training label map (.npy or .png), 0 = unlabelled."),
     method: str = typer.Option("maxlike", "--method", help="mindist | mahalanobis | maxlike | sam."),
     out: Path = typer.Option(..., "--out", help="Classified label map to write (.npy, or .png with a palette)."),
@@ -260,6 +299,8 @@ def pixels(
     """Classify every pixel of an image from its bands, trained on a label map of training pixels.
 
     Example: synthlearn vision pixels scene.npy --labels training.png --method maxlike --out classified.png
+
+    Or train on every image of a labelled image set: synthlearn vision pixels shapes/ --apply scene.png --out map.png
     """
     from synthlearn.vision import pixel
     from synthlearn.vision.persist import load_model, model_metadata, save_model
@@ -268,23 +309,31 @@ def pixels(
     if method not in METHODS:
         raise InvalidParameterError(f"--method {method!r} is invalid; give one of {', '.join(METHODS)}")
     _check_channels(channels)
-    unlabelled_value = _check_run(context, image, labels, apply, model, unlabelled, out, model_out,
-                                  {"method": "--method", "reject": "--reject"}, ("--proba-out", proba_out))
+    labelled_set, unlabelled_value = _check_run(context, image, labels, apply, model, unlabelled, out, model_out,
+                                                {"method": "--method", "reject": "--reject"},
+                                                ("--proba-out", proba_out))
     with Progress(quiet) as progress:
-        progress.step(f"reading {image}")
-        train_image, train_channels = read_image(image, channels)
+        if labelled_set is not None:
+            train_images, train_maps, set_note = _read_labelled_set(labelled_set, progress)
+            train_channels = "first"
+        else:
+            progress.step(f"reading {image}")
+            train_image, train_channels = read_image(image, channels)
+            train_images, set_note = [train_image], ""
         if model is not None:
             estimator, meta = load_model(model), model_metadata(model)
             if not isinstance(estimator, pixel._PixelClassifier):
                 raise _wrong_model(model, estimator, "pixels")
             target, target_channels = train_image, train_channels
         else:
-            training = read_label_map(labels)
+            train_maps = [read_label_map(labels)] if labelled_set is None else train_maps
             threshold = {"mindist": "max_distance", "mahalanobis": "max_distance", "maxlike": "reject_probability",
                          "sam": "max_angle"}[method]
             params = {threshold: reject, "unclassified": 0} if reject is not None else {}
             estimator = getattr(pixel, METHODS[method])(**params)
-            X, y = image_pixels(train_image, training, channels=train_channels, unlabelled=unlabelled_value)
+            pairs = [image_pixels(picture, label_map, channels=train_channels, unlabelled=unlabelled_value)
+                     for picture, label_map in zip(train_images, train_maps)]
+            X, y = np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
             if reject is not None and 0 in y:
                 raise InvalidParameterError("--reject labels the pixels it leaves unclassified 0, and 0 is a class of "
                                             "--labels here (--unlabelled none); give the classes labels from 1")
@@ -296,7 +345,7 @@ def pixels(
 
                 raise with_option_names(exc, {threshold: "--reject"}) from None
             meta = {"method": method}
-            target, target_channels = (read_image(apply, channels) if apply else (train_image, train_channels))
+            target, target_channels = read_image(apply, channels) if apply else (train_images[0], train_channels)
         if proba_out is not None and not hasattr(estimator, "predict_proba"):
             raise InvalidParameterError(f"--proba-out needs --method maxlike; {meta.get('method', method)} gives no "
                                         f"probabilities")
@@ -308,14 +357,17 @@ def pixels(
             _write_array(proba, proba_out)
         if model_out is not None:
             save_model(estimator, model_out, meta)
-        note = _scores_line(label_map, training, unlabelled_value) if model is None and apply is None else ""
-        progress.done(f"wrote {out} ({label_map.shape[0]} x {label_map.shape[1]}){note}")
+        note = _scores_line(label_map, train_maps[0], unlabelled_value) if model is None and apply is None else ""
+        trained = f"; trained on {set_note}" if set_note else ""
+        progress.done(f"wrote {out} ({label_map.shape[0]} x {label_map.shape[1]}{trained}){note}")
 
 
 @user_errors
 def objects(
     context: typer.Context,
-    image: Path = typer.Argument(..., help="Image to train on (.npy or .png); with --model, the image to classify."),
+    image: Path = typer.Argument(..., help="Image to train on (.npy or .png), or a labelled image set (a folder of "
+                                           "synthlearn generate images) with --apply; with --model, the image to "
+                                           "classify."),
     labels: Optional[Path] = typer.Option(None, "--labels", help="Training label map (.npy or .png), 0 = unlabelled."),
     out: Path = typer.Option(..., "--out", help="Classified label map to write (.npy, or .png with a palette)."),
     segmentation: str = typer.Option("slic", "--segmentation", help="slic | felzenszwalb | quickshift | watershed."),
@@ -336,6 +388,8 @@ def objects(
     """Object-based classification: segment the image, describe each region, classify regions with a random forest.
 
     Example: synthlearn vision objects scene.npy --labels training.png --n-segments 400 --out classified.png
+
+    Or train on every image of a labelled image set: synthlearn vision objects shapes/ --apply scene.png --out map.png
     """
     from synthlearn.vision.objects import ObjectClassifier
     from synthlearn.vision.persist import load_model, save_model
@@ -348,13 +402,18 @@ def objects(
     if not scale > 0:
         raise InvalidParameterError(f"--scale {scale} is invalid; give a number > 0 (larger, larger regions)")
     _check_channels(channels)
-    unlabelled_value = _check_run(context, image, labels, apply, model, unlabelled, out, model_out,
-                                  {"segmentation": "--segmentation", "n_segments": "--n-segments", "scale": "--scale",
-                                   "min_labelled": "--min-labelled", "seed": "--seed"},
-                                  ("--segments-out", segments_out))
+    labelled_set, unlabelled_value = _check_run(
+        context, image, labels, apply, model, unlabelled, out, model_out,
+        {"segmentation": "--segmentation", "n_segments": "--n-segments", "scale": "--scale",
+         "min_labelled": "--min-labelled", "seed": "--seed"}, ("--segments-out", segments_out))
     with Progress(quiet) as progress:
-        progress.step(f"reading {image}")
-        train_image, train_channels = read_image(image, channels)
+        if labelled_set is not None:
+            train_images, train_maps, set_note = _read_labelled_set(labelled_set, progress)
+            train_channels = "first"
+        else:
+            progress.step(f"reading {image}")
+            train_image, train_channels = read_image(image, channels)
+            train_images, set_note = [train_image], ""
         if model is not None:
             estimator = load_model(model)
             if not isinstance(estimator, ObjectClassifier):
@@ -367,15 +426,17 @@ def objects(
                                          min_labelled=min_labelled, unlabelled=unlabelled_value,
                                          channels=train_channels, random_state=seed)
             progress.step(f"segmenting ({segmentation}) and training on the labelled regions")
+            if labelled_set is None:
+                train_maps = [read_label_map(labels)]
             try:
-                estimator.fit(train_image, read_label_map(labels))
+                estimator.fit(train_images, train_maps)
             except InvalidParameterError as exc:
                 from synthlearn.cli.options import with_option_names
 
                 raise with_option_names(exc, {"min_labelled": "--min-labelled"}) from None
             except DataError as exc:
                 raise DataError(str(exc).replace("min_labelled", "--min-labelled")) from None
-            target, target_channels = read_image(apply, channels) if apply else (train_image, train_channels)
+            target, target_channels = read_image(apply, channels) if apply else (train_images[0], train_channels)
         target = _in_layout(target, target_channels, estimator.channels)  # a PNG is (3, H, W), --channels may differ
         progress.step("classifying regions")
         label_map = estimator.predict(target)
@@ -384,8 +445,9 @@ def objects(
             _write_array(estimator.segment(target), segments_out)
         if model_out is not None:
             save_model(estimator, model_out, {"method": "objects"})
+        trained = f" of {set_note}" if set_note else ""
         progress.done(f"wrote {out} ({label_map.shape[0]} x {label_map.shape[1]}; "
-                      f"{getattr(estimator, 'n_regions_', 0)} training regions)")
+                      f"{getattr(estimator, 'n_regions_', 0)} training regions{trained})")
 
 
 @user_errors

@@ -204,6 +204,12 @@ def replaceable(folder: Path) -> bool:
     return True
 
 
+def is_labelled_set(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a folder written by :func:`write_labelled_images` (``synthlearn generate images``)."""
+    path = Path(path)
+    return path.is_dir() and (path / "dataset.json").is_file() and (path / "images").is_dir()
+
+
 def read_labelled_images(path: str | os.PathLike) -> LabelledImages:
     """Read a folder written by :func:`write_labelled_images` (images as the 8-bit values the PNGs hold).
 
