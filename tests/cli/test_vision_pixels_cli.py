@@ -278,7 +278,6 @@ def test_objects_and_pixels_train_on_every_image_of_a_labelled_set(shapes_set, t
 @pytest.mark.parametrize("extra, message", [
     ([], "is a labelled image set to train on; give --apply IMAGE"),
     (["--apply", "{test}/images/00000.png", "--labels", "{test}/semantic/00000.png"], "drop --labels"),
-    (["--model", "{t}/m"], "--model classifies one image"),
     (["--apply", "{test}/images/00000.png", "--model-out", "{train}"], "--model-out"),
 ])
 @pytest.mark.parametrize("command", ["pixels", "objects"])
@@ -290,3 +289,80 @@ def test_a_labelled_set_as_image_is_refused_where_it_cannot_work(shapes_set, tmp
     assert result.exit_code == 1 and message in " ".join(result.output.split()), result.output
     assert len(result.output.strip().splitlines()) <= 3 and not (tmp_path / "o.npy").exists()
     assert sorted(p.relative_to(train) for p in train.rglob("*")) == before
+
+
+def test_a_folder_of_images_is_classified_into_a_folder_of_maps_and_scored(shapes_set, tmp_path):
+    """--apply a labelled set: a map per image, objects.csv, scores.json; --model on a plain folder of PNGs; then
+    `vision score` on the two folders gives the scores written."""
+    from synthlearn.generate import make_images, write_labelled_images
+
+    train, _, _ = shapes_set
+    data = make_images(3, size=32, classes=("circle", "square"), objects_per_image=1, random_state=9)
+    unseen = write_labelled_images(data, tmp_path / "unseen")
+    result = invoke("vision", "objects", train, "--apply", unseen, "--segmentation", "felzenszwalb", "--scale", "50",
+                    "--out", tmp_path / "maps", "--model-out", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    assert "pooled over 3 images" in result.output
+    names = ["00000", "00001", "00002"]
+    assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == [f"{n}.png" for n in names] + [
+        "objects.csv", "scores.json"]
+    from PIL import Image
+
+    maps = [np.asarray(Image.open(tmp_path / "maps" / f"{n}.png")) for n in names]
+    truth = data.semantic
+    pooled = np.mean(np.concatenate([m.ravel() for m in maps]) == truth.ravel())
+    scores = json.loads((tmp_path / "maps" / "scores.json").read_text())
+    assert scores["pixel_accuracy"] == pytest.approx(pooled) and pooled > 0.85
+    objects = pd.read_csv(tmp_path / "maps" / "objects.csv", dtype={"image": str})
+    assert list(objects.columns[:2]) == ["image", "class"] and set(objects["image"]) <= set(names)
+    assert 0 not in set(objects["class"])  # the background is no object
+    # the saved model on a folder of plain PNGs: the same maps, no scores (no truth)
+    result = invoke("vision", "objects", unseen / "images", "--model", tmp_path / "m", "--out", tmp_path / "again",
+                    "-q")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "again" / "scores.json").exists()
+    for n, m in zip(names, maps):
+        assert np.array_equal(np.asarray(Image.open(tmp_path / "again" / f"{n}.png")), m)
+    # scoring the folders: against the set, or against its semantic/ maps, as the run printed
+    for truth_folder in (unseen, unseen / "semantic"):
+        result = invoke("vision", "score", tmp_path / "again", truth_folder, "--json", tmp_path / "s.json")
+        assert result.exit_code == 0, result.output
+        assert json.loads((tmp_path / "s.json").read_text()) == scores
+    # a second run replaces its own folder of maps
+    result = invoke("vision", "pixels", train, "--apply", unseen, "--method", "mindist", "--out", tmp_path / "maps",
+                    "-q")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["objects", "--model", "{t}/m", "{u}", "--out", "{t}/maps", "--segments-out", "{t}/s.npy"],
+     "--segments-out is written for one image"),
+    (["pixels", "{train}", "--apply", "{u}", "--out", "{t}/maps", "--proba-out", "{t}/p.npy"],
+     "--proba-out is written for one image"),
+    (["objects", "--model", "{t}/m", "{u}", "--out", "{t}/maps.png"], "names a file, but a folder of images"),
+    (["objects", "--model", "{t}/m", "{u}", "--out", "{u}/maps"], "is inside the input folder"),
+    (["objects", "--model", "{t}/m", "{u}", "--out", "{t}/foreign"], "holding files this command does not write"),
+    (["objects", "--model", "{t}/m", "{t}/empty", "--out", "{t}/maps"], "holds no .png or .npy image"),
+    (["score", "{u}/semantic", "{u}/semantic/00000.png"], "is a folder and"),
+    (["score", "{u}/semantic", "{t}/partial"], "has no true map for 1 predicted map(s), the first '00001'"),
+])
+def test_folder_runs_refuse_bad_paths_and_write_nothing(shapes_set, tmp_path, args, message):
+    import shutil
+
+    from synthlearn.generate import make_images, write_labelled_images
+
+    train, _, _ = shapes_set
+    unseen = write_labelled_images(make_images(2, size=32, classes=("circle", "square"), random_state=9),
+                                   tmp_path / "unseen")
+    assert invoke("vision", "objects", train, "--apply", unseen / "images" / "00000.png", "--out", tmp_path / "o.npy",
+                  "--model-out", tmp_path / "m", "-q").exit_code == 0
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "notes.txt").write_text("mine")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "partial").mkdir()
+    shutil.copy(unseen / "semantic" / "00000.png", tmp_path / "partial")
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    result = invoke("vision", *[a.format(t=tmp_path, u=unseen, train=train) for a in args])
+    assert result.exit_code == 1 and message in " ".join(result.output.split()), result.output
+    assert "Traceback" not in result.output
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before

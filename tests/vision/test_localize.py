@@ -73,6 +73,26 @@ def test_match_objects_from_label_maps_and_bad_input():
         match_objects(predicted, truth, iou=0)
 
 
+def test_match_objects_within_each_image_when_tables_have_an_image_column():
+    box = {"x0": [0], "y0": [0], "x1": [4], "y1": [4]}
+    truth = pd.concat([pd.DataFrame({"image": ["a"], "class": ["car"], **box}),
+                       pd.DataFrame({"image": ["b"], "class": ["tree"], **box})])
+    predicted = pd.concat([pd.DataFrame({"image": ["a"], "class": ["car"], **box}),
+                           pd.DataFrame({"image": ["c"], "class": ["tree"], **box})])
+    table = match_objects(predicted, truth)  # the same box, but the tree was predicted in another image
+    assert table.loc["car", ["tp", "fp", "fn"]].tolist() == [1, 0, 0]
+    assert table.loc["tree", ["tp", "fp", "fn"]].tolist() == [0, 1, 1]
+    pooled = match_objects(predicted.drop(columns="image"), truth.drop(columns="image"))
+    assert pooled.loc["all", "tp"] == 2  # without the column, one image
+    # the same as matching image by image and adding the counts up
+    per_image = sum(match_objects(predicted[predicted.image == i].drop(columns="image"),
+                                  truth[truth.image == i].drop(columns="image")).loc["all", ["tp", "fp", "fn"]]
+                    for i in ("a", "b", "c"))
+    assert per_image.tolist() == table.loc["all", ["tp", "fp", "fn"]].tolist()
+    with pytest.raises(ColumnError, match="predicted has an image column and truth has none"):
+        match_objects(predicted, truth.drop(columns="image"))
+
+
 def test_segmentation_scores_by_hand():
     truth = np.array([[1, 1, 2, 2], [1, 1, 2, 0]])
     predicted = np.array([[1, 2, 2, 2], [1, 1, 3, 3]])

@@ -216,22 +216,21 @@ def _wrong_model(model: Path, estimator, command: str) -> InvalidParameterError:
 def _check_run(context, image, labels, apply, model, unlabelled: str, out, model_out, training: dict, extra):
     """What `pixels` and `objects` check before any work: --labels or --model (one of them), or IMAGE a labelled
     image set with --apply; no training option (``training``: parameter → option) with --model, every output path,
-    and --unlabelled. Returns ``(labelled set or None, unlabelled value)``: a set's class maps label every pixel,
-    so its --unlabelled is none unless typed. ``extra`` is the command's second output, ``(option, path or None)``,
-    a .npy beside --out."""
+    and --unlabelled. Returns ``(labelled set or None, unlabelled value, folder or None)``: a set's class maps
+    label every pixel, so its --unlabelled is none unless typed; the folder is the folder of images to classify
+    (--apply, or IMAGE with --model), whose maps go to the folder --out. ``extra`` is the command's second
+    output, ``(option, path or None)``, a .npy beside --out."""
+    from synthlearn.cli.vision_folders import check_map_folder
     from synthlearn.generate.image_files import is_labelled_set
 
-    labelled_set = image if is_labelled_set(image) else None
+    labelled_set = image if model is None and is_labelled_set(image) else None
     if labelled_set is not None:
-        if model is not None:
-            raise InvalidParameterError(f"IMAGE '{image}' is a labelled image set, and --model classifies one image; "
-                                        f"give an image file, or drop --model to train on the set")
         if labels is not None:
             raise InvalidParameterError(f"IMAGE '{image}' is a labelled image set whose semantic/ class maps label "
                                         f"its pixels; drop --labels")
         if apply is None:
             raise InvalidParameterError(f"IMAGE '{image}' is a labelled image set to train on; give --apply IMAGE, "
-                                        f"the image to classify")
+                                        f"the image (or folder of images) to classify")
     elif (model is None) == (labels is None):
         raise InvalidParameterError("give --labels to train a model, or --model to use a saved one (not both)")
     _refuse_with_model(context, model, {"apply": "--apply", **training, "unlabelled": "--unlabelled"})
@@ -240,12 +239,39 @@ def _check_run(context, image, labels, apply, model, unlabelled: str, out, model
         value = None
     inputs = [image, labels, apply] + ([image / n for n in ("annotations.csv", "images.csv", "dataset.json")]
                                        if labelled_set is not None else [])
-    _check_out(out, inputs)
+    target = apply if apply is not None else image if model is not None else None
+    folder = target if target is not None and target.is_dir() else None
     option, path = extra
-    if path is not None:
-        _check_out(path, inputs, option, (".npy",), {"--out": out})
+    if folder is not None:
+        if path is not None:
+            raise InvalidParameterError(f"{option} is written for one image; drop it to classify the folder "
+                                        f"'{folder}' (its maps go to the folder --out)")
+        check_map_folder(out, folder)
+    else:
+        _check_out(out, inputs)
+        if path is not None:
+            _check_out(path, inputs, option, (".npy",), {"--out": out})
     _check_model_out(model_out, inputs + [model])
-    return labelled_set, value
+    return labelled_set, value, folder
+
+
+def _classify_folder(folder: Path, out: Path, channels: str, classify, progress) -> tuple:
+    """Classify every image of ``folder`` (``classify(image, channels) -> map``) into the folder ``out``;
+    ``(done message, scores or None, number of images)``."""
+    from synthlearn.cli.vision_folders import classify_folder, read_image_folder, write_map_folder
+
+    names, images, truth = read_image_folder(folder, channels, progress)
+    maps = classify_folder(names, images, classify, progress)
+    scores = write_map_folder(out, folder, names, maps, truth, progress)
+    scored = f"; scored against {folder}'s class maps" if scores is not None else ""
+    return f"wrote {len(maps):,} label maps and objects.csv to {out}{scored}", scores, len(maps)
+
+
+def _print_folder_scores(scores, n_images: int) -> None:
+    if scores is not None:
+        from synthlearn.cli.vision_folders import print_scores
+
+        print_scores(*scores, iou=0.5, where=f", pooled over {n_images:,} images")
 
 
 def _typed(context: typer.Context, name: str) -> bool:
@@ -282,8 +308,11 @@ def pixels(
                                            "classify."),
     labels: Optional[Path] = typer.Option(None, "--labels", help="Training label map (.npy or .png), 0 = unlabelled."),
     method: str = typer.Option("maxlike", "--method", help="mindist | mahalanobis | maxlike | sam."),
-    out: Path = typer.Option(..., "--out", help="Classified label map to write (.npy, or .png with a palette)."),
-    apply: Optional[Path] = typer.Option(None, "--apply", help="Classify this image instead of the training one."),
+    out: Path = typer.Option(..., "--out", help="Classified label map to write (.npy, or .png with a palette); for a "
+                                                "folder of images, a folder of maps with objects.csv."),
+    apply: Optional[Path] = typer.Option(None, "--apply", help="Classify this image instead of the training one; a "
+                                                                "folder of images: every one, maps to the folder "
+                                                                "--out."),
     model: Optional[Path] = typer.Option(None, "--model", help="Use a model folder saved with --model-out "
                                                                 "instead of training."),
     model_out: Optional[Path] = typer.Option(None, "--model-out", help="Save the trained model to this folder."),
@@ -309,22 +338,24 @@ def pixels(
     if method not in METHODS:
         raise InvalidParameterError(f"--method {method!r} is invalid; give one of {', '.join(METHODS)}")
     _check_channels(channels)
-    labelled_set, unlabelled_value = _check_run(context, image, labels, apply, model, unlabelled, out, model_out,
-                                                {"method": "--method", "reject": "--reject"},
-                                                ("--proba-out", proba_out))
+    labelled_set, unlabelled_value, folder = _check_run(
+        context, image, labels, apply, model, unlabelled, out, model_out, {"method": "--method", "reject": "--reject"},
+        ("--proba-out", proba_out))
     with Progress(quiet) as progress:
+        set_note = ""
         if labelled_set is not None:
             train_images, train_maps, set_note = _read_labelled_set(labelled_set, progress)
             train_channels = "first"
-        else:
+        elif model is None or folder is None:
             progress.step(f"reading {image}")
             train_image, train_channels = read_image(image, channels)
-            train_images, set_note = [train_image], ""
+            train_images = [train_image]
         if model is not None:
             estimator, meta = load_model(model), model_metadata(model)
             if not isinstance(estimator, pixel._PixelClassifier):
                 raise _wrong_model(model, estimator, "pixels")
-            target, target_channels = train_image, train_channels
+            if folder is None:
+                target, target_channels = train_image, train_channels
         else:
             train_maps = [read_label_map(labels)] if labelled_set is None else train_maps
             threshold = {"mindist": "max_distance", "mahalanobis": "max_distance", "maxlike": "reject_probability",
@@ -345,7 +376,17 @@ def pixels(
 
                 raise with_option_names(exc, {threshold: "--reject"}) from None
             meta = {"method": method}
-            target, target_channels = read_image(apply, channels) if apply else (train_images[0], train_channels)
+            if folder is None:
+                target, target_channels = read_image(apply, channels) if apply else (train_images[0], train_channels)
+        if folder is not None:
+            message, scores, n_images = _classify_folder(
+                folder, out, channels, lambda picture, layout: classify_image(estimator, picture, channels=layout),
+                progress)
+            if model_out is not None:
+                save_model(estimator, model_out, meta)
+            progress.done(message + (f"; trained on {set_note}" if model is None and set_note else ""))
+            _print_folder_scores(scores, n_images)
+            return
         if proba_out is not None and not hasattr(estimator, "predict_proba"):
             raise InvalidParameterError(f"--proba-out needs --method maxlike; {meta.get('method', method)} gives no "
                                         f"probabilities")
@@ -369,11 +410,14 @@ def objects(
                                            "synthlearn generate images) with --apply; with --model, the image to "
                                            "classify."),
     labels: Optional[Path] = typer.Option(None, "--labels", help="Training label map (.npy or .png), 0 = unlabelled."),
-    out: Path = typer.Option(..., "--out", help="Classified label map to write (.npy, or .png with a palette)."),
+    out: Path = typer.Option(..., "--out", help="Classified label map to write (.npy, or .png with a palette); for a "
+                                                "folder of images, a folder of maps with objects.csv."),
     segmentation: str = typer.Option("slic", "--segmentation", help="slic | felzenszwalb | quickshift | watershed."),
     n_segments: int = typer.Option(400, "--n-segments", help="About how many regions (slic, watershed)."),
     scale: float = typer.Option(1.0, "--scale", help="Felzenszwalb's scale: larger, larger regions."),
-    apply: Optional[Path] = typer.Option(None, "--apply", help="Classify this image instead of the training one."),
+    apply: Optional[Path] = typer.Option(None, "--apply", help="Classify this image instead of the training one; a "
+                                                                "folder of images: every one, maps to the folder "
+                                                                "--out."),
     model: Optional[Path] = typer.Option(None, "--model", help="Use a model folder saved with --model-out."),
     model_out: Optional[Path] = typer.Option(None, "--model-out", help="Save the trained model to this folder."),
     segments_out: Optional[Path] = typer.Option(None, "--segments-out", help="Write the classified image's regions "
@@ -402,23 +446,25 @@ def objects(
     if not scale > 0:
         raise InvalidParameterError(f"--scale {scale} is invalid; give a number > 0 (larger, larger regions)")
     _check_channels(channels)
-    labelled_set, unlabelled_value = _check_run(
+    labelled_set, unlabelled_value, folder = _check_run(
         context, image, labels, apply, model, unlabelled, out, model_out,
         {"segmentation": "--segmentation", "n_segments": "--n-segments", "scale": "--scale",
          "min_labelled": "--min-labelled", "seed": "--seed"}, ("--segments-out", segments_out))
     with Progress(quiet) as progress:
+        set_note = ""
         if labelled_set is not None:
             train_images, train_maps, set_note = _read_labelled_set(labelled_set, progress)
             train_channels = "first"
-        else:
+        elif model is None or folder is None:
             progress.step(f"reading {image}")
             train_image, train_channels = read_image(image, channels)
-            train_images, set_note = [train_image], ""
+            train_images = [train_image]
         if model is not None:
             estimator = load_model(model)
             if not isinstance(estimator, ObjectClassifier):
                 raise _wrong_model(model, estimator, "objects")
-            target, target_channels = train_image, train_channels
+            if folder is None:
+                target, target_channels = train_image, train_channels
         else:
             params = {"slic": {"n_segments": n_segments}, "watershed": {"n_segments": n_segments},
                       "felzenszwalb": {"scale": scale}, "quickshift": {}}[segmentation]
@@ -436,7 +482,18 @@ def objects(
                 raise with_option_names(exc, {"min_labelled": "--min-labelled"}) from None
             except DataError as exc:
                 raise DataError(str(exc).replace("min_labelled", "--min-labelled")) from None
-            target, target_channels = read_image(apply, channels) if apply else (train_images[0], train_channels)
+            if folder is None:
+                target, target_channels = read_image(apply, channels) if apply else (train_images[0], train_channels)
+        if folder is not None:
+            message, scores, n_images = _classify_folder(
+                folder, out, channels, lambda picture, layout: estimator.predict(
+                    _in_layout(picture, layout, estimator.channels)), progress)
+            if model_out is not None:
+                save_model(estimator, model_out, {"method": "objects"})
+            trained = f"; {estimator.n_regions_:,} training regions" + (f" of {set_note}" if set_note else "")
+            progress.done(message + (trained if model is None else ""))
+            _print_folder_scores(scores, n_images)
+            return
         target = _in_layout(target, target_channels, estimator.channels)  # a PNG is (3, H, W), --channels may differ
         progress.step("classifying regions")
         label_map = estimator.predict(target)
@@ -489,37 +546,49 @@ def find_objects_command(
 
 @user_errors
 def score(
-    predicted: Path = typer.Argument(..., help="Predicted label map (.npy or .png)."),
-    truth: Path = typer.Argument(..., help="True label map (.npy or .png)."),
+    predicted: Path = typer.Argument(..., help="Predicted label map (.npy or .png), or a folder of them."),
+    truth: Path = typer.Argument(..., help="True label map (.npy or .png); for a folder, a folder of maps of the same "
+                                           "names or a labelled image set (its semantic/ class maps)."),
     ignore: Optional[int] = typer.Option(None, "--ignore", help="True label not scored (e.g. 0 for unlabelled)."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the scores to this .json file."),
     iou: float = typer.Option(0.5, "--iou", help="Least box IoU for an object match."),
 ) -> None:
     """Score a predicted label map against the truth: pixel accuracy, per-class and mean IoU, object matching.
+    Folders of maps are scored pooled over their images (objects match within each image).
 
     Example: synthlearn vision score classified.png truth.png --ignore 0 --json scores.json
     """
-    import pandas as pd
-
-    from synthlearn.cli.console import print_table
-    from synthlearn.vision.localize import match_objects
-    from synthlearn.vision.scores import segmentation_scores
+    from synthlearn.cli.vision_folders import folder_scores, print_scores, read_map_folder, scores_payload
 
     if not 0 < iou <= 1:
         raise InvalidParameterError(f"--iou {iou} is invalid; give a threshold in (0, 1] such as 0.5")
     if json_out is not None:
         _check_out(json_out, [predicted, truth], "--json", (".json",))
-    pred_map, true_map = read_label_map(predicted, "predicted map"), read_label_map(truth, "true map")
-    scores = segmentation_scores(pred_map, true_map, ignore=ignore)
-    background = (0,) if ignore is None else (0, ignore)
-    detection = match_objects(pred_map, true_map, iou=iou, background=background)
-    per_class = scores.per_class.astype({"support": object, "predicted": object})
-    per_class.index = per_class.index.map(str)
-    print_table(per_class, title=f"pixel accuracy {scores.pixel_accuracy:.4f}, mean IoU {scores.mean_iou:.4f}")
-    detection.index = detection.index.map(str)
-    print_table(detection.astype({c: object for c in ("tp", "fp", "fn")}), title=f"objects matched at box IoU >= {iou}")
+    if predicted.is_dir() or truth.is_dir():
+        if not (predicted.is_dir() and truth.is_dir()):
+            folder, other = (predicted, truth) if predicted.is_dir() else (truth, predicted)
+            raise InvalidParameterError(f"'{folder}' is a folder and '{other}' is not; give two label maps or two "
+                                        f"folders of them")
+        pred_maps, true_maps = read_map_folder(predicted, "predicted maps"), read_map_folder(truth, "true maps")
+        lacking = [name for name in pred_maps if name not in true_maps]
+        if lacking:
+            raise DataError(f"'{truth}' has no true map for {len(lacking):,} predicted map(s), the first "
+                            f"{lacking[0]!r}; give the truth of the same images (maps named as the predicted ones)")
+        names = list(pred_maps)
+        pixels, objects = folder_scores(names, [pred_maps[n] for n in names], [true_maps[n] for n in names], iou=iou,
+                                        ignore=ignore)
+        where = f", pooled over {len(names):,} images"
+    else:
+        from synthlearn.vision.localize import match_objects
+        from synthlearn.vision.scores import segmentation_scores
+
+        pred_map, true_map = read_label_map(predicted, "predicted map"), read_label_map(truth, "true map")
+        pixels = segmentation_scores(pred_map, true_map, ignore=ignore)
+        background = (0,) if ignore is None else (0, ignore)
+        objects, where = match_objects(pred_map, true_map, iou=iou, background=background), ""
+    print_scores(pixels, objects, iou, where)
     if json_out is not None:
         from synthlearn.atomic import atomic_write
 
-        payload = {**scores.to_dict(), "objects": json.loads(pd.DataFrame(detection).to_json(orient="index"))}
+        payload = scores_payload(pixels, objects)
         atomic_write(json_out, lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=2) + "\n"))

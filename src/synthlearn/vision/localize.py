@@ -130,7 +130,9 @@ def match_objects(predicted, truth, *, iou: float = 0.5, min_area: int = 1, back
     ----------
     predicted, truth : pandas.DataFrame or array-like of shape (H, W)
         Tables of objects (:func:`find_objects`; columns ``class, x0, y0, x1, y1``, optional ``score``),
-        or label maps, whose objects are found with ``min_area`` and ``background``.
+        or label maps, whose objects are found with ``min_area`` and ``background``. Tables of many images
+        carry an ``image`` column (both tables, or neither): objects then match only within one image, and
+        the counts add up over the images.
     iou : float in (0, 1], default=0.5
         The least box IoU for a match (PASCAL VOC's 0.5).
     min_area, background
@@ -162,29 +164,25 @@ def match_objects(predicted, truth, *, iou: float = 0.5, min_area: int = 1, back
         raise InvalidParameterError(f"iou={iou!r} is invalid; give a threshold in (0, 1] such as 0.5")
     predicted = _as_objects(predicted, "predicted", min_area, background)
     truth = _as_objects(truth, "truth", min_area, background)
+    by_image = "image" in predicted.columns and "image" in truth.columns
+    if ("image" in predicted.columns) != ("image" in truth.columns):
+        has, lacks = ("predicted", "truth") if "image" in predicted.columns else ("truth", "predicted")
+        raise ColumnError(f"{has} has an image column and {lacks} has none; give both tables one (objects match "
+                          f"within an image), or neither")
     classes = sorted(set(predicted["class"].tolist()) | set(truth["class"].tolist()), key=lambda c: (str(type(c)), c))
     rows, all_ious = {}, []
     totals = np.zeros(3, dtype=np.int64)
     for cls in classes:
         pred = predicted[predicted["class"] == cls]
         true = truth[truth["class"] == cls]
-        order = "score" if "score" in pred.columns else None
-        if order:
-            pred = pred.sort_values("score", ascending=False, kind="stable")
-        else:
-            pred = pred.assign(_size=(pred["x1"] - pred["x0"]) * (pred["y1"] - pred["y0"]))
-            pred = pred.sort_values("_size", ascending=False, kind="stable")
-        overlaps = box_iou(pred[_BOX].to_numpy(), true[_BOX].to_numpy())
-        free = np.ones(len(true), dtype=bool)
         ious = []
-        for i in range(len(pred)):
-            if not free.any():
-                break
-            candidates = np.where(free, overlaps[i], -1.0)
-            j = int(np.argmax(candidates))
-            if candidates[j] >= iou:
-                free[j] = False
-                ious.append(candidates[j])
+        if by_image:
+            true_by_image = dict(tuple(true.groupby("image", sort=False)))
+            for image, pred_in_image in pred.groupby("image", sort=False):
+                if image in true_by_image:
+                    ious += _match(pred_in_image, true_by_image[image], iou)
+        else:
+            ious = _match(pred, true, iou)
         tp = len(ious)
         counts = np.array([tp, len(pred) - tp, len(true) - tp])
         totals += counts
@@ -194,6 +192,27 @@ def match_objects(predicted, truth, *, iou: float = 0.5, min_area: int = 1, back
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "class"
     return table.astype({"tp": np.int64, "fp": np.int64, "fn": np.int64})
+
+
+def _match(pred, true, iou) -> list:
+    """The IoUs of the greedy one-to-one matches of one class's predicted and true objects (of one image)."""
+    if "score" in pred.columns:
+        pred = pred.sort_values("score", ascending=False, kind="stable")
+    else:
+        pred = pred.assign(_size=(pred["x1"] - pred["x0"]) * (pred["y1"] - pred["y0"]))
+        pred = pred.sort_values("_size", ascending=False, kind="stable")
+    overlaps = box_iou(pred[_BOX].to_numpy(), true[_BOX].to_numpy())
+    free = np.ones(len(true), dtype=bool)
+    ious = []
+    for i in range(len(pred)):
+        if not free.any():
+            break
+        candidates = np.where(free, overlaps[i], -1.0)
+        j = int(np.argmax(candidates))
+        if candidates[j] >= iou:
+            free[j] = False
+            ious.append(candidates[j])
+    return ious
 
 
 def _scores(counts, ious):
