@@ -9,6 +9,7 @@ import stat
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from synthlearn.data import infer_schema
@@ -329,6 +330,8 @@ def test_sample_before_fit(cls):
     with pytest.raises(NotFittedError):
         cls().save("never-written")
     assert not os.path.exists("never-written")
+    with pytest.raises(SklearnNotFittedError):  # what scikit-learn code catches, as for the other estimators
+        cls().sample(5)
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from synthlearn.data.io import check_n_rows
 from synthlearn.data.schema import Schema, infer_schema
@@ -36,6 +37,11 @@ FORMAT_VERSION = 2  # 2: training-row hashes for the copy guard
 #: The files of a model folder: save() replaces a folder holding only these, never another.
 MODEL_FILES = ("synthesizer.json", "arrays.npz")
 _REGISTRY: dict[str, type[Synthesizer]] = {}
+
+
+class SynthesizerNotFittedError(NotFittedError, SklearnNotFittedError):
+    """A synthesizer used before ``fit``: synthlearn's error, which ``except sklearn.exceptions.NotFittedError``
+    catches too, as it does for every other synthlearn estimator."""
 
 
 class Synthesizer(BaseEstimator):
@@ -327,7 +333,7 @@ class Synthesizer(BaseEstimator):
     # ------------------------------------------------------------- internals
     def _check_fitted(self) -> None:
         if not hasattr(self, "encoder_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(df) first")
+            raise SynthesizerNotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(df) first")
 
     def _validate_params(self) -> None:
         """Check constructor parameters; subclasses extend with their own table."""
