@@ -281,6 +281,8 @@ CASES = {
     "unknown-target": (small_csv, ["--target", "nope"], ["--target 'nope'", "not a column"]),
     "one-class-target": (lambda d: small_csv(d, t="same"), ["--target", "t"], ["'t'", "single value"]),
     "identifier-target": (lambda d: small_csv(d, row_id=np.arange(30)), ["--target", "row_id"], ["identifier"]),
+    "identifiers-only": (lambda d: write(d / "ids.csv", "uid\n" + "".join(f"u{i}\n" for i in range(30))), [],
+                         ["no column to model", "'uid'", "--categorical uid"]),
     "all-missing-column": (lambda d: small_csv(d, blank=np.nan), [], ["'blank'", "entirely missing"]),
     "rows-zero": (small_csv, ["--rows", "0"], ["--rows", "positive integer"]),
     "rows-negative": (small_csv, ["--rows", "-5"], ["--rows", "-5"]),

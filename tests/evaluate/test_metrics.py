@@ -332,6 +332,9 @@ def test_evaluate_input_errors(evaluated):
         evaluate(train, holdout.head(0), synthetic, schema=schema)
     with pytest.raises(ColumnError, match="'nope'"):
         evaluate(train, holdout, synthetic, schema=schema, target="nope")
+    ids = pd.DataFrame({"uid": [f"u{i}" for i in range(20)]})  # identifiers only: nothing to compare
+    with pytest.raises(DataError, match="no column to compare.*'uid'.*--categorical uid"):
+        evaluate(ids, ids, ids)
 
 
 def test_evaluate_checks_the_synthetic_table_against_the_real_schema(evaluated):

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthlearn.errors import InvalidParameterError
+from synthlearn.errors import DataError, InvalidParameterError
 from synthlearn.synth import GANSynthesizer, Synthesizer
 
 
@@ -297,3 +297,10 @@ def test_a_gan_saved_before_minibatch_std_loads_as_it_was_trained(tmp_path, tabl
     loaded = Synthesizer.load(tmp_path / "gan")
     assert loaded.minibatch_std is None and loaded.critic_dropout == 0.5  # as it was trained
     pd.testing.assert_frame_equal(loaded.sample(30, random_state=3), old.sample(30, random_state=3))
+
+
+def test_gan_refuses_a_table_with_nothing_to_model():
+    # identifiers only: the critic met a zero-width tensor and raised a torch RuntimeError
+    ids = pd.DataFrame({"uid": [f"u{i}" for i in range(30)]})
+    with pytest.raises(DataError, match="no column to model"):
+        GANSynthesizer(epochs=1, verbose=False).fit(ids)

@@ -372,6 +372,10 @@ def test_fit_input_errors(cls, mixed_frame):
         cls().fit(mixed_frame, {"amount": "numeric"})
     with pytest.raises(ColumnError):
         cls().fit(mixed_frame.drop(columns="amount"), infer_schema(mixed_frame))
+    with pytest.raises(DataError, match="no columns"):
+        cls().fit(pd.DataFrame(index=range(5)))
+    with pytest.raises(DataError, match="no column to model.*'user_id' is an identifier"):
+        cls().fit(mixed_frame[["user_id"]])
 
 
 # ---------------------------------------------------------------- CART only

@@ -115,6 +115,20 @@ class Schema:
         """Columns a model learns from (all but identifiers)."""
         return [c for c, k in self.kinds.items() if k is not ColumnKind.IDENTIFIER]
 
+    def require_modelled(self, verb: str) -> None:
+        """Raise :class:`DataError` when no column is modelled (no columns, or identifiers only): nothing to
+        ``verb`` ("model", "compare")."""
+        if self.modelled:
+            return
+        ids = self.columns
+        if not ids:
+            raise DataError("the table has no columns; give a table with at least one column")
+        raise DataError(
+            f"the table has no column to {verb}: {', '.join(map(repr, ids))} "
+            f"{'is an identifier' if len(ids) == 1 else 'are identifiers'} "
+            f"(unique keys, regenerated rather than learned); add another column, or give one another kind, e.g. "
+            f"{{{ids[0]!r}: 'categorical'}} in the schema (--categorical {ids[0]} on the command line)")
+
     def override(self, overrides: Mapping[str, str | ColumnKind] | None) -> Schema:
         """Return a copy with some columns' kinds replaced."""
         if not overrides:

@@ -163,6 +163,7 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
     QualityReport
     """
     schema = schema or infer_schema(train)
+    schema.require_modelled("compare")
     for name, df in (("holdout", holdout), ("synthetic", synthetic)):
         missing = [c for c in schema.columns if c not in df.columns]
         if missing:

@@ -90,6 +90,7 @@ class Synthesizer(BaseEstimator):
         elif not isinstance(schema, Schema):
             raise SchemaError(f"schema must be a synthlearn Schema, got {type(schema).__name__}")
         schema.validate(df)
+        schema.require_modelled("model")
         self.schema_ = schema
         self.encoder_ = TableEncoder().fit(df, schema)
         self.n_rows_ = len(df)
