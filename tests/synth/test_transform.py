@@ -151,6 +151,18 @@ def test_timezone_aware_datetimes_round_trip():
     pd.testing.assert_frame_equal(enc.inverse_transform(enc.transform(df)), df)
 
 
+@pytest.mark.parametrize("tz", [None, "Europe/Paris"])
+def test_date_only_datetimes_decode_to_dates(tz):
+    # a datetime column of dates (a birth date) came back with times of day from every model but CART
+    dates = pd.Series(pd.date_range("2020-01-01", periods=30, freq="D", tz=tz))
+    df = pd.DataFrame({"d": dates, "v": np.arange(30.0)})
+    enc = fit_encoder(df)
+    X = enc.transform(df)
+    X[:, [c.name for c in enc.columns_].index("d")] += np.linspace(-43_000, 43_000, 30)  # within half a day
+    back = enc.inverse_transform(X)
+    pd.testing.assert_series_equal(back["d"], df["d"])
+
+
 @pytest.mark.parametrize("texts", [
     ["2007-06-15T00:00:00+02:00", "2008-06-15T00:00:00+02:00", None, "2009-06-15T00:00:00+02:00"],  # one offset
     ["2007-06-15T10:30:00Z", "2008-06-15T10:30:00Z", "2009-06-15T23:59:00Z", None],  # UTC as Z

@@ -342,6 +342,8 @@ def _restore_numeric(vals: np.ndarray, spec: dict) -> pd.Series:
         if spec.get("tz"):
             ts = ts.dt.tz_localize("UTC").dt.tz_convert(spec["tz"])
         if dtype.startswith("datetime64"):
+            if spec.get("date_only"):  # dates stay dates: the nearest midnight, which the range's ends are
+                ts = (ts + pd.Timedelta(hours=12)).dt.normalize()
             return ts.astype(dtype)
         if "format" in spec:  # text written as in training: same format, same offset
             text = (ts + pd.Timedelta(seconds=spec["offset_seconds"])).dt.strftime(spec["format"]) + spec["offset"]
