@@ -51,6 +51,20 @@ def test_parquet_round_trip_keeps_every_dtype(tmp_path, mixed_frame):
     pd.testing.assert_frame_equal(read_table(tmp_path / "m.parquet"), mixed_frame)
 
 
+def test_parquet_index_written_by_pandas(tmp_path):
+    # a named index (df.set_index("island").to_parquet) was read back as the index and silently left out
+    df = pd.DataFrame({"island": ["a", "b", "a"], "x": [1.0, 2.0, 3.0]})
+    df.set_index("island").to_parquet(tmp_path / "named.parquet")
+    pd.testing.assert_frame_equal(read_table(tmp_path / "named.parquet"), df)
+    df.set_index(["island", "x"]).assign(y=1).to_parquet(tmp_path / "multi.parquet")
+    assert list(read_table(tmp_path / "multi.parquet").columns) == ["island", "x", "y"]
+    df.iloc[[2, 0]].to_parquet(tmp_path / "rows.parquet")  # unnamed row numbers: dropped, not a column
+    pd.testing.assert_frame_equal(read_table(tmp_path / "rows.parquet"), df.iloc[[2, 0]].reset_index(drop=True))
+    df.set_index(pd.Index([0, 1, 2], name="x")).to_parquet(tmp_path / "clash.parquet")
+    with pytest.raises(DataError, match=r"duplicate column names.*\['x'\]"):
+        read_table(tmp_path / "clash.parquet")
+
+
 def test_table_format_by_extension():
     assert table_format("a/b.csv") == "csv"
     assert table_format("b.PARQUET") == "parquet"

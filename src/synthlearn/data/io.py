@@ -86,7 +86,7 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
             _check_csv_header(path)
             df = pd.read_csv(path)
         else:
-            df = pd.read_parquet(path)
+            df = _index_as_columns(pd.read_parquet(path), path)
     except (DataError, FileFormatError):
         raise
     except Exception as exc:  # parser errors differ between engines
@@ -100,6 +100,19 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     if len(df) == 0:
         raise DataError(f"file '{path}' has a header but no rows; give at least one data row")
     return df
+
+
+def _index_as_columns(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A Parquet file written by pandas brings its index back: a named one (``df.set_index("id")``) is a column
+    of the table, so it becomes one again; an unnamed one (row numbers) is dropped."""
+    named = [name for name in df.index.names if name is not None]
+    clash = [name for name in named if name in df.columns]
+    if clash:
+        raise DataError(f"duplicate column names in '{path}': {clash} (an index and a column); rename them so "
+                        f"each is unique")
+    if named:
+        df = df.reset_index(level=named)
+    return df.reset_index(drop=True)
 
 
 def _check_csv_header(path: Path) -> None:
