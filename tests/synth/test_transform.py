@@ -163,6 +163,23 @@ def test_date_only_datetimes_decode_to_dates(tz):
     pd.testing.assert_series_equal(back["d"], df["d"])
 
 
+def test_date_objects_round_trip_as_dates(tmp_path):
+    # a Parquet date32 column (datetime.date objects) came back as text, and was written as a string column
+    import datetime
+
+    import pyarrow.parquet as pq
+
+    from synthlearn.data import write_table
+
+    dates = [datetime.date(2020, 1, 1) + datetime.timedelta(days=i) for i in range(10)]
+    df = pd.DataFrame({"d": pd.Series(dates[:9] + [None], dtype=object), "v": np.arange(10.0)})
+    enc = fit_encoder(df)
+    back = enc.inverse_transform(enc.transform(df))
+    pd.testing.assert_frame_equal(back, df)
+    write_table(back, tmp_path / "dates.parquet")
+    assert str(pq.read_schema(tmp_path / "dates.parquet").field("d").type) == "date32[day]"
+
+
 @pytest.mark.parametrize("texts", [
     ["2007-06-15T00:00:00+02:00", "2008-06-15T00:00:00+02:00", None, "2009-06-15T00:00:00+02:00"],  # one offset
     ["2007-06-15T10:30:00Z", "2008-06-15T10:30:00Z", "2009-06-15T23:59:00Z", None],  # UTC as Z

@@ -112,6 +112,8 @@ class TableEncoder:
         if kind.is_numeric:
             if kind is ColumnKind.DATETIME and not pd.api.types.is_datetime64_any_dtype(values):
                 spec.update(_text_datetime_format(values))
+                if _all_dates(values):  # datetime.date objects (a Parquet date32 column), not text
+                    spec["dates"] = True
             nums = _numbers(values, kind, spec)
             finite = nums[~np.isnan(nums)]
             spec.update(min=float(finite.min()), max=float(finite.max()), n_unique=int(np.unique(finite).size))
@@ -274,6 +276,14 @@ def _as_datetime(values: pd.Series, spec: dict | None = None) -> pd.Series:
     return out
 
 
+def _all_dates(values: pd.Series) -> bool:
+    """Whether every value of an object column is a ``datetime.date`` (and not a ``datetime.datetime``)."""
+    import datetime
+
+    nonnull = values.dropna()
+    return len(nonnull) > 0 and all(type(v) is datetime.date for v in nonnull)
+
+
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 
 
@@ -345,6 +355,8 @@ def _restore_numeric(vals: np.ndarray, spec: dict) -> pd.Series:
             if spec.get("date_only"):  # dates stay dates: the nearest midnight, which the range's ends are
                 ts = (ts + pd.Timedelta(hours=12)).dt.normalize()
             return ts.astype(dtype)
+        if spec.get("dates"):
+            return pd.Series(ts.dt.date.to_numpy(dtype=object), dtype=object).where(ts.notna().to_numpy(), None)
         if "format" in spec:  # text written as in training: same format, same offset
             text = (ts + pd.Timedelta(seconds=spec["offset_seconds"])).dt.strftime(spec["format"]) + spec["offset"]
         else:  # folders saved before the format was kept
