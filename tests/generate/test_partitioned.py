@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from synthlearn.generate import (TableGenerator, generate_frame, load_spec, make_table,
+from synthlearn.generate import (SynthesizerSource, TableGenerator, generate_frame, load_spec, make_table,
                                  sample_partitioned, write_generated)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "specs"
@@ -116,6 +116,23 @@ def test_sample_partitioned_is_reproducible_and_numbers_ids_by_row(fitted):
     assert a["id"].is_unique
     first = fitted.sample(300, random_state=np.random.default_rng(np.random.SeedSequence(3).spawn(1)[0]))
     pd.testing.assert_series_equal(a["x"].iloc[:300], first["x"])
+
+
+def test_object_columns_stream_to_parquet(tmp_path):
+    # text or dates held as Python objects made the streamed Parquet fail: "Unsupported cast from string to null"
+    import datetime
+
+    from synthlearn.synth import CARTSynthesizer
+
+    real = pd.DataFrame({"s": pd.Series(["a", "b", "a", None] * 5, dtype=object),
+                         "d": pd.Series([datetime.date(2020, 1, 1 + i % 7) for i in range(20)], dtype=object),
+                         "x": np.arange(20.0)})
+    synth = CARTSynthesizer(random_state=0).fit(real)
+    write_generated(SynthesizerSource(synth), 50, tmp_path / "s.parquet", seed=0, partition_rows=20)
+    written, drawn = pd.read_parquet(tmp_path / "s.parquet"), sample_partitioned(synth, 50, seed=0, partition_rows=20)
+    for column in real.columns:
+        assert written[column].astype(object).fillna("-").tolist() == drawn[column].astype(object).fillna("-").tolist()
+    assert str(pq.read_schema(tmp_path / "s.parquet").field("d").type) == "date32[day]"
 
 
 # ---------------------------------------------------------------- Dask

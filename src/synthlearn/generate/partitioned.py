@@ -59,7 +59,10 @@ def frame_to_arrow(df: pd.DataFrame):
             arrays.append(pa.array(values.to_numpy(), from_pandas=True))
         else:
             arrays.append(pa.array(df[name], from_pandas=True))
-    schema = pa.Schema.from_pandas(df.iloc[:0], preserve_index=False)
+    schema = pa.Schema.from_pandas(df.iloc[:0], preserve_index=False)  # pandas' metadata: categories, Int64
+    for i, array in enumerate(arrays):  # an empty object column says nothing of its values' type: theirs wins
+        if pa.types.is_null(schema.field(i).type):
+            schema = schema.set(i, schema.field(i).with_type(array.type))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
