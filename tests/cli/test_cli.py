@@ -280,6 +280,7 @@ CASES = {
     "duplicate-columns": (lambda d: write(d / "dup.csv", "a,b,a\n1,2,3\n4,5,6\n"), [], ["duplicate column", "'a'"]),
     "unknown-target": (small_csv, ["--target", "nope"], ["--target 'nope'", "not a column"]),
     "one-class-target": (lambda d: small_csv(d, t="same"), ["--target", "t"], ["'t'", "single value"]),
+    "one-number-target": (lambda d: small_csv(d, t=5), ["--target", "t"], ["'t' has a single value (5);"]),
     "identifier-target": (lambda d: small_csv(d, row_id=np.arange(30)), ["--target", "row_id"], ["identifier"]),
     "identifiers-only": (lambda d: write(d / "ids.csv", "uid\n" + "".join(f"u{i}\n" for i in range(30))), [],
                          ["no column to model", "'uid'", "--categorical uid"]),

@@ -102,7 +102,8 @@ def check_target(df: pd.DataFrame, schema: Schema, target: str | None) -> None:
         raise ColumnError(f"--target '{target}' is an identifier (unique per row); choose a column to predict")
     n = df[target].nunique(dropna=True)
     if n < 2:
-        raise DataError(f"--target '{target}' has a single value ({df[target].dropna().iloc[0]!r}); "
+        value = df[target].dropna().head(1).tolist()[0]  # a Python value: 5, not np.int64(5)
+        raise DataError(f"--target '{target}' has a single value ({value!r}); "
                         f"a target needs at least two classes or values")
 
 
