@@ -515,6 +515,24 @@ def test_datetime_column_plots_show_dates(monkeypatch, mixed_frame):
     assert "2021" in text and "e9" not in text and "e+09" not in text, text
 
 
+@pytest.mark.parametrize("days", [2, 3, 4, 700, 1000])
+def test_datetime_column_plots_raise_no_matplotlib_warning(monkeypatch, days):
+    # a few days of dates printed "AutoDateLocator was unable to pick an appropriate interval" on stderr
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from synthlearn.evaluate import html
+
+    monkeypatch.setattr(html, "figure_png", lambda fig: fig)
+    when = pd.Series(pd.date_range("2020-01-01", periods=days + 1, freq="D"), name="when")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = html._column_plot("when", ColumnKind.DATETIME, when, when, 1.0)
+        fig.canvas.draw()
+    plt.close(fig)
+
+
 def test_write_report_creates_a_new_folder(evaluated, tmp_path):
     from synthlearn.evaluate import write_report
 

@@ -38,7 +38,7 @@ def _column_plot(column: str, kind, real: pd.Series, synth: pd.Series, score: fl
 
             shift = mdates.date2num(np.datetime64("1970-01-01T00:00:00"))
             r, s = r / 86400.0 + shift, s / 86400.0 + shift
-            locator = mdates.AutoDateLocator(maxticks=5)
+            locator = mdates.AutoDateLocator(minticks=2, maxticks=5)  # minticks=5 (default) warned for days
             ax.xaxis.set_major_locator(locator)
             ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         both = np.concatenate([r, s])
