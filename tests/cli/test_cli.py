@@ -287,6 +287,8 @@ CASES = {
     "all-missing-column": (lambda d: small_csv(d, blank=np.nan), [], ["'blank'", "entirely missing"]),
     "rows-zero": (small_csv, ["--rows", "0"], ["--rows", "positive integer"]),
     "rows-negative": (small_csv, ["--rows", "-5"], ["--rows", "-5"]),
+    "seed-negative": (small_csv, ["--seed", "-1"], ["--seed must be an integer from 0 to 4,294,967,295, got -1"]),
+    "seed-too-big": (small_csv, ["--seed", "5000000000"], ["--seed", "5000000000"]),
     "unknown-method": (small_csv, ["--method", "gan9000"], ["--method", "gan9000", "cart"]),
     "epochs-with-cart": (small_csv, ["--method", "cart", "--epochs", "5"], ["--epochs", "vae/gan", "not cart"]),
     "device-with-copula": (small_csv, ["--method", "copula", "--device", "cuda"], ["--device", "vae/gan", "copula"]),
@@ -373,6 +375,7 @@ def test_sample_corrupt_model(model_copy, tmp_path, damage, fragments):
     [
         (["--rows", "0"], ["--rows"]),
         (["--rows", "-5"], ["--rows"]),
+        (["--seed", "-3"], ["--seed must be an integer >= 0, got -3"]),
         (["--out", "OUT/x.xlsx"], ["unsupported", ".xlsx"]),
         (["--out", "OUT/blocker/x.csv"], ["blocker", "does not exist"]),
         (["--out", "OUT/folder.csv"], ["is a folder"]),
@@ -404,8 +407,10 @@ def test_sample_missing_model_folder(tmp_path):
          ["lacks column", "'y'"]),
         (lambda d, real: (real.to_csv(d / "s.csv", index=False), d / "s.csv")[1], ["--target", "nope"],
          ["--target 'nope'"]),
+        (lambda d, real: (real.to_csv(d / "s.csv", index=False), d / "s.csv")[1], ["--seed", "-2"],
+         ["--seed must be an integer from 0"]),
     ],
-    ids=["missing-synthetic", "synthetic-lacks-column", "unknown-target"],
+    ids=["missing-synthetic", "synthetic-lacks-column", "unknown-target", "negative-seed"],
 )
 def test_evaluate_user_errors(real_csv, tmp_path, make_synth, extra, fragments):
     synth = make_synth(tmp_path, read_table(real_csv))

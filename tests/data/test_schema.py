@@ -230,6 +230,9 @@ def test_holdout_split_errors(labelled):
         holdout_split(labelled, schema=schema, target="nope")
     with pytest.raises(DataError, match="at least 4"):
         holdout_split(labelled.head(3), schema=schema)
+    for seed in (-1, 2**32, 1.5):  # scikit-learn's own error named train_test_split
+        with pytest.raises(InvalidParameterError, match=f"random_state must be an integer from 0 to .*got {seed}"):
+            holdout_split(labelled, schema=schema, random_state=seed)
 
 
 def test_a_boolean_kind_needs_two_values():

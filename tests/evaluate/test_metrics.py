@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from synthlearn.data import ColumnKind, Schema, infer_schema
-from synthlearn.errors import ColumnError, DataError
+from synthlearn.errors import ColumnError, DataError, InvalidParameterError
 from synthlearn.evaluate import (
     association_matrix,
     column_pairs,
@@ -332,6 +332,8 @@ def test_evaluate_input_errors(evaluated):
         evaluate(train, holdout.head(0), synthetic, schema=schema)
     with pytest.raises(ColumnError, match="'nope'"):
         evaluate(train, holdout, synthetic, schema=schema, target="nope")
+    with pytest.raises(InvalidParameterError, match="random_state must be an integer from 0"):
+        evaluate(train, holdout, synthetic, schema=schema, random_state=-1)
     ids = pd.DataFrame({"uid": [f"u{i}" for i in range(20)]})  # identifiers only: nothing to compare
     with pytest.raises(DataError, match="no column to compare.*'uid'.*--categorical uid"):
         evaluate(ids, ids, ids)

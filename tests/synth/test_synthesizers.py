@@ -324,6 +324,13 @@ def test_bad_row_counts(cls, mixed_frame, n):
 
 
 @parametrize
+def test_bad_sample_seed(cls, mixed_frame):
+    synth = cls(random_state=0).fit(mixed_frame)
+    with pytest.raises(InvalidParameterError, match="random_state must be an integer >= 0.*got -1"):
+        synth.sample(3, random_state=-1)
+
+
+@parametrize
 def test_sample_before_fit(cls):
     with pytest.raises(NotFittedError, match="fit"):
         cls().sample(5)
@@ -344,6 +351,7 @@ def test_sample_before_fit(cls):
         (CARTSynthesizer(smoothing="kde"), "smoothing"),
         (CARTSynthesizer(bandwidth=-1.0), "bandwidth"),
         (CARTSynthesizer(random_state="seed"), "random_state"),
+        (CARTSynthesizer(random_state=-1), "random_state"),  # numpy's "expected non-negative integer" named nothing
         (GaussianCopulaSynthesizer(marginals="x"), "marginals"),
         (GaussianCopulaSynthesizer(random_state=1.5), "random_state"),
     ],

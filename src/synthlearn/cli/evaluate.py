@@ -44,7 +44,9 @@ def evaluate(
     from synthlearn.evaluate import evaluate as run_evaluate
     from synthlearn.errors import InvalidParameterError
     from synthlearn.evaluate import write_report
+    from synthlearn.data.io import check_seed
 
+    check_seed(seed, "--seed")
     out = writable_folder(out)
     check_outputs_spare_input(out, ("report.html", "report.json"), real, synthetic, holdout_file,
                               schema_file)

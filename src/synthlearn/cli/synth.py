@@ -61,7 +61,9 @@ def synthesize(
     from synthlearn.synth import METHODS
     from synthlearn.synth.base import MODEL_FILES
     from synthlearn.data import check_n_rows
+    from synthlearn.data.io import check_seed
 
+    check_seed(seed, "--seed")  # one the holdout split (scikit-learn) takes too
     if method not in METHODS:
         raise InvalidParameterError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     if old_holdout is not None:  # the option's first name, kept working; `evaluate --holdout` is a file
@@ -172,7 +174,9 @@ def sample(
     from synthlearn.errors import InvalidParameterError
     from synthlearn.synth import Synthesizer
     from synthlearn.data import check_n_rows
+    from synthlearn.data.io import check_seed
 
+    check_seed(seed, "--seed", maximum=None)
     if rows is not None:
         check_n_rows(rows, "--rows")
     condition = _parse_where(where or [])

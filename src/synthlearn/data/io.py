@@ -13,6 +13,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from synthlearn.atomic import atomic_write
@@ -47,6 +48,23 @@ def check_n_rows(n, name: str = "n") -> int:
     if n <= 0:
         raise InvalidParameterError(f"{name} must be a positive integer, got {n}; ask for at least 1 row")
     return int(n)
+
+
+#: The largest seed scikit-learn takes (numpy's take any non-negative integer).
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(seed, name: str = "random_state", *, maximum: int | None = MAX_SEED, generator: bool = False):
+    """Validate a seed: None or an integer in [0, ``maximum``] (a numpy Generator too, with ``generator``)."""
+    if seed is None or (generator and isinstance(seed, np.random.Generator)):
+        return seed
+    valid = isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and 0 <= seed
+    if not valid or (maximum is not None and seed > maximum):
+        kinds = "an integer" + (f" from 0 to {maximum:,}" if maximum is not None else " >= 0")
+        if not name.startswith("--"):  # a Python parameter
+            kinds += ", a numpy Generator or None" if generator else " or None"
+        raise InvalidParameterError(f"{name} must be {kinds}, got {seed!r}")
+    return seed
 
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import numbers
 
 import pandas as pd
 
+from synthlearn.data.io import check_seed
 from synthlearn.data.schema import ColumnKind, Schema
 from synthlearn.errors import ColumnError, DataError, InvalidParameterError
 
@@ -34,6 +35,7 @@ def holdout_split(df: pd.DataFrame, *, schema: Schema, target: str | None = None
 
     if not isinstance(holdout, numbers.Real) or not 0 < holdout < 1:
         raise InvalidParameterError(f"holdout fraction must be between 0 and 1 (exclusive), got {holdout!r}")
+    check_seed(random_state)
     if len(df) < 4:
         raise DataError(f"the table has {len(df)} rows; at least 4 are needed to keep a holdout")
     stratify = None

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 
+from synthlearn.data.io import check_seed
 from synthlearn.data.schema import Schema, conform, infer_schema
 from synthlearn.errors import ColumnError, DataError
 from synthlearn.evaluate.bias import BINS, bias, check_sensitive
@@ -164,6 +165,7 @@ def evaluate(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame
     """
     schema = schema or infer_schema(train)
     schema.require_modelled("compare")
+    check_seed(random_state)
     for name, df in (("holdout", holdout), ("synthetic", synthetic)):
         missing = [c for c in schema.columns if c not in df.columns]
         if missing:

@@ -26,7 +26,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
-from synthlearn.data.io import check_n_rows
+from synthlearn.data.io import check_n_rows, check_seed
 from synthlearn.data.schema import Schema, infer_schema
 from synthlearn.errors import DataError, InvalidParameterError, ModelFileError, NotFittedError, SchemaError
 from synthlearn.synth.conditions import check_seen_together, seen_category_pairs
@@ -152,7 +152,8 @@ class Synthesizer(BaseEstimator):
 
         self._check_fitted()
         n = check_n_rows(n)
-        rng = self._rng_ if random_state is None else np.random.default_rng(random_state)
+        rng = self._rng_ if random_state is None else np.random.default_rng(
+            check_seed(random_state, maximum=None, generator=True))
         groups = [({}, np.arange(n))] if conditions is None else condition_groups(self.encoder_, conditions, n)
         for fixed, _ in groups:  # before any draw: an impossible combination fails at once
             check_seen_together(self.encoder_, fixed, getattr(self, "seen_pairs_", None))
@@ -338,9 +339,7 @@ class Synthesizer(BaseEstimator):
 
     def _validate_params(self) -> None:
         """Check constructor parameters; subclasses extend with their own table."""
-        rs = self.random_state
-        if rs is not None and not isinstance(rs, (numbers.Integral, np.random.Generator)):
-            raise InvalidParameterError(f"random_state must be an int, a numpy Generator or None, got {rs!r}")
+        check_seed(self.random_state, maximum=None, generator=True)
 
     def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
