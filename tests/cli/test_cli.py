@@ -242,6 +242,14 @@ def test_version():
     assert result.stdout.strip() == f"synthlearn {__version__}"
 
 
+def test_python_dash_m_runs_the_command():
+    # `python -m synthlearn` said "No module named synthlearn.__main__"
+    proc = subprocess.run([sys.executable, "-m", "synthlearn", "--version"], capture_output=True, text=True, env=ENV,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"synthlearn {__version__}"
+
+
 def test_help_and_no_heavy_imports():
     proc = subprocess.run([*synthlearn_command(), "--help"], capture_output=True, text=True, env=ENV, timeout=120)
     assert proc.returncode == 0, proc.stderr
