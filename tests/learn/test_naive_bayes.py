@@ -116,3 +116,14 @@ def test_bad_parameters_name_themselves(params, match):
     X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.0, 0.0, 1.0]})
     with pytest.raises(InvalidParameterError, match=match):
         MixedNaiveBayes(**params).fit(X, [0, 1, 2])
+
+
+def test_constant_numeric_features_keep_the_categorical_evidence():
+    # every numeric variance 0: GaussianNB's smoothing adds 0, and the probabilities were all NaN
+    X = pd.DataFrame({"const": [1.0] * 6, "c": ["x", "y", "x", "y", "x", "y"]})
+    y = ["A", "B", "A", "B", "A", "B"]
+    model = MixedNaiveBayes().fit(X, y)
+    proba = model.predict_proba(pd.DataFrame({"const": [1.0, 2.0], "c": ["x", "y"]}))
+    assert np.isfinite(proba).all()
+    assert model.predict(X).tolist() == y
+    assert model.epsilon_ == pytest.approx(1e-9)

@@ -39,7 +39,8 @@ class MixedNaiveBayes(ClassifierMixin, BaseEstimator):
         ``CategoricalNB``.
     var_smoothing : float, default=1e-9
         Fraction of the largest numeric feature variance added to every
-        variance, as in ``GaussianNB``.
+        variance, as in ``GaussianNB`` (of 1 when every numeric feature is
+        constant, where ``GaussianNB`` gives NaN probabilities).
     priors : array-like of shape (n_classes,), default=None
         Class prior probabilities; estimated from the data when None.
 
@@ -141,7 +142,10 @@ class MixedNaiveBayes(ClassifierMixin, BaseEstimator):
         overall_mean = np.divide(sw @ x0, total_w, out=np.zeros(Xn.shape[1]), where=total_w > 0)
         overall_var = np.divide(sw @ (np.where(observed, Xn - overall_mean, 0.0) ** 2), total_w,
                                 out=np.zeros(Xn.shape[1]), where=total_w > 0)
-        self.epsilon_ = float(self.var_smoothing * overall_var.max()) if Xn.shape[1] else 0.0
+        # every numeric feature constant: smooth by var_smoothing itself, else every variance is 0 and the
+        # likelihoods NaN (GaussianNB's fate), which would drown the categorical evidence too
+        largest = float(overall_var.max()) if Xn.shape[1] else 0.0
+        self.epsilon_ = float(self.var_smoothing * (largest if largest > 0 else 1.0)) if Xn.shape[1] else 0.0
         seen = w_obs > 0
         theta = np.divide(onehot.T @ x0, w_obs, out=np.zeros_like(w_obs), where=seen)
         var = np.zeros_like(w_obs)
