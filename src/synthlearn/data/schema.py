@@ -185,7 +185,7 @@ def check_column(values: pd.Series, kind: ColumnKind, column: str) -> None:
     """Raise if ``values`` cannot be read as ``kind``."""
     nonnull = values.dropna()
     if len(nonnull) == 0:
-        raise DataError(f"column '{column}' is entirely missing; drop it or fill it before synthesizing")
+        raise DataError(f"column '{column}' is entirely missing; drop it or fill it in")
     if kind in (ColumnKind.NUMERIC, ColumnKind.INTEGER):
         if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
             converted = pd.to_numeric(nonnull, errors="coerce")
@@ -336,7 +336,7 @@ def infer_schema(
 def _infer_kind(values: pd.Series, column: str) -> ColumnKind:
     nonnull = values.dropna()
     if len(nonnull) == 0:
-        raise DataError(f"column '{column}' is entirely missing; drop it or fill it before synthesizing")
+        raise DataError(f"column '{column}' is entirely missing; drop it or fill it in")
     unique_all = nonnull.is_unique and len(values) >= 20 and nonnull.size == values.size
     id_name = bool(_ID_NAME.search(column))
     if pd.api.types.is_bool_dtype(values):
