@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthlearn.errors import InvalidParameterError
+from synthlearn.errors import DataError, InvalidParameterError
 from synthlearn.learn import cluster, reduce
 
 
@@ -77,3 +77,11 @@ def test_reduce_to_a_variance_fraction_keeps_ids(mixed_frame):
 def test_bad_parameters(blobs, call, match):
     with pytest.raises(InvalidParameterError, match=match):
         call(blobs[0])
+
+
+def test_auto_k_on_identical_rows_is_a_clear_error():
+    # no k gives a silhouette: idxmax of all-NaN scores raised pandas' "Encountered all NA values"
+    same = pd.DataFrame({"a": [1.0] * 6, "b": ["x"] * 6})
+    with pytest.raises(DataError, match="give k"):
+        cluster(same, "auto")
+    assert cluster(same, 1).k == 1

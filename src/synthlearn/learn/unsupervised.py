@@ -170,6 +170,9 @@ def cluster(df: pd.DataFrame, k="auto", schema: Schema | None = None, *, k_range
         rows.append({"k": kk, "inertia": float(km.inertia_), "silhouette": sil})
         fitted[kk] = (km, labels)
     scores = pd.DataFrame(rows).set_index("k")
+    if len(ks) > 1 and scores["silhouette"].isna().all():
+        raise DataError(f"no k from {ks[0]} to {ks[-1]} splits the rows into groups a silhouette can score (the "
+                        f"rows are alike once encoded); give k (--k) yourself")
     best = int(scores["silhouette"].idxmax()) if len(ks) > 1 else ks[0]
     km, labels = fitted[best]
     pipeline = Pipeline([("preprocess", pre), ("model", km)])
