@@ -85,3 +85,9 @@ def test_auto_k_on_identical_rows_is_a_clear_error():
     with pytest.raises(DataError, match="give k"):
         cluster(same, "auto")
     assert cluster(same, 1).k == 1
+
+
+def test_reduce_of_a_constant_table_is_a_clear_error():
+    # PCA's explained variance ratios were NaN and every row was written as zeros
+    with pytest.raises(DataError, match="no variance to reduce"):
+        reduce(pd.DataFrame({"a": [1.0] * 5, "b": ["x"] * 5}), 1)

@@ -250,6 +250,9 @@ def reduce(df: pd.DataFrame, components=2, schema: Schema | None = None, *, meth
 
     schema, features, pre = _prepared(df, schema)
     X = pre.fit_transform(df[features])
+    if not np.any(np.ptp(np.asarray(X, dtype=float), axis=0) > 0):
+        raise DataError("every column of the table is constant, so there is no variance to reduce; "
+                        "give a table whose rows differ")
     limit = min(X.shape)
     if isinstance(components, numbers.Integral) and not isinstance(components, bool):
         if not 1 <= components <= limit:
