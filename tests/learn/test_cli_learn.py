@@ -113,6 +113,8 @@ def _bad_tables(folder, penguins_small):
     (["cluster", "{f}/p.csv", "--k", "1000"], "--k must be 'auto' or a whole number between 1 and the 120 rows"),
     (["cluster", "{f}/p.csv", "--k-max", "1"], "--k-max must be at least 2"),
     (["reduce", "{f}/p.csv", "--components", "two"], "--components must be"),
+    (["reduce", "{f}/p.csv", "--components", "1.5"], "--components must be a whole number"),
+    (["reduce", "{f}/p.csv", "--components", "999"], "--components must be between 1 and"),
 ])
 def test_bad_input_is_one_line_exit_1_nothing_written(files, penguins_small, args, message):
     _bad_tables(files, penguins_small)

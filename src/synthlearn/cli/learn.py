@@ -268,7 +268,7 @@ def reduce(
     Example: synthlearn reduce penguins.csv --components 2 --method autoencoder --out reduced
     """
     from synthlearn.cli.console import print_table
-    from synthlearn.cli.options import check_outputs_spare_input, create_folder, writable_folder
+    from synthlearn.cli.options import check_outputs_spare_input, create_folder, with_option_names, writable_folder
     from synthlearn.data import atomic_write, write_table
     from synthlearn.errors import InvalidParameterError
     from synthlearn.learn import reduce as run_reduce
@@ -286,7 +286,10 @@ def reduce(
         if method not in ("pca", "autoencoder"):
             raise InvalidParameterError(f"--method must be pca or autoencoder, got '{method}'")
         progress.step("fitting PCA" if method == "pca" else "training the autoencoder")
-        result = run_reduce(df, n, schema, method=method, random_state=seed, verbose=not quiet)
+        try:
+            result = run_reduce(df, n, schema, method=method, random_state=seed, verbose=not quiet)
+        except InvalidParameterError as exc:
+            raise with_option_names(exc, {"components": "--components"}) from None
         create_folder(out)
         write_table(result.table, out / "reduced.csv", source=data)
         if method == "pca":
