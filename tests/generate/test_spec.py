@@ -208,6 +208,13 @@ def test_invalid_specs_name_the_key_and_line(tmp_path, text, words):
         assert word in message
 
 
+def test_binary_file_is_a_spec_error(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_bytes(b"\x7fELF\x02\x01\x01\x00")
+    with pytest.raises(SpecError, match="not valid YAML/JSON"):
+        load_spec(path)
+
+
 def test_missing_file():
     with pytest.raises(SpecError, match="not found"):
         load_spec("/nonexistent/spec.yaml")

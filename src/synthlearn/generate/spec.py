@@ -163,7 +163,11 @@ def load_spec(path) -> Spec:
     if not path.is_file():
         raise SpecError(f"spec file not found: '{path}'; check --spec")
     text = path.read_text(encoding="utf-8", errors="replace")
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # refuses unprintable characters (a binary file) at once
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML/JSON ({getattr(exc, 'reason', exc)}); give a text spec "
+                        f"file") from None
     try:
         node = loader.get_single_node()
         if node is None:
