@@ -235,6 +235,7 @@ def test_parse_spec_from_a_mapping():
     ("exp(1000 * x)", ["column 'a' is not finite"]),
     ("1 / 0", ["column 'a' cannot be generated (ZeroDivisionError"]),
     ("(-8) ** 0.5", ["column 'a' gives complex numbers"]),
+    ("10 ** 400", ["column 'a' cannot be generated (OverflowError"]),
 ])
 def test_runtime_failures_are_spec_errors_without_numpy_warnings(expr, words):
     import warnings

@@ -440,6 +440,8 @@ class Spec:
                 elif kind == "expr":
                     values = np.broadcast_to(np.asarray(plan["expr"](env) if isinstance(plan["expr"], Expression)
                                                         else plan["expr"]), (n,)).copy()
+                    if values.dtype == object:  # Python integers past int64 (10 ** 400): as floats, or overflow
+                        values = values.astype(float)
                     if plan["noise"]:
                         values = values + plan["noise"] * rng.standard_normal(n)
                 elif kind == "link":
