@@ -92,6 +92,7 @@ BAD_SPECS = {
     (["classification", "--weights", "a,b"], ["--weights", "comma-separated"]),
     (["classification", "--classes", 200], ["--classes=200", "--rows=100"]),
     (["classification", "--marginal", "num_0"], ["--marginal", "COLUMN=FAMILY"]),
+    (["classification", "--marginal", "num_99=gamma"], ["--marginal names 'num_99'", "did you mean 'num_9'"]),
     (["classification", "--classes", 3, "--chunk-rows", 2], ["--classes=3 is more than --chunk-rows=2"]),
     (["classificaton"], ["KIND", "classification or regression"]),
     ([], ["give KIND"]),

@@ -107,7 +107,7 @@ def generate(
     """
     from synthlearn.cli.options import with_option_names, writable_file
     from synthlearn.data import table_format
-    from synthlearn.errors import InvalidParameterError
+    from synthlearn.errors import ColumnError, InvalidParameterError
     from synthlearn.generate import dask_client, load_spec
     from synthlearn.generate.partitioned import check_partition_rows
     from synthlearn.data import check_n_rows
@@ -172,7 +172,7 @@ def generate(
                      "outlier_column": outlier_column, "target_name": target}
             source = TableGenerator(task=kind, random_state=seed, **{k: v for k, v in given.items() if v is not None})
             source.check_rows(rows, chunk_rows)
-        except InvalidParameterError as exc:
+        except (InvalidParameterError, ColumnError) as exc:
             raise with_option_names(exc, OPTION_NAMES) from None
     client = cluster = None
     if workers is not None or scheduler is not None:
