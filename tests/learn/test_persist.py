@@ -61,6 +61,15 @@ def test_regression_model_writes_predictions_only(table, tmp_path):
     assert list(out.columns) == ["penguin_id", "prediction"] and out["prediction"].dtype == float
 
 
+def test_datetime_target_is_predicted_as_datetimes():
+    # the model regresses seconds since the epoch; predictions were written as those bare seconds
+    days = np.arange(60)
+    df = pd.DataFrame({"x": days.astype(float), "when": pd.Timestamp("2021-03-01") + pd.to_timedelta(days, "D")})
+    out = train(df, "when", "ridge").predict(df.head(3))
+    assert pd.api.types.is_datetime64_any_dtype(out["prediction"])
+    assert (abs(out["prediction"] - df["when"].head(3)) < pd.Timedelta("1D")).all()
+
+
 def test_svm_gets_probabilities_and_params_pass_through(table):
     assert "proba_Gentoo" in train(table, "species", "svm").predict(table.head(3)).columns
     assert train(table, "species", "random_forest", n_estimators=5).pipeline[-1].n_estimators == 5

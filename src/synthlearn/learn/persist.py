@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from synthlearn.data.schema import Schema, check_column
+from synthlearn.data.schema import ColumnKind, Schema, check_column
 from synthlearn.errors import ColumnError, InvalidParameterError, ModelFileError, SchemaError
 from synthlearn.learn.preprocessing import category_text
 from synthlearn.trusted import load_trusted_skops
@@ -60,7 +60,8 @@ class TrainedModel:
         """One row per input row: the id column (when the schema has one), ``prediction``, ``proba_<class>``.
 
         For a classifier, ``prediction`` is the class with the highest
-        ``proba_<class>``.
+        ``proba_<class>``; a datetime target is predicted as datetimes (in UTC,
+        as the model learned it), not as the seconds the model works in.
 
         The new table must have every feature column (extra columns, the
         target included, are ignored) with values of the same kind. A
@@ -78,6 +79,8 @@ class TrainedModel:
                 pred = self.pipeline.classes_[np.argmax(proba, axis=1)]
             else:
                 pred, proba = self.pipeline.predict(X), None
+        if self.task == "regression" and self.schema[self.target] is ColumnKind.DATETIME:
+            pred = pd.to_datetime(np.round(np.asarray(pred, dtype=float) * 1e9).astype(np.int64), unit="ns")
         out = {}
         for column in self.schema.columns_of("identifier"):
             if column in df.columns:
