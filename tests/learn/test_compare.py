@@ -83,6 +83,13 @@ def test_spent_time_budget_skips_models_and_lists_them(penguins_small):
         board.best
 
 
+def test_a_model_named_twice_runs_once(penguins_small):
+    # knn,knn (or ridge and its alias linear_regression) gave two identical leaderboard rows
+    assert compare(penguins_small, "species", models=["knn", "knn"], cv=3).table.index.tolist() == ["knn"]
+    board = compare(penguins_small, "body_mass_g", models=["ridge", "linear_regression"], cv=3)
+    assert board.table.index.tolist() == ["ridge"]
+
+
 def test_regression_metrics_and_sorting(penguins_small):
     board = compare(penguins_small, "body_mass_g", models=["ridge", "decision_tree"], cv=3, holdout=None)
     assert board.task == "regression" and board.main_metric == "r2"

@@ -327,7 +327,7 @@ def compare(df: pd.DataFrame, target: str, schema: Schema | None = None, models=
 
     start = time.perf_counter()
     df, schema, task, notes = check_supervised(df, target, schema)
-    names = list(model_names(task)) if models is None else [get_spec(m, task).name for m in models]
+    names = list(model_names(task)) if models is None else list(dict.fromkeys(get_spec(m, task).name for m in models))
     if not names:
         raise InvalidParameterError("models is empty; give at least one model name or leave it out")
     if time_budget is not None and (not isinstance(time_budget, numbers.Real) or time_budget <= 0):
