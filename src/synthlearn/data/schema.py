@@ -181,8 +181,8 @@ class Schema:
             check_column(df[column], kind, column)
 
 
-def check_column(values: pd.Series, kind: ColumnKind, column: str) -> None:
-    """Raise if ``values`` cannot be read as ``kind``."""
+def check_column(values: pd.Series, kind: ColumnKind, column: str, fix: str | None = None) -> None:
+    """Raise if ``values`` cannot be read as ``kind``; ``fix`` replaces the advice that ends the message."""
     nonnull = values.dropna()
     if len(nonnull) == 0:
         raise DataError(f"column '{column}' is entirely missing; drop it or fill it in")
@@ -193,13 +193,13 @@ def check_column(values: pd.Series, kind: ColumnKind, column: str) -> None:
             if len(bad):
                 raise SchemaError(
                     f"column '{column}' is declared {kind} but holds {bad.iloc[0]!r}; "
-                    f"declare it categorical or fix the values"
+                    f"{fix or 'declare it categorical or fix the values'}"
                 )
     elif kind is ColumnKind.BOOLEAN:
         distinct = nonnull.nunique()
         if distinct > 2:
             raise SchemaError(f"column '{column}' is declared boolean but has {distinct} distinct values; a boolean "
-                              f"column has two; declare it categorical or numeric")
+                              f"column has two; {fix or 'declare it categorical or numeric'}")
     elif kind is ColumnKind.DATETIME:
         if not pd.api.types.is_datetime64_any_dtype(values):
             try:
@@ -207,7 +207,7 @@ def check_column(values: pd.Series, kind: ColumnKind, column: str) -> None:
             except (ValueError, TypeError):
                 raise SchemaError(
                     f"column '{column}' is declared datetime but holds values that are not dates "
-                    f"(e.g. {nonnull.iloc[0]!r}); declare it categorical or fix the values"
+                    f"(e.g. {nonnull.iloc[0]!r}); {fix or 'declare it categorical or fix the values'}"
                 ) from None
 
 

@@ -100,10 +100,10 @@ class TrainedModel:
         for column in self.features:
             if df[column].isna().all():
                 continue  # an all-missing column is imputed like any missing value
-            try:
-                check_column(df[column], self.schema[column], column)
-            except SchemaError as exc:
-                raise SchemaError(f"{exc} (the model was trained with '{column}' as {self.schema[column]})") from None
+            # the kinds are the model's: the new table's values are what can change
+            check_column(df[column], self.schema[column], column,
+                         fix=f"the model was trained with '{column}' as {self.schema[column]}: fix the values, or "
+                             f"retrain with the kind this column should have")
         return df[self.features]
 
     def unseen_categories(self, df: pd.DataFrame) -> dict[str, int]:
