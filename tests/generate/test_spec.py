@@ -158,6 +158,19 @@ def test_missing_clip_round(tmp_path):
     assert df["k"].dtype == "Int64"
 
 
+def test_missing_text_from_an_expression(tmp_path):
+    # the missing cells were set by converting the text to float: ValueError traceback
+    spec = load_spec(write(tmp_path, """
+        columns:
+          x: {dist: normal}
+          s: {expr: "where(x > 0, 'hi', 'lo')", missing: 0.3}
+    """))
+    df = spec.sample(1000, random_state=0)
+    assert df["s"].isna().mean() == pytest.approx(0.3, abs=0.05)
+    shown = df.dropna()
+    assert (shown["s"] == np.where(shown["x"] > 0, "hi", "lo")).all()
+
+
 def test_json_specs_work_like_yaml(tmp_path):
     path = write(tmp_path, '{"columns": {"a": {"dist": "expon", "params": {"scale": 2}}}}', "s.json")
     assert load_spec(path).sample(10, random_state=0)["a"].gt(0).all()

@@ -509,6 +509,8 @@ class Spec:
                         values = pd.arrays.BooleanArray(values, mask)
                     elif values.dtype.kind in "iu":
                         values = pd.arrays.IntegerArray(values.astype(np.int64), mask)
+                    elif values.dtype.kind in "US":  # text from an expression such as where(x > 0, 'hi', 'lo')
+                        values = np.where(mask, None, values.astype(object))
                     else:
                         values = np.where(mask, np.nan, values.astype(float))
                 out[name] = values
