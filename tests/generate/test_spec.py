@@ -249,11 +249,14 @@ def test_parse_spec_from_a_mapping():
     ("1 / 0", ["column 'a' cannot be generated (ZeroDivisionError"]),
     ("(-8) ** 0.5", ["column 'a' gives complex numbers"]),
     ("10 ** 400", ["column 'a' cannot be generated (OverflowError"]),
+    ("where(x > 0, 'hi', 'lo')", ["column 'a' is text (", "drop its clip"]),
 ])
 def test_runtime_failures_are_spec_errors_without_numpy_warnings(expr, words):
     import warnings
 
-    spec = parse_spec({"columns": {"g": {"categories": ["x", "y"]}, "x": {"dist": "normal"}, "a": {"expr": expr}}})
+    clip = {"clip": [0, 1]} if "'hi'" in expr else {}  # a text column given a clip
+    spec = parse_spec({"columns": {"g": {"categories": ["x", "y"]}, "x": {"dist": "normal"},
+                                   "a": {"expr": expr, **clip}}})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(SpecError) as err:

@@ -478,6 +478,9 @@ class Spec:
                 raise SpecError(f"{self.source}: column {name!r} cannot be generated ({type(exc).__name__}: "
                                 f"{str(exc).splitlines()[0] if str(exc) else ''}); check its expressions and params") from None
             if plan["clip"] is not None and name not in codes:
+                if values.dtype.kind not in "biuf":
+                    raise SpecError(f"{self.source}: column {name!r} is text ('{values.flat[0]}', ...), which clip "
+                                    f"cannot bound; drop its clip")
                 values = np.clip(values, *plan["clip"])
             if plan["round"] is not None and name not in codes and values.dtype.kind == "f":
                 values = np.round(values, plan["round"])
