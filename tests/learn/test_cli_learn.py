@@ -35,6 +35,20 @@ def test_compare_writes_leaderboard_and_report(files):
     assert "leaderboard" in result.stdout and "knn" in result.stdout
 
 
+def test_compare_writes_nothing_when_the_report_cannot_be_drawn(files, monkeypatch):
+    # leaderboard.csv, failures.csv and skipped.csv were written before the page was drawn
+    import synthlearn.learn.report
+
+    def broken(*args, **kwargs):
+        raise ValueError("Input contains NaN.")
+
+    monkeypatch.setattr(synthlearn.learn.report, "leaderboard_html", broken)
+    out = files / "cmp-broken"
+    result = invoke("compare", files / "p.csv", "--target", "species", "-m", "knn", "--cv", "3", "--out", out, "-q")
+    assert result.exit_code != 0
+    assert not out.exists()
+
+
 def test_train_then_predict_writes_one_row_per_input_row(files):
     model = files / "model"
     assert invoke("train", files / "p.csv", "-t", "species", "--model", "decision_tree", "--out", model,

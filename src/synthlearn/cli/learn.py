@@ -101,13 +101,15 @@ def compare(
         if board.table.empty:
             raise DataError(_nothing_scored(board))
         progress.step("writing the report")
+        # the page first: should drawing it fail, no file of this run has been written yet
+        page = board.to_html(title=f"Model comparison — {data.name}: {target}")
         create_folder(out)
         text = board.table.to_csv()
         atomic_write(out / "leaderboard.csv", lambda tmp: tmp.write_text(text))
         for name, frame in (("failures.csv", board.failures), ("skipped.csv", board.skipped)):
             body = frame.to_csv(index=False)
             atomic_write(out / name, lambda tmp, body=body: tmp.write_text(body))
-        board.write_html(out / "report.html", title=f"Model comparison — {data.name}: {target}")
+        atomic_write(out / "report.html", lambda tmp: tmp.write_text(page, encoding="utf-8"))
     for message in board.notes:
         _note(progress, message)
     for row in board.failures.itertuples():
