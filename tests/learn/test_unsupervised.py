@@ -91,3 +91,15 @@ def test_reduce_of_a_constant_table_is_a_clear_error():
     # PCA's explained variance ratios were NaN and every row was written as zeros
     with pytest.raises(DataError, match="no variance to reduce"):
         reduce(pd.DataFrame({"a": [1.0] * 5, "b": ["x"] * 5}), 1)
+
+
+def test_profiles_of_a_wide_table_raise_no_performance_warnings():
+    # one column inserted at a time: a PerformanceWarning per column past the hundredth on stderr
+    import warnings
+
+    rng = np.random.default_rng(0)
+    wide = pd.DataFrame(rng.normal(size=(30, 150)), columns=[f"x{i}" for i in range(150)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        result = cluster(wide, 2)
+    assert list(result.profiles.columns[:3]) == ["size", "share", "x0"] and result.profiles["size"].sum() == 30

@@ -209,6 +209,8 @@ def cluster(
 
     Example: synthlearn cluster penguins.csv --k auto --out clusters
     """
+    import pandas as pd
+
     from synthlearn.cli.console import print_table
     from synthlearn.cli.options import check_outputs_spare_input, create_folder, with_option_names, writable_folder
     from synthlearn.data import atomic_write, write_table
@@ -235,7 +237,7 @@ def cluster(
             raise with_option_names(exc, {"k": "--k"}) from None
         column = unused_name("cluster", df.columns)
         create_folder(out)
-        labelled = df.assign(**{column: result.labels})
+        labelled = pd.concat([df, pd.Series(result.labels, index=df.index, name=column)], axis=1)
         write_table(labelled, out / "clusters.csv", source=data)
         for name, frame in (("profiles.csv", result.profiles), ("k_scores.csv", result.scores)):
             text = frame.to_csv()

@@ -203,16 +203,17 @@ def profiles(df: pd.DataFrame, schema: Schema, labels: np.ndarray) -> pd.DataFra
     out.index.name = unused_name("cluster", df.columns)
     out[share] = out[size] / len(labels)
     groups = plain.groupby(np.asarray(labels))
+    columns = {}  # joined at once: one insert per column fragments a wide table (a PerformanceWarning each)
     for column in plain.columns:
         kind = schema[column]
         if kind.is_numeric:
             means = groups[column].mean()
             if kind.value == "datetime":
                 means = pd.to_datetime(means * 1e9, unit="ns").astype(str)
-            out[column] = means
+            columns[column] = means
         else:
-            out[column] = groups[column].agg(lambda s: s.value_counts().index[0])
-    return out
+            columns[column] = groups[column].agg(lambda s: s.value_counts().index[0])
+    return pd.concat([out, pd.DataFrame(columns, index=out.index)], axis=1) if columns else out
 
 
 def reduce(df: pd.DataFrame, components=2, schema: Schema | None = None, *, method: str = "pca",
