@@ -101,6 +101,20 @@ def test_resume_continues_the_same_run(tmp_path):
     assert torch.allclose(weights(resumed), weights(straight))
 
 
+def test_resuming_a_run_that_stopped_early_trains_no_further(tmp_path):
+    # the run ended by early stopping: resuming it must give back that run, not train another epoch
+    data = make_data()
+    kw = dict(epochs=200, learning_rate=0.5, patience=3, optimizer="sgd", restore_best=False, checkpoint_dir=tmp_path)
+    first = make_module()
+    done = train(first, mse, data, config(**kw))
+    assert done.stopped_early
+    resumed = make_module(seed=99)
+    again = train(resumed, mse, data, config(resume=True, **kw))
+    assert again.stopped_early
+    assert len(again.history) == len(done.history)
+    assert torch.equal(weights(resumed), weights(first))
+
+
 def test_gradient_clipping_and_schedules_run():
     for schedule in ("cosine", "plateau"):
         module = make_module()

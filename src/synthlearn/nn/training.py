@@ -255,7 +255,9 @@ def train(
         torch.manual_seed(seed)
         if config.resume and ckpt is not None and ckpt.is_file():
             _load_checkpoint(ckpt, module, opts, scheduler, generator, state, result)
-        for epoch in range(state["epoch"], config.epochs):
+            # a run that had stopped early stays stopped (unless resumed with a larger patience)
+            result.stopped_early = state["bad_epochs"] >= config.patience
+        for epoch in range(state["epoch"], state["epoch"] if result.stopped_early else config.epochs):
             start = time.perf_counter()
             module.train()
             perm = torch.randperm(len(train_idx), generator=generator).to(device)
