@@ -165,6 +165,8 @@ def test_a_step_function_under_bfloat16_autocast_sees_its_own_updates():
     (dict(optimizer="adagrad"), "optimizer"), (dict(validation_fraction=1.0), "validation_fraction"),
     (dict(lr_schedule="step"), "lr_schedule"), (dict(grad_clip=0), "grad_clip"), (dict(resume=True), "resume"),
     (dict(device="tpu"), "device"), (dict(amp="yes"), "amp"), (dict(amp=1), "amp"),
+    (dict(min_delta="0.01"), "min_delta"), (dict(min_delta=-0.1), "min_delta"),
+    (dict(learning_rate=True), "learning_rate"),
 ])
 def test_bad_config_is_named(kw, word):
     with pytest.raises(InvalidParameterError, match=word):

@@ -117,10 +117,17 @@ class TrainingConfig:
         positive_int("epochs")
         positive_int("batch_size")
         positive_int("patience")
-        if not isinstance(self.learning_rate, numbers.Real) or not self.learning_rate > 0:
+        def number(name):
+            v = getattr(self, name)
+            return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+        if not number("learning_rate") or not self.learning_rate > 0:
             raise InvalidParameterError(f"learning_rate must be a number > 0, got {self.learning_rate!r}")
-        if not isinstance(self.weight_decay, numbers.Real) or self.weight_decay < 0:
+        if not number("weight_decay") or self.weight_decay < 0:
             raise InvalidParameterError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
+        if not number("min_delta") or self.min_delta < 0:
+            raise InvalidParameterError(f"min_delta must be a number >= 0 (the smallest decrease of the loss that "
+                                        f"counts as an improvement), got {self.min_delta!r}")
         if self.optimizer not in OPTIMIZERS:
             raise InvalidParameterError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.optimizer!r}")
         if self.lr_schedule not in (None, "cosine", "plateau"):
