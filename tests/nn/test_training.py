@@ -115,6 +115,16 @@ def test_resuming_a_run_that_stopped_early_trains_no_further(tmp_path):
     assert torch.equal(weights(resumed), weights(first))
 
 
+def test_a_checkpoint_dir_that_is_a_file_is_refused_before_training(tmp_path):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+    module = make_module()
+    before = weights(module).clone()
+    with pytest.raises(InvalidParameterError, match="checkpoint_dir"):
+        train(module, mse, make_data(), config(epochs=2, checkpoint_dir=taken))
+    assert torch.equal(weights(module), before) and taken.read_text() == "mine"
+
+
 def test_gradient_clipping_and_schedules_run():
     for schedule in ("cosine", "plateau"):
         module = make_module()

@@ -138,6 +138,11 @@ class TrainingConfig:
         if self.grad_clip is not None and (not isinstance(self.grad_clip, numbers.Real) or self.grad_clip <= 0):
             raise InvalidParameterError(f"grad_clip must be None or a number > 0, got {self.grad_clip!r}")
         check_amp(self.amp)
+        if self.checkpoint_dir is not None:
+            if not isinstance(self.checkpoint_dir, (str, os.PathLike)):
+                raise InvalidParameterError(f"checkpoint_dir must be a folder or None, got {self.checkpoint_dir!r}")
+            if Path(self.checkpoint_dir).exists() and not Path(self.checkpoint_dir).is_dir():
+                raise InvalidParameterError(f"checkpoint_dir '{self.checkpoint_dir}' is a file; give a folder")
         if self.resume and self.checkpoint_dir is None:
             raise InvalidParameterError("resume=True needs checkpoint_dir; give the folder of the earlier run")
 
