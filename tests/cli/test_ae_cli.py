@@ -89,6 +89,28 @@ def test_features_and_reduce_keep_identifiers(files):
     np.testing.assert_allclose(pd.read_csv(files / "f.csv")[["code1", "code2"]], codes[["code1", "code2"]])
 
 
+def test_an_empty_column_the_model_does_not_read_is_ignored(files, tmp_path):
+    # a blank "notes" column used to stop every command with "... entirely missing; ... before synthesizing"
+    table = pd.read_csv(files / "p.csv").assign(notes=np.nan)
+    table.to_csv(tmp_path / "notes.csv", index=False)
+    result = invoke("ae", "features", tmp_path / "notes.csv", "--model", files / "tab", "--out", tmp_path / "f.csv",
+                    "-q")
+    assert result.exit_code == 0, result.stderr
+    result = invoke("ae", "features", files / "p.csv", "--model", files / "tab", "--out", tmp_path / "g.csv", "-q")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "f.csv"), pd.read_csv(tmp_path / "g.csv"))
+    result = invoke("ae", "reduce", tmp_path / "notes.csv", "-k", "2", "--epochs", "2", "--out", tmp_path / "c.csv",
+                    "--save-model", tmp_path / "m", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert "notes" not in pd.read_csv(tmp_path / "c.csv").columns
+    # a column the model reads may not be blank
+    table.assign(bill_length_mm=np.nan).to_csv(tmp_path / "blank.csv", index=False)
+    result = invoke("ae", "features", tmp_path / "blank.csv", "--model", files / "tab", "--out", tmp_path / "h.csv",
+                    "-q")
+    assert result.exit_code == 1
+    assert "column 'bill_length_mm' has missing values" in result.stderr and "entirely" not in result.stderr
+    assert not (tmp_path / "h.csv").exists()
+
+
 def test_denoise_on_a_table_keeps_its_ids_and_other_columns(files, tmp_path):
     result = invoke("ae", "denoise", files / "p.csv", "--model", files / "tab", "--out", tmp_path / "d.csv", "-q")
     assert result.exit_code == 0, result.stderr

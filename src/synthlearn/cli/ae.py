@@ -70,10 +70,13 @@ def _read_input(path: Path, progress, columns=None):
     from synthlearn.data import infer_schema, read_table
 
     df = read_table(path)
-    schema = infer_schema(df)
+    # an entirely empty column has no kind to infer and nothing to learn from: only the columns the model
+    # reads must be complete (checked below)
+    schema = infer_schema(df[[c for c in df.columns if df[c].notna().any()]])
     ids = schema.columns_of("identifier")
     if columns is None:
-        columns = [c for c in df.columns if c not in ids and schema[c].value in ("numeric", "integer", "boolean")]
+        columns = [c for c in df.columns if c in schema and c not in ids
+                   and schema[c].value in ("numeric", "integer", "boolean")]
         if not columns:
             raise DataError(f"{path} has no numeric columns to encode; the autoencoder commands need numbers")
     missing = [c for c in columns if c not in df.columns]
