@@ -241,6 +241,24 @@ def test_bad_input_gives_one_error_line_and_writes_nothing(files, args, message)
     assert {p.name: p.stat().st_mtime_ns for p in files.iterdir()} == before
 
 
+@pytest.mark.parametrize("args", [
+    ["train", "{f}/p.csv", "-k", "2", "--out", "{f}/x"],
+    ["reduce", "{f}/p.csv", "--out", "{f}/x.csv"],
+    ["anomaly", "{f}/p.csv", "--out", "{f}/x.csv"],
+    ["forecast", "{f}/series.csv", "--column", "y", "--out", "{f}/x.csv"],
+    ["recommend", "{f}/ratings.csv", "--user", "who", "--item", "what", "--rating", "stars", "--out", "{f}/x.csv"],
+    ["generate", "{f}/vae", "--out", "{f}/g.png"],
+])
+@pytest.mark.parametrize("seed", ["-1", str(2**32)])
+def test_a_seed_numpy_cannot_take_is_refused_as_a_usage_error(files, args, seed):
+    # -1 used to train (or sample) and then end in numpy's traceback "Seed must be between 0 and 2**32 - 1"
+    before = {p.name: p.stat().st_mtime_ns for p in files.iterdir()}
+    result = invoke("ae", *[a.format(f=files) for a in args], "--epochs" if args[0] != "generate" else "--n", "1",
+                    "--seed", seed, "-q")
+    assert result.exit_code == 2 and "--seed" in result.stderr and "Traceback" not in result.stderr
+    assert {p.name: p.stat().st_mtime_ns for p in files.iterdir()} == before
+
+
 @pytest.mark.parametrize("command", ["train", "denoise", "reduce"])
 def test_a_folder_output_never_replaces_a_folder_of_other_files(files, tmp_path, monkeypatch, command):
     """Model and image folders are replaced as a whole, so one holding anything else is refused."""

@@ -49,7 +49,17 @@ def _takes_images(kind) -> bool:
 #: Most images ``ae generate`` tiles into one PNG.
 MAX_GRID = 10_000
 _QUIET = typer.Option(False, "--quiet", "-q", help="No progress on stderr.")
-_SEED = typer.Option(0, "--seed", help="Random seed: the same seed gives the same model and output.")
+
+
+def _seed_in_range(value: int) -> int:
+    """``--seed`` as numpy's seeds go (0 to 2**32 - 1), refused as a usage error before any work."""
+    if not 0 <= value < 2**32:
+        raise typer.BadParameter(f"must be between 0 and {2**32 - 1:,}, got {value:,}")
+    return value
+
+
+_SEED = typer.Option(0, "--seed", callback=_seed_in_range,
+                     help="Random seed: the same seed gives the same model and output.")
 
 
 # ---------------------------------------------------------------------- inputs and outputs
