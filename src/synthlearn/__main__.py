@@ -2,4 +2,5 @@
 
 from synthlearn.cli.main import main
 
-main()
+if __name__ == "__main__":  # importing the module (as walking the package does) runs nothing
+    main()
