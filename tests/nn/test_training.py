@@ -101,6 +101,25 @@ def test_resume_continues_the_same_run(tmp_path):
     assert torch.allclose(weights(resumed), weights(straight))
 
 
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs CUDA"))])
+def test_resume_continues_a_run_that_draws_noise(tmp_path, device):
+    """Noise drawn from torch's global generator on the training device (a denoising or variational loss)
+    continues after a resume as in the straight run: its state is in the checkpoint, the GPU's included."""
+    def noisy(module, batch):
+        x, y = batch
+        return torch.mean((module(x + 0.1 * torch.randn_like(x)) - y) ** 2)
+
+    data = make_data()
+    kw = dict(validation_fraction=0.0, patience=100, device=device)
+    straight = make_module()
+    train(straight, noisy, data, config(epochs=6, **kw))
+    train(make_module(), noisy, data, config(epochs=3, checkpoint_dir=tmp_path, **kw))
+    resumed = make_module(seed=99)
+    train(resumed, noisy, data, config(epochs=6, checkpoint_dir=tmp_path, resume=True, **kw))
+    assert torch.equal(weights(resumed), weights(straight))
+
+
 def test_resuming_a_run_that_stopped_early_trains_no_further(tmp_path):
     # the run ended by early stopping: resuming it must give back that run, not train another epoch
     data = make_data()

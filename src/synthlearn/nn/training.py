@@ -396,14 +396,20 @@ def _progress(config: TrainingConfig, device):
         yield update
 
 
+def _device_of(module) -> torch.device:
+    return next(module.parameters()).device
+
+
 def _save_checkpoint(path: Path, module, opts, scheduler, generator, state, result) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    device = _device_of(module)
     payload = {
         "module": {k: v.detach().cpu() for k, v in module.state_dict().items()},
         "optimizers": [o.state_dict() for o in opts],
         "scheduler": scheduler.state_dict() if scheduler is not None else None,
         "generator": generator.get_state(),
         "torch_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,  # noise drawn on the GPU
         "epoch": state["epoch"],
         "bad_epochs": state["bad_epochs"],
         "best_state": {k: v.cpu() for k, v in state["best_state"].items()} if state["best_state"] else None,
@@ -426,6 +432,8 @@ def _load_checkpoint(path: Path, module, opts, scheduler, generator, state, resu
             scheduler.load_state_dict(payload["scheduler"])
         generator.set_state(payload["generator"])
         torch.set_rng_state(payload["torch_rng"])
+        if payload.get("cuda_rng") is not None and _device_of(module).type == "cuda":
+            torch.cuda.set_rng_state(payload["cuda_rng"], _device_of(module))
     except Exception as exc:
         raise ModelFileError(f"checkpoint '{path}' does not fit this model ({type(exc).__name__}); "
                              f"delete it or use another checkpoint_dir") from None
