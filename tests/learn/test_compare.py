@@ -154,6 +154,7 @@ def test_report_of_a_one_class_holdout_warns_nothing(penguins_small):
 @pytest.mark.parametrize("change, kwargs, error, match", [
     (lambda d: d, {"target": "nope"}, ColumnError, "nope"),
     (lambda d: d.assign(species="Adelie"), {}, DataError, "single value"),
+    (lambda d: d.assign(species=5), {}, DataError, r"has a single value \(5\);"),  # not np.int64(5)
     (lambda d: d, {"models": ["randomforest"]}, InvalidParameterError, "did you mean 'random_forest'"),
     (lambda d: d, {"cv": 1}, InvalidParameterError, "cv"),
     (lambda d: d, {"time_budget": -5}, InvalidParameterError, "time_budget"),

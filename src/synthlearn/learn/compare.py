@@ -133,7 +133,7 @@ def check_supervised(df: pd.DataFrame, target: str, schema: Schema | None):
         notes.append(f"{missing} row(s) with a missing '{target}' were left out")
         df = df[df[target].notna()].reset_index(drop=True)
     if df[target].nunique() < 2:
-        shown = df[target].iloc[0] if len(df) else None
+        shown = df[target].head(1).tolist()[0] if len(df) else None  # a Python value: 5, not np.int64(5)
         raise DataError(f"target '{target}' has a single value ({shown!r}); a target needs at least two "
                         f"classes or values")
     if not [c for c in schema.modelled if c != target]:
