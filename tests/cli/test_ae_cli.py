@@ -63,6 +63,17 @@ def test_train_writes_a_model_folder(files):
     assert {p.name for p in (files / "dae").iterdir()} == {"config.json", "arrays.npz"}
 
 
+def test_train_without_code_size_fits_a_narrow_table(files, tmp_path):
+    """--code-size defaults to 32, or half the input's width below 64: a table of 6 numeric columns trains."""
+    from synthlearn.autoencoders.persist import load_model
+
+    result = invoke("ae", "train", files / "p.csv", "--epochs", "1", "--out", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    model = load_model(tmp_path / "m")
+    assert model.code_size == model.n_features_in_ // 2 < model.n_features_in_
+    assert f"code size {model.code_size}" in result.output
+
+
 def test_denoise_writes_images_of_the_input_shape_and_prints_psnr(files):
     result = invoke("ae", "denoise", files / "noisy.npy", "--model", files / "dae", "--out", files / "den.npy",
                     "--reference", files / "clean.npy", "-q")
@@ -186,11 +197,11 @@ def test_recommend_never_returns_rated_items(files):
     (["train", "{f}/digits.npy", "--model", "cnv", "--out", "{f}/x"], "did you mean 'conv'"),
     (["train", "{f}/missing.npy", "--out", "{f}/x"], "does not exist"),
     (["train", "{f}/nan.npy", "--out", "{f}/x"], "NaN or infinite value(s)"),
-    (["train", "{f}/p.csv", "--model", "autoencoder", "-k", "40", "--out", "{f}/x"], "code_size=40 is larger"),
+    (["train", "{f}/p.csv", "--model", "autoencoder", "-k", "40", "--out", "{f}/x"], "--code-size=40 is larger"),
     (["denoise", "{f}/noisy.npy", "--model", "{f}/nowhere", "--out", "{f}/y.npy"], "not a model folder"),
     (["denoise", "{f}/noisy.npy", "--model", "{f}/dae", "--out", "{f}/y.txt"], ".npy file or a folder"),
     (["repair", "{f}/holes.npy", "--mask", "{f}/clean.npy", "--model", "{f}/dae", "--out", "{f}/y.npy"], None),
-    (["generate", "{f}/dae", "--out", "{f}/g.png"], "cannot generate"),
+    (["generate", "{f}/dae", "--out", "{f}/g.png"], "holds a DenoisingAutoencoder, which cannot generate"),
     (["generate", "{f}/vae", "--out", "{f}/g.jpg"], "must be a .png"),
     (["generate", "{f}/vae", "--n", "1000000000", "--out", "{f}/g.png"], "--n must be between 1 and 10,000"),
     (["anomaly", "{f}/p.csv", "--contamination", "0.9", "--out", "{f}/a.csv"], "--contamination must be"),

@@ -14,7 +14,7 @@ import numpy as np
 import typer
 
 from synthlearn.cli.console import Progress, user_errors
-from synthlearn.errors import ColumnError, DataError
+from synthlearn.errors import ColumnError, DataError, InvalidParameterError
 
 app = typer.Typer(
     name="ae",
@@ -286,7 +286,8 @@ def train(
     data: Path = typer.Argument(..., help="Table (.csv/.parquet) or images (.npy, or a folder of .png)."),
     model: str = typer.Option("autoencoder", "--model", "-m", help=f"Kind: {', '.join(KINDS)}."),
     out: Path = typer.Option(Path("ae-model"), "--out", "-o", help="Folder for the trained model."),
-    code_size: int = typer.Option(32, "--code-size", "-k", help="Width of the code (the bottleneck)."),
+    code_size: Optional[int] = typer.Option(None, "--code-size", "-k", help="Width of the code (the bottleneck). "
+                                            "Default: 32, or half the input's width where that is under 64."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help=_EPOCHS_HELP),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per training step. Default: "
                                              "the model's own."),
@@ -310,9 +311,17 @@ def train(
         if info["input"] == "table" and images_as_images:
             raise DataError(f"--model {model} needs images (.npy or a PNG folder); {data} is a table")
         metadata = _new_metadata(X, info, model)
+        inputs = _model_input(X, info, metadata, images_as_images)
+        if code_size is None:  # a code no narrower than a table of 5 columns would compress nothing
+            code_size = min(32, max(1, int(np.prod(inputs.shape[1:])) // 2))
         estimator = _make(model, code_size, epochs, batch_size, hidden, noise, device, seed, not quiet)
-        progress.step(f"training {type(estimator).__name__} on {len(X)} samples")
-        estimator.fit(_model_input(X, info, metadata, images_as_images))
+        progress.step(f"training {type(estimator).__name__} (code size {code_size}) on {len(X)} samples")
+        try:
+            estimator.fit(inputs)
+        except InvalidParameterError as exc:
+            from synthlearn.cli.options import with_option_names
+
+            raise with_option_names(exc, {"code_size": "--code-size"}) from None
         save_model(estimator, out, metadata=metadata)
     if not quiet:
         last = estimator.history_[-1] if getattr(estimator, "history_", None) else {}
@@ -500,7 +509,9 @@ def generate(
     with Progress(quiet) as progress:
         estimator, metadata = _load(model_dir, "generate")
         if not hasattr(estimator, "sample"):
-            raise InvalidParameterError(f"{model_dir} holds a {type(estimator).__name__}, which cannot generate; "
+            name = type(estimator).__name__
+            raise InvalidParameterError(f"{model_dir} holds {'an' if name[0] in 'AEIOU' else 'a'} {name}, which cannot "
+                                        f"generate; "
                                         f"train one with --model vae or --model conv-vae")
         if metadata.get("input") != "images":
             raise InvalidParameterError(f"{model_dir} was trained on a table; `ae generate` draws images "
