@@ -280,3 +280,15 @@ def test_atomic_write_permissions_follow_umask(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "f.txt").stat().st_mode) == 0o640
+
+
+def test_csv_codes_with_leading_zeros_stay_text(tmp_path):
+    """Zip codes (00501) read as numbers would lose their zeros and be synthesized as arbitrary numbers."""
+    path = tmp_path / "codes.csv"
+    path.write_text("zip,account,n,x\n00501,7,1,0.5\n10001,0012,2,1.0\n02134,,3,2.5\n,044,4,3.0\n")
+    df = read_table(path)
+    assert df["zip"].tolist()[:3] == ["00501", "10001", "02134"] and pd.isna(df["zip"].iloc[3])
+    assert df["account"].tolist()[1:2] == ["0012"] and pd.isna(df["account"].iloc[2])  # one padded value suffices
+    assert df["n"].dtype == np.int64 and df["x"].dtype == np.float64  # plain numbers stay numbers
+    path.write_text("a,b\n0,1.0\n10,0.25\n-3,-0.5\n")
+    assert read_table(path).dtypes.tolist() == [np.int64, np.float64]  # a lone 0 and 0.25 have no padding

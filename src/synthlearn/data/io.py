@@ -78,6 +78,8 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        A CSV column of whole numbers written with leading zeros (zip codes such as 00501) is text, as
+        written, not numbers.
 
     Raises
     ------
@@ -102,7 +104,7 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     try:
         if fmt == "csv":
             _check_csv_header(path)
-            df = pd.read_csv(path)
+            df = _codes_as_text(pd.read_csv(path), path)
         else:
             df = _index_as_columns(pd.read_parquet(path), path)
     except (DataError, FileFormatError):
@@ -117,6 +119,22 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise DataError(f"file '{path}' has no columns; give a table with a header and rows")
     if len(df) == 0:
         raise DataError(f"file '{path}' has a header but no rows; give at least one data row")
+    return df
+
+
+def _codes_as_text(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``df`` with the number columns whose CSV text has leading zeros (zip codes such as 00501, account
+    numbers) read again as text: as numbers they would lose their zeros and be synthesized as arbitrary
+    numbers. Only columns of whole numbers (codes are) are read a second time, as text, to look."""
+    numeric = [c for c in df.columns if pd.api.types.is_integer_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+               or pd.api.types.is_float_dtype(df[c]) and bool(np.all(np.mod(df[c].dropna().to_numpy(), 1) == 0))]
+    if not numeric:
+        return df
+    text = pd.read_csv(path, usecols=numeric, dtype=str, keep_default_na=True)
+    for column in numeric:
+        values = text[column].dropna().str.strip()
+        if values.str.match(r"[+-]?0\d").any():
+            df[column] = text[column].str.strip()
     return df
 
 
