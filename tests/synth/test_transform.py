@@ -309,3 +309,19 @@ def test_day_first_datetime_text_is_read_day_first_and_written_back_so():
     assert np.array_equal(X[:, 0], X[:, 1])  # the same instants from both spellings
     back = encoder.inverse_transform(X)
     assert back["eu"].tolist() == df["eu"].tolist() and back["us"].tolist() == df["us"].tolist()
+
+
+@pytest.mark.parametrize("unit, step, tz", [("s", 1, None), ("min", 60, None), ("min", 60, "Asia/Kolkata"),
+                                            ("h", 3600, "Europe/Paris"), ("ms", 1e-3, None)])
+def test_datetimes_decode_at_the_resolution_of_the_training_times(unit, step, tz):
+    # times of whole seconds (or minutes, hours) came back from the copula, VAE and GAN with microseconds
+    rng = np.random.default_rng(0)
+    times = pd.Series(pd.Timestamp("2024-03-01") + pd.to_timedelta(np.sort(rng.integers(0, 5000, 40)), unit=unit))
+    df = pd.DataFrame({"t": times.dt.tz_localize(tz) if tz else times, "v": np.arange(40.0)})
+    enc = fit_encoder(df)
+    assert enc.specs_["t"]["resolution"] == step
+    X = enc.transform(df)
+    X[:, [c.name for c in enc.columns_].index("t")] += rng.uniform(-0.49, 0.49, 40) * step  # off by under a step
+    pd.testing.assert_series_equal(enc.inverse_transform(X)["t"], df["t"])
+    fine = df.assign(t=df["t"] + pd.to_timedelta(rng.integers(1, 999, 40), unit="us"))
+    assert fit_encoder(fine).specs_["t"]["resolution"] is None  # microseconds: kept as they are

@@ -120,6 +120,7 @@ class TableEncoder:
             if kind is ColumnKind.NUMERIC:
                 spec["decimals"] = decimal_places(finite)
             if kind is ColumnKind.DATETIME:
+                spec["resolution"] = _datetime_resolution(finite)
                 if pd.api.types.is_datetime64_any_dtype(values):
                     spec["tz"] = str(values.dt.tz) if values.dt.tz else None
                     spec["date_only"] = bool((values.dropna() == values.dropna().dt.normalize()).all())
@@ -203,6 +204,8 @@ class TableEncoder:
                     vals = np.round(vals, spec["decimals"])
                 elif kind is ColumnKind.DATETIME:
                     vals = np.round(vals, 6)  # whole microseconds
+                    if spec.get("resolution"):  # times of whole seconds, minutes or hours come out so
+                        vals = np.round(vals / spec["resolution"]) * spec["resolution"]
                 np.clip(vals, spec["min"], spec["max"], out=vals)
                 out[column] = _restore_numeric(vals, spec)
             elif kind.is_discrete:
@@ -343,6 +346,20 @@ def _numbers(values: pd.Series, kind: ColumnKind, spec: dict | None = None) -> n
         ns[dt.isna().to_numpy()] = np.nan
         return ns / 1e9
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+#: Steps of time a datetime column's values may all be whole multiples of (seconds): hours, minutes, seconds,
+#: milliseconds.
+_RESOLUTIONS = (3600.0, 60.0, 1.0, 1e-3)
+
+
+def _datetime_resolution(seconds: np.ndarray) -> float | None:
+    """The coarsest of :data:`_RESOLUTIONS` that every value (seconds since the epoch, UTC) is a multiple of,
+    to within the half microsecond that float seconds keep; None for finer times."""
+    for step in _RESOLUTIONS:
+        if seconds.size and np.all(np.abs(seconds - np.round(seconds / step) * step) < 5e-7):
+            return step
+    return None
 
 
 def _restore_numeric(vals: np.ndarray, spec: dict) -> pd.Series:
