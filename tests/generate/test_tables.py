@@ -236,6 +236,20 @@ def test_outliers_are_marked_and_extreme():
     assert not (z[~marked] >= 5.5).any().any()
 
 
+def test_outliers_stay_within_a_marginals_support():
+    """A count stays a whole number >= 0 and a positive size positive: outliers past the lower end go to the upper
+    side (an outlier in a Poisson column was -13.8, and the column became floats)."""
+    df, info = make_table(20000, n_numeric=3, marginals={"num_0": "poisson", "num_1": "gamma", "num_2": "beta"},
+                          outlier_rate=0.02, outlier_column="is_outlier", random_state=0, return_info=True)
+    assert df["num_0"].dtype == np.int64 and (df["num_0"] >= 0).all()
+    assert (df["num_1"] > 0).all() and df["num_2"].between(0, 1).all()
+    marked = df["is_outlier"]
+    high = df.loc[~marked, ["num_0", "num_1"]].quantile(0.999)
+    # every marked row is still extreme in its column: beyond the clean rows' 99.9th percentile, or at a bound
+    extreme = (df["num_0"] > high["num_0"]) | (df["num_1"] > high["num_1"]) | df["num_2"].isin([0.0, 1.0])
+    assert extreme[marked].mean() > 0.99
+
+
 def test_table_generator_rejects_unknown_parameters():
     from synthlearn.generate import TableGenerator
 

@@ -370,13 +370,15 @@ class TableGenerator:
         # column centres and spreads for outliers (after the marginal transform where there is one)
         from scipy import stats
 
-        self.outlier_scale = {}
+        self.outlier_scale, self.outlier_support = {}, {}
         for name in self.numeric:
             lat = self.latent_of[self.numeric.index(name)]
             if name in self.marginals:
                 fam, params = self.marginals[name]
                 d = getattr(stats, fam)(**params)
                 centre, spread = float(d.median()), float(d.std())
+                low, high = (float(v) for v in d.support())
+                self.outlier_support[name] = (low, high)  # a count or a positive size stays one
             else:
                 w = self.group_weights
                 mean = float(w @ mu[:, lat])
@@ -485,11 +487,19 @@ class TableGenerator:
                 if len(rows):
                     centre, spread = self.outlier_scale[name]
                     col = columns[name]
-                    if col.dtype.kind != "f":
+                    away = size[which == j] * spread
+                    values = centre + sign[which == j] * away
+                    if name in self.outlier_support:  # outside the family's support: the other side, else its bound
+                        low, high = self.outlier_support[name]
+                        values = np.where(values < low, centre + away, np.where(values > high, centre - away, values))
+                        values = np.clip(values, low, high)
+                    if col.dtype.kind in "iu":  # a discrete family's counts stay whole numbers
+                        col, values = col.copy(), np.round(values)
+                    elif col.dtype.kind != "f":
                         col = col.astype(float)
                     elif col.base is latent or col.base is not None:
                         col = col.copy()
-                    col[rows] = centre + sign[which == j] * size[which == j] * spread
+                    col[rows] = values
                     columns[name] = col
             outlier_which = which
         if p["missing_rate"] > 0:
