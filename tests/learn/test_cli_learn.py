@@ -156,3 +156,17 @@ def test_an_input_named_like_an_output_is_never_overwritten(files, args, name):
     result = invoke(args[0], source, *args[1:], "--out", folder, "-q")
     assert result.exit_code == 1 and result.stderr.startswith("error: refusing to overwrite the input file")
     assert source.read_bytes() == (files / "p.csv").read_bytes() and list(folder.iterdir()) == [source]
+
+
+def test_predict_refuses_to_overwrite_its_input_before_loading_the_model(files, tmp_path, monkeypatch):
+    import synthlearn.learn
+
+    def never(*_):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(synthlearn.learn, "load_model", never)
+    data = tmp_path / "new.csv"
+    data.write_bytes((files / "new.csv").read_bytes())
+    result = invoke("predict", files / "model", data, "--out", data, "-q")
+    assert result.exit_code == 1 and result.stderr.startswith("error: refusing to overwrite the input file")
+    assert data.read_bytes() == (files / "new.csv").read_bytes()

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from synthlearn.cli.console import Progress, user_errors
+from synthlearn.errors import FileFormatError
 
 _CATEGORICAL_HELP = "Treat this column as categorical (repeatable)."
 _SCHEMA_HELP = 'JSON {"columns": {"name": "kind"}} overriding inferred kinds.'
@@ -180,6 +181,10 @@ def predict(
 
     table_format(out)
     writable_file(out)
+    from synthlearn.data.io import same_file
+
+    if same_file(out, data):  # refused before the model is loaded and the rows predicted
+        raise FileFormatError(f"refusing to overwrite the input file '{data}'; choose another --out")
     with Progress(quiet) as progress:
         progress.step(f"loading {model}")
         fitted = load_model(model)
