@@ -43,6 +43,8 @@ def test_params_override_defaults_even_behind_a_target_scaler():
 def test_unknown_name_suggests_the_closest():
     with pytest.raises(InvalidParameterError, match="did you mean 'random_forest'"):
         make_model("random_forrest", "classification")
+    with pytest.raises(InvalidParameterError, match="unknown model 'KNN'; did you mean 'knn'"):  # any case
+        make_model("KNN", "classification")
     with pytest.raises(InvalidParameterError, match="classification only.*ridge"):
         make_model("logistic_regression", "regression")
     with pytest.raises(InvalidParameterError, match="task"):

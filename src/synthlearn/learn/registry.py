@@ -166,7 +166,7 @@ def get_spec(name: str, task: str) -> ModelSpec:
         raise InvalidParameterError(f"model {name!r} is for {other} only and this target needs {task}; "
                                     f"use {counterpart}")
     known = model_names(task)
-    close = difflib.get_close_matches(str(name), known + list(_ALIASES[task]), n=1, cutoff=0.4)
+    close = difflib.get_close_matches(str(name).lower(), known + list(_ALIASES[task]), n=1, cutoff=0.4)  # KNN: knn
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise InvalidParameterError(f"unknown model {name!r}; {hint}choose one of {', '.join(known)}")
 
