@@ -86,7 +86,9 @@ def make_table(n_rows, *, task="classification", n_numeric=10, n_binary=0, n_cat
     missing : {"mcar", "mar"}, default="mcar"
         Completely at random, or more likely where another column is high.
     outlier_rate : float, default=0.0
-        Fraction of rows with one numeric cell moved 6–10 standard deviations away.
+        Fraction of rows with one numeric cell moved 6–10 standard deviations away, on a side the
+        column's marginal allows (a count stays a whole number >= 0, a positive size positive; at
+        the bound where neither side is far enough).
     outlier_column : str, optional
         Name of a boolean column marking those rows.
     target_name : str, default="target"
