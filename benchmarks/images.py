@@ -129,6 +129,7 @@ def cnn_accuracy(n_train, n_test, threads):
 def scenes(n_train, n_test, edge_cases):
     """Pixel accuracy, mean IoU, detection precision and recall of the pixel- and object-based classifiers."""
     import numpy as np
+    import pandas as pd
 
     from synthlearn.generate import make_images
     from synthlearn.vision import (MaximumLikelihoodClassifier, ObjectClassifier, classify_image, find_objects,
@@ -152,14 +153,11 @@ def scenes(n_train, n_test, edge_cases):
     for name, predict in [("pixel-based maximum likelihood", lambda im: classify_image(pixel_model, im)),
                           ("object-based (Felzenszwalb + random forest)", object_model.predict)]:
         maps = np.stack([predict(image) for image in test.images])
-        found = {"tp": 0, "fp": 0, "fn": 0}
-        for i, predicted in enumerate(maps):
-            boxes = truth.loc[truth["image"] == test.start + i, ["class", "x0", "y0", "x1", "y1"]]
-            scores = match_objects(find_objects(predicted, min_area=10, background=1), boxes, iou=0.5)
-            for key in found:
-                found[key] += int(scores.loc["all", key])
-        precision = found["tp"] / max(found["tp"] + found["fp"], 1)
-        recall = found["tp"] / max(found["tp"] + found["fn"], 1)
+        found = pd.concat([find_objects(predicted, min_area=10, background=1).assign(image=test.start + i)
+                           for i, predicted in enumerate(maps)])
+        scores = match_objects(found, truth[["image", "class", "x0", "y0", "x1", "y1"]], iou=0.5).loc["all"]
+        precision = float(scores["tp"] / max(scores["tp"] + scores["fp"], 1))  # objects matched within each image
+        recall = float(scores["tp"] / max(scores["tp"] + scores["fn"], 1))
         out[name] = (float((maps == test_maps).mean()), segmentation_scores(maps, test_maps).mean_iou, precision,
                      recall)
     return out
