@@ -538,3 +538,15 @@ def test_synthesize_never_overwrites_its_schema_file(real_csv, tmp_path):
     result = invoke("synthesize", real_csv, "--schema", out / "schema.json", "--rows", 30, "--out", out)
     assert_user_error(result, "refusing to overwrite the input file", "schema.json")
     assert (out / "schema.json").read_text() == '{"columns": {"k": "categorical"}}'
+
+
+def test_a_file_system_error_names_the_path_and_what_to_do(real_csv, tmp_path, monkeypatch):
+    import errno
+
+    def gone(*args, **kwargs):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(tmp_path / "o"))
+
+    monkeypatch.setattr(Synthesizer, "save", gone)
+    result = invoke("synthesize", real_csv, "--target", "t", "--out", tmp_path / "o", "-q")
+    assert result.exit_code == 1 and result.stderr.strip() == (
+        f"error: No such file or directory: '{tmp_path / 'o'}'; check that path, or choose another location")

@@ -74,7 +74,7 @@ def user_errors(func):
                 where = f" writing '{exc.filename}'" if exc.filename else ""
                 raise fail(f"no space left on device{where}; free some space or choose another location") from None
             if exc.filename:
-                raise fail(f"{exc.strerror}: '{exc.filename}'") from None
+                raise fail(f"{exc.strerror}: '{exc.filename}'; check that path, or choose another location") from None
             raise
 
     return wrapper
