@@ -160,6 +160,31 @@ def test_association_matrix_and_pairs():
     assert pairs.loc[("g", "h"), "metric"] == "cramers_v" and pairs.loc[("x", "g"), "metric"] == "correlation_ratio"
 
 
+def test_pearson_matrix_matches_pairwise_pearson():
+    # column_pairs and association_matrix take every numeric pair from one matrix (500 columns: 124,750
+    # pairs, a minute per table one by one); each entry must be what pearson() gives for the pair
+    from synthlearn.evaluate.fidelity import pearson, pearson_matrix
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(60, 5))
+    x[:, 1] += 2 * x[:, 0]
+    x[:, 3] = 7.0  # constant: 0 with everything
+    for values in (x, np.where(rng.random(x.shape) < 0.2, np.nan, x)):
+        values[:58, 4] = np.nan  # two rows left next to most columns
+        mat = pearson_matrix(values)
+        for i in range(5):
+            for j in range(5):
+                want = 1.0 if i == j else pearson(values[:, i], values[:, j])
+                assert mat[i, j] == pytest.approx(want, abs=1e-12), (i, j)
+    assert pearson_matrix(x[:1]).tolist() == np.eye(5).tolist()  # one row: no correlation
+    df = pd.DataFrame(x, columns=list("abcde")).assign(g=rng.choice(["u", "v"], 60))
+    schema = infer_schema(df)
+    pairs = column_pairs(df, df.assign(b=rng.permutation(df["b"].to_numpy())), schema)
+    row = pairs.set_index(["column_a", "column_b"]).loc[("a", "b")]
+    assert row["real"] == pytest.approx(np.corrcoef(df["a"], df["b"])[0, 1])
+    assert association_matrix(df, schema).loc["a", "d"] == 0.0
+
+
 # ------------------------------------------------------------------ privacy
 def test_copied_rows_are_at_distance_zero(mixed_frame):
     schema = infer_schema(mixed_frame)
