@@ -366,3 +366,16 @@ def test_folder_runs_refuse_bad_paths_and_write_nothing(shapes_set, tmp_path, ar
     assert result.exit_code == 1 and message in " ".join(result.output.split()), result.output
     assert "Traceback" not in result.output
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("out, model_out", [("o.npy", "o.npy"), ("maps", "maps"), ("maps", "maps/model"),
+                                            ("model/o.npy", "model")])
+def test_out_and_model_out_on_one_path_are_refused_before_any_work(shapes_set, tmp_path, out, model_out):
+    """Before, the maps were written and only then the model refused: exit 1 with a half-finished output."""
+    train, test, _ = shapes_set
+    target = test if "." not in out else test / "images" / "00000.png"
+    (tmp_path / "model").mkdir()  # an earlier model, retrained
+    result = invoke("vision", "pixels", train, "--apply", target, "--method", "mindist", "--out", tmp_path / out,
+                    "--model-out", tmp_path / model_out, "-q")
+    assert result.exit_code == 1 and "--model-out" in result.output and "Traceback" not in result.output
+    assert [p.name for p in tmp_path.rglob("*")] == ["model"]

@@ -10,6 +10,7 @@ grey/palette ``.png`` whose pixel values are the labels; 0 means unlabelled. Cla
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -94,8 +95,6 @@ def read_label_map(path: Path, what: str = "label map") -> np.ndarray:
 def _check_out(out: Path, inputs, option: str = "--out", suffixes=(".npy", ".png"), outputs=None) -> Path:
     """Refuse, before any work, an output path that cannot be written, is an input, or is another output
     (``outputs``: {option: path} of the outputs checked before)."""
-    import os
-
     from synthlearn.data.io import same_file
 
     if out.suffix.lower() not in suffixes:
@@ -251,8 +250,23 @@ def _check_run(context, image, labels, apply, model, unlabelled: str, out, model
         _check_out(out, inputs)
         if path is not None:
             _check_out(path, inputs, option, (".npy",), {"--out": out})
+    if model_out is not None:
+        _refuse_nested(out, model_out)
     _check_model_out(model_out, inputs + [model])
     return labelled_set, value, folder
+
+
+def _refuse_nested(out: Path, model_out: Path) -> None:
+    """Refuse --out and --model-out naming one path, or one inside the other: the second written would fail on the
+    first, or land in it, after all the work."""
+    real_out, real_model = Path(os.path.realpath(out)), Path(os.path.realpath(model_out))
+    if real_out == real_model:
+        raise FileFormatError(f"--out and --model-out are the same path '{out}' (the label map(s) and the model "
+                              f"folder); give two paths")
+    for (inner, inner_path), (outer, outer_path) in ((("--out", out), ("--model-out", model_out)),
+                                                     (("--model-out", model_out), ("--out", out))):
+        if Path(os.path.realpath(outer_path)) in Path(os.path.realpath(inner_path)).parents:
+            raise FileFormatError(f"{inner} '{inner_path}' is inside {outer} '{outer_path}'; give two separate paths")
 
 
 def _classify_folder(folder: Path, out: Path, channels: str, classify, progress) -> tuple:
