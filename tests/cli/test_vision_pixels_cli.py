@@ -379,3 +379,23 @@ def test_out_and_model_out_on_one_path_are_refused_before_any_work(shapes_set, t
                     "--model-out", tmp_path / model_out, "-q")
     assert result.exit_code == 1 and "--model-out" in result.output and "Traceback" not in result.output
     assert [p.name for p in tmp_path.rglob("*")] == ["model"]
+
+
+@pytest.mark.parametrize("command", ["pixels", "objects"])
+@pytest.mark.parametrize("make, message", [
+    (lambda f: None, "holds no .png or .npy image"),
+    (lambda f: (f / "a.png").write_bytes(b"junk"), "a.png' is not a readable PNG image"),
+    (lambda f: np.save(f / "a.npy", np.zeros((32, 32))), "has 1 band(s) and the training images 3"),
+])
+def test_a_folder_to_classify_is_read_and_checked_before_training(shapes_set, tmp_path, command, make, message):
+    """Before, the model trained on every image of the set (minutes, for objects) before the folder was read."""
+    train, _, _ = shapes_set
+    folder = tmp_path / "to classify"
+    folder.mkdir()
+    make(folder)
+    result = invoke("vision", command, train, "--apply", folder, "--out", tmp_path / "maps", "--model-out",
+                    tmp_path / "m")
+    assert result.exit_code == 1 and message in " ".join(result.output.split()), result.output
+    assert "training on" not in result.output and "and training" not in result.output
+    assert "Traceback" not in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["to classify"]

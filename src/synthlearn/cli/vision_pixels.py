@@ -269,12 +269,35 @@ def _refuse_nested(out: Path, model_out: Path) -> None:
             raise FileFormatError(f"{inner} '{inner_path}' is inside {outer} '{outer_path}'; give two separate paths")
 
 
-def _classify_folder(folder: Path, out: Path, channels: str, classify, progress) -> tuple:
-    """Classify every image of ``folder`` (``classify(image, channels) -> map``) into the folder ``out``;
-    ``(done message, scores or None, number of images)``."""
-    from synthlearn.cli.vision_folders import classify_folder, read_image_folder, write_map_folder
+def _read_folder(folder: Optional[Path], channels: str, progress, training=None):
+    """The images of the folder to classify, ``(names, images, truth)`` (None without a folder), read before any
+    training so that an empty folder, a broken image or an image of other bands fails first. ``training``: the
+    ``(image, channels)`` the model will train on, whose number of bands every image must have."""
+    if folder is None:
+        return None
+    from synthlearn.cli.vision_folders import read_image_folder
 
-    names, images, truth = read_image_folder(folder, channels, progress)
+    batch = read_image_folder(folder, channels, progress)
+    if training is not None:
+        want = _bands(*training)
+        for name, (picture, layout) in zip(batch[0], batch[1]):
+            if _bands(picture, layout) != want:
+                hint = " (or --channels is wrong)" if picture.ndim == 3 else ""
+                raise DataError(f"image {name!r} of '{folder}' has {_bands(picture, layout)} band(s) and the "
+                                f"training images {want}{hint}; give images with the training bands")
+    return batch
+
+
+def _bands(image: np.ndarray, channels: str) -> int:
+    return 1 if image.ndim == 2 else image.shape[0] if channels == "first" else image.shape[-1]
+
+
+def _classify_folder(folder: Path, batch, out: Path, classify, progress) -> tuple:
+    """Classify every image of ``folder`` (``batch``: its names, images and truth; ``classify(image, channels) ->
+    map``) into the folder ``out``; ``(done message, scores or None, number of images)``."""
+    from synthlearn.cli.vision_folders import classify_folder, write_map_folder
+
+    names, images, truth = batch
     maps = classify_folder(names, images, classify, progress)
     scores = write_map_folder(out, folder, names, maps, truth, progress)
     scored = f"; scored against {folder}'s class maps" if scores is not None else ""
@@ -364,6 +387,7 @@ def pixels(
             progress.step(f"reading {image}")
             train_image, train_channels = read_image(image, channels)
             train_images = [train_image]
+        batch = _read_folder(folder, channels, progress, None if model else (train_images[0], train_channels))
         if model is not None:
             estimator, meta = load_model(model), model_metadata(model)
             if not isinstance(estimator, pixel._PixelClassifier):
@@ -394,7 +418,7 @@ def pixels(
                 target, target_channels = read_image(apply, channels) if apply else (train_images[0], train_channels)
         if folder is not None:
             message, scores, n_images = _classify_folder(
-                folder, out, channels, lambda picture, layout: classify_image(estimator, picture, channels=layout),
+                folder, batch, out, lambda picture, layout: classify_image(estimator, picture, channels=layout),
                 progress)
             if model_out is not None:
                 save_model(estimator, model_out, meta)
@@ -473,6 +497,7 @@ def objects(
             progress.step(f"reading {image}")
             train_image, train_channels = read_image(image, channels)
             train_images = [train_image]
+        batch = _read_folder(folder, channels, progress, None if model else (train_images[0], train_channels))
         if model is not None:
             estimator = load_model(model)
             if not isinstance(estimator, ObjectClassifier):
@@ -500,7 +525,7 @@ def objects(
                 target, target_channels = read_image(apply, channels) if apply else (train_images[0], train_channels)
         if folder is not None:
             message, scores, n_images = _classify_folder(
-                folder, out, channels, lambda picture, layout: estimator.predict(
+                folder, batch, out, lambda picture, layout: estimator.predict(
                     _in_layout(picture, layout, estimator.channels)), progress)
             if model_out is not None:
                 save_model(estimator, model_out, {"method": "objects"})
