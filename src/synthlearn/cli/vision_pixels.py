@@ -253,7 +253,37 @@ def _check_run(context, image, labels, apply, model, unlabelled: str, out, model
     if model_out is not None:
         _refuse_nested(out, model_out)
     _check_model_out(model_out, inputs + [model])
+    if folder is not None and is_labelled_set(folder):
+        _check_same_classes(labelled_set, model, folder)
     return labelled_set, value, folder
+
+
+def set_classes(path: Path) -> Optional[list]:
+    """The classes of a labelled image set (class c is the set's label c; None when its dataset.json is unreadable:
+    reading the set says why)."""
+    try:
+        classes = json.loads((path / "dataset.json").read_text(encoding="utf-8")).get("classes")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return list(classes) if isinstance(classes, list) else None
+
+
+def _check_same_classes(labelled_set: Optional[Path], model: Optional[Path], folder: Path) -> None:
+    """A labelled set classified is scored against its class maps: refuse one whose labels name other classes than
+    the training set's (or the saved model's, when it was trained on a set), which would score silently wrong."""
+    from synthlearn.vision.persist import model_metadata
+
+    trained = set_classes(labelled_set) if labelled_set is not None else model_metadata(model).get("classes")
+    applied = set_classes(folder)
+    if trained is None or applied is None or list(trained) == applied:
+        return
+    def named(classes):
+        return ", ".join(f"{c} {name}" for c, name in enumerate(classes, start=1))
+
+    source = f"the training set '{labelled_set}'" if labelled_set is not None else f"the model '{model}'"
+    raise DataError(f"{source} labels {named(trained)}, but the labelled set '{folder}' labels {named(applied)}; its "
+                    f"class maps number other classes, so its scores would be wrong: give a set made with the same "
+                    f"--shapes (or classify its images/ folder, unscored)")
 
 
 def _refuse_nested(out: Path, model_out: Path) -> None:
@@ -413,7 +443,7 @@ def pixels(
                 from synthlearn.cli.options import with_option_names
 
                 raise with_option_names(exc, {threshold: "--reject"}) from None
-            meta = {"method": method}
+            meta = {"method": method, **({"classes": set_classes(labelled_set)} if labelled_set else {})}
             if folder is None:
                 target, target_channels = read_image(apply, channels) if apply else (train_images[0], train_channels)
         if folder is not None:
@@ -488,6 +518,7 @@ def objects(
         context, image, labels, apply, model, unlabelled, out, model_out,
         {"segmentation": "--segmentation", "n_segments": "--n-segments", "scale": "--scale",
          "min_labelled": "--min-labelled", "seed": "--seed"}, ("--segments-out", segments_out))
+    meta = {"method": "objects", **({"classes": set_classes(labelled_set)} if labelled_set else {})}
     with Progress(quiet) as progress:
         set_note = ""
         if labelled_set is not None:
@@ -528,7 +559,7 @@ def objects(
                 folder, batch, out, lambda picture, layout: estimator.predict(
                     _in_layout(picture, layout, estimator.channels)), progress)
             if model_out is not None:
-                save_model(estimator, model_out, {"method": "objects"})
+                save_model(estimator, model_out, meta)
             trained = f"; {estimator.n_regions_:,} training regions" + (f" of {set_note}" if set_note else "")
             progress.done(message + (trained if model is None else ""))
             _print_folder_scores(scores, n_images)
@@ -540,7 +571,7 @@ def objects(
         if segments_out is not None:
             _write_array(estimator.segment(target), segments_out)
         if model_out is not None:
-            save_model(estimator, model_out, {"method": "objects"})
+            save_model(estimator, model_out, meta)
         trained = f" of {set_note}" if set_note else ""
         progress.done(f"wrote {out} ({label_map.shape[0]} x {label_map.shape[1]}; "
                       f"{getattr(estimator, 'n_regions_', 0)} training regions{trained})")
