@@ -342,6 +342,7 @@ def test_a_folder_of_images_is_classified_into_a_folder_of_maps_and_scored(shape
     (["objects", "--model", "{t}/m", "{u}", "--out", "{t}/maps.png"], "names a file, but a folder of images"),
     (["objects", "--model", "{t}/m", "{u}", "--out", "{u}/maps"], "is inside the input folder"),
     (["objects", "--model", "{t}/m", "{u}", "--out", "{t}/foreign"], "holding files this command does not write"),
+    (["objects", "--model", "{t}/m", "{u}", "--out", "{t}/photos"], "without objects.csv, not an earlier folder"),
     (["objects", "--model", "{t}/m", "{t}/empty", "--out", "{t}/maps"], "holds no .png or .npy image"),
     (["score", "{u}/semantic", "{u}/semantic/00000.png"], "is a folder and"),
     (["score", "{u}/semantic", "{t}/partial"], "has no true map for 1 predicted map(s), the first '00001'"),
@@ -359,6 +360,8 @@ def test_folder_runs_refuse_bad_paths_and_write_nothing(shapes_set, tmp_path, ar
     (tmp_path / "foreign").mkdir()
     (tmp_path / "foreign" / "notes.txt").write_text("mine")
     (tmp_path / "empty").mkdir()
+    (tmp_path / "photos").mkdir()  # someone's images, not maps this command wrote
+    shutil.copy(unseen / "images" / "00001.png", tmp_path / "photos")
     (tmp_path / "partial").mkdir()
     shutil.copy(unseen / "semantic" / "00000.png", tmp_path / "partial")
     before = sorted(str(p) for p in tmp_path.rglob("*"))
@@ -366,3 +369,59 @@ def test_folder_runs_refuse_bad_paths_and_write_nothing(shapes_set, tmp_path, ar
     assert result.exit_code == 1 and message in " ".join(result.output.split()), result.output
     assert "Traceback" not in result.output
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("out, model_out", [("o.npy", "o.npy"), ("maps", "maps"), ("maps", "maps/model"),
+                                            ("model/o.npy", "model")])
+def test_out_and_model_out_on_one_path_are_refused_before_any_work(shapes_set, tmp_path, out, model_out):
+    """Before, the maps were written and only then the model refused: exit 1 with a half-finished output."""
+    train, test, _ = shapes_set
+    target = test if "." not in out else test / "images" / "00000.png"
+    (tmp_path / "model").mkdir()  # an earlier model, retrained
+    result = invoke("vision", "pixels", train, "--apply", target, "--method", "mindist", "--out", tmp_path / out,
+                    "--model-out", tmp_path / model_out, "-q")
+    assert result.exit_code == 1 and "--model-out" in result.output and "Traceback" not in result.output
+    assert [p.name for p in tmp_path.rglob("*")] == ["model"]
+
+
+@pytest.mark.parametrize("command", ["pixels", "objects"])
+@pytest.mark.parametrize("make, message", [
+    (lambda f: None, "holds no .png or .npy image"),
+    (lambda f: (f / "a.png").write_bytes(b"junk"), "a.png' is not a readable PNG image"),
+    (lambda f: np.save(f / "a.npy", np.zeros((32, 32))), "has 1 band(s) and the training images 3"),
+])
+def test_a_folder_to_classify_is_read_and_checked_before_training(shapes_set, tmp_path, command, make, message):
+    """Before, the model trained on every image of the set (minutes, for objects) before the folder was read."""
+    train, _, _ = shapes_set
+    folder = tmp_path / "to classify"
+    folder.mkdir()
+    make(folder)
+    result = invoke("vision", command, train, "--apply", folder, "--out", tmp_path / "maps", "--model-out",
+                    tmp_path / "m")
+    assert result.exit_code == 1 and message in " ".join(result.output.split()), result.output
+    assert "training on" not in result.output and "and training" not in result.output
+    assert "Traceback" not in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["to classify"]
+
+
+def test_a_labelled_set_of_other_classes_is_not_scored_against_the_training_classes(shapes_set, tmp_path):
+    """A set whose label c names another class than the training set's would score silently wrong: refused,
+    whether the model trains in the run or is a saved one trained on a set."""
+    from synthlearn.generate import make_images, write_labelled_images
+
+    train, _, _ = shapes_set
+    other = write_labelled_images(make_images(2, size=32, classes=("square", "circle"), random_state=3),
+                                  tmp_path / "other")
+    result = invoke("vision", "pixels", train, "--apply", other, "--method", "mindist", "--out", tmp_path / "maps")
+    assert result.exit_code == 1, result.output
+    assert "labels 1 circle, 2 square, but the labelled set" in " ".join(result.output.split())
+    assert not (tmp_path / "maps").exists()
+    same = write_labelled_images(make_images(2, size=32, classes=("circle", "square"), random_state=3),
+                                 tmp_path / "same")
+    assert invoke("vision", "pixels", train, "--apply", same, "--method", "mindist", "--out", tmp_path / "maps",
+                  "--model-out", tmp_path / "m", "-q").exit_code == 0
+    result = invoke("vision", "pixels", other, "--model", tmp_path / "m", "--out", tmp_path / "maps2")
+    assert result.exit_code == 1 and "the model" in result.output and not (tmp_path / "maps2").exists()
+    # its images/ folder, unscored, is classified
+    assert invoke("vision", "pixels", other / "images", "--model", tmp_path / "m", "--out", tmp_path / "maps2",
+                  "-q").exit_code == 0

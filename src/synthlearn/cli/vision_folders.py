@@ -16,6 +16,15 @@ from synthlearn.errors import DataError, FileFormatError
 MAP_FOLDER_FILES = ("*.png", "*.npy", "objects.csv", "scores.json")
 
 
+def earlier_maps(folder: Path) -> bool:
+    """Whether ``folder`` is an earlier folder of label maps (it holds objects.csv, and nothing but
+    :data:`MAP_FOLDER_FILES`), so a run may replace it: a folder of someone's .png or .npy images is no such
+    folder."""
+    from synthlearn.atomic import holds_only
+
+    return (folder / "objects.csv").is_file() and holds_only(*MAP_FOLDER_FILES)(folder)
+
+
 def read_image_folder(path: Path, channels: str, progress):
     """``(names, images, truth)``: a folder's images, each ``(array, channels)`` as :func:`read_image` reads it,
     named by file stem; ``truth`` the class maps of a labelled image set (0 background), else None."""
@@ -54,6 +63,10 @@ def check_map_folder(out: Path, source: Path, option: str = "--out") -> None:
     if real_source in real_out.parents:
         raise FileFormatError(f"{option} '{out}' is inside the input folder '{source}'; choose a folder outside it")
     check_replaceable(out, holds_only(*MAP_FOLDER_FILES), inputs=[source], option=option)
+    if out.is_dir() and any(out.iterdir()) and not earlier_maps(out):  # e.g. a folder of someone's .png images
+        raise FileFormatError(f"refusing to replace {option} '{out}': it is a non-empty folder without objects.csv, "
+                              f"not an earlier folder of label maps (its files would be lost); choose a new or empty "
+                              f"folder")
 
 
 def classify_folder(names, images, classify, progress) -> list:
@@ -121,7 +134,7 @@ def write_map_folder(out: Path, source: Path, names, maps, truth, progress) -> t
     """Write ``out``: a label map per image (``NAME.png`` with a palette, or ``NAME.npy`` for labels beyond
     0-255), ``objects.csv`` (the objects of every map) and, with ``truth``, ``scores.json``; all at once, replacing
     only an earlier such folder. Returns the scores (pixels, objects) when there is a truth."""
-    from synthlearn.atomic import atomic_folder, holds_only
+    from synthlearn.atomic import atomic_folder
     from synthlearn.cli.vision_pixels import write_label_map
 
     suffix = ".png" if all(m.min() >= 0 and m.max() <= 255 for m in maps) else ".npy"
@@ -136,7 +149,7 @@ def write_map_folder(out: Path, source: Path, names, maps, truth, progress) -> t
         if scores is not None:
             (tmp / "scores.json").write_text(json.dumps(scores_payload(*scores), indent=2) + "\n")
 
-    atomic_folder(out, writer, may_replace=holds_only(*MAP_FOLDER_FILES), inputs=[source])
+    atomic_folder(out, writer, may_replace=earlier_maps, inputs=[source])
     return scores
 
 

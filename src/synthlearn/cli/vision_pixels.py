@@ -10,6 +10,7 @@ grey/palette ``.png`` whose pixel values are the labels; 0 means unlabelled. Cla
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -94,8 +95,6 @@ def read_label_map(path: Path, what: str = "label map") -> np.ndarray:
 def _check_out(out: Path, inputs, option: str = "--out", suffixes=(".npy", ".png"), outputs=None) -> Path:
     """Refuse, before any work, an output path that cannot be written, is an input, or is another output
     (``outputs``: {option: path} of the outputs checked before)."""
-    import os
-
     from synthlearn.data.io import same_file
 
     if out.suffix.lower() not in suffixes:
@@ -251,16 +250,84 @@ def _check_run(context, image, labels, apply, model, unlabelled: str, out, model
         _check_out(out, inputs)
         if path is not None:
             _check_out(path, inputs, option, (".npy",), {"--out": out})
+    if model_out is not None:
+        _refuse_nested(out, model_out)
     _check_model_out(model_out, inputs + [model])
+    if folder is not None and is_labelled_set(folder):
+        _check_same_classes(labelled_set, model, folder)
     return labelled_set, value, folder
 
 
-def _classify_folder(folder: Path, out: Path, channels: str, classify, progress) -> tuple:
-    """Classify every image of ``folder`` (``classify(image, channels) -> map``) into the folder ``out``;
-    ``(done message, scores or None, number of images)``."""
-    from synthlearn.cli.vision_folders import classify_folder, read_image_folder, write_map_folder
+def set_classes(path: Path) -> Optional[list]:
+    """The classes of a labelled image set (class c is the set's label c; None when its dataset.json is unreadable:
+    reading the set says why)."""
+    try:
+        classes = json.loads((path / "dataset.json").read_text(encoding="utf-8")).get("classes")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return list(classes) if isinstance(classes, list) else None
 
-    names, images, truth = read_image_folder(folder, channels, progress)
+
+def _check_same_classes(labelled_set: Optional[Path], model: Optional[Path], folder: Path) -> None:
+    """A labelled set classified is scored against its class maps: refuse one whose labels name other classes than
+    the training set's (or the saved model's, when it was trained on a set), which would score silently wrong."""
+    from synthlearn.vision.persist import model_metadata
+
+    trained = set_classes(labelled_set) if labelled_set is not None else model_metadata(model).get("classes")
+    applied = set_classes(folder)
+    if trained is None or applied is None or list(trained) == applied:
+        return
+    def named(classes):
+        return ", ".join(f"{c} {name}" for c, name in enumerate(classes, start=1))
+
+    source = f"the training set '{labelled_set}'" if labelled_set is not None else f"the model '{model}'"
+    raise DataError(f"{source} labels {named(trained)}, but the labelled set '{folder}' labels {named(applied)}; its "
+                    f"class maps number other classes, so its scores would be wrong: give a set made with the same "
+                    f"--shapes (or classify its images/ folder, unscored)")
+
+
+def _refuse_nested(out: Path, model_out: Path) -> None:
+    """Refuse --out and --model-out naming one path, or one inside the other: the second written would fail on the
+    first, or land in it, after all the work."""
+    real_out, real_model = Path(os.path.realpath(out)), Path(os.path.realpath(model_out))
+    if real_out == real_model:
+        raise FileFormatError(f"--out and --model-out are the same path '{out}' (the label map(s) and the model "
+                              f"folder); give two paths")
+    for (inner, inner_path), (outer, outer_path) in ((("--out", out), ("--model-out", model_out)),
+                                                     (("--model-out", model_out), ("--out", out))):
+        if Path(os.path.realpath(outer_path)) in Path(os.path.realpath(inner_path)).parents:
+            raise FileFormatError(f"{inner} '{inner_path}' is inside {outer} '{outer_path}'; give two separate paths")
+
+
+def _read_folder(folder: Optional[Path], channels: str, progress, training=None):
+    """The images of the folder to classify, ``(names, images, truth)`` (None without a folder), read before any
+    training so that an empty folder, a broken image or an image of other bands fails first. ``training``: the
+    ``(image, channels)`` the model will train on, whose number of bands every image must have."""
+    if folder is None:
+        return None
+    from synthlearn.cli.vision_folders import read_image_folder
+
+    batch = read_image_folder(folder, channels, progress)
+    if training is not None:
+        want = _bands(*training)
+        for name, (picture, layout) in zip(batch[0], batch[1]):
+            if _bands(picture, layout) != want:
+                hint = " (or --channels is wrong)" if picture.ndim == 3 else ""
+                raise DataError(f"image {name!r} of '{folder}' has {_bands(picture, layout)} band(s) and the "
+                                f"training images {want}{hint}; give images with the training bands")
+    return batch
+
+
+def _bands(image: np.ndarray, channels: str) -> int:
+    return 1 if image.ndim == 2 else image.shape[0] if channels == "first" else image.shape[-1]
+
+
+def _classify_folder(folder: Path, batch, out: Path, classify, progress) -> tuple:
+    """Classify every image of ``folder`` (``batch``: its names, images and truth; ``classify(image, channels) ->
+    map``) into the folder ``out``; ``(done message, scores or None, number of images)``."""
+    from synthlearn.cli.vision_folders import classify_folder, write_map_folder
+
+    names, images, truth = batch
     maps = classify_folder(names, images, classify, progress)
     scores = write_map_folder(out, folder, names, maps, truth, progress)
     scored = f"; scored against {folder}'s class maps" if scores is not None else ""
@@ -350,6 +417,7 @@ def pixels(
             progress.step(f"reading {image}")
             train_image, train_channels = read_image(image, channels)
             train_images = [train_image]
+        batch = _read_folder(folder, channels, progress, None if model else (train_images[0], train_channels))
         if model is not None:
             estimator, meta = load_model(model), model_metadata(model)
             if not isinstance(estimator, pixel._PixelClassifier):
@@ -375,12 +443,12 @@ def pixels(
                 from synthlearn.cli.options import with_option_names
 
                 raise with_option_names(exc, {threshold: "--reject"}) from None
-            meta = {"method": method}
+            meta = {"method": method, **({"classes": set_classes(labelled_set)} if labelled_set else {})}
             if folder is None:
                 target, target_channels = read_image(apply, channels) if apply else (train_images[0], train_channels)
         if folder is not None:
             message, scores, n_images = _classify_folder(
-                folder, out, channels, lambda picture, layout: classify_image(estimator, picture, channels=layout),
+                folder, batch, out, lambda picture, layout: classify_image(estimator, picture, channels=layout),
                 progress)
             if model_out is not None:
                 save_model(estimator, model_out, meta)
@@ -450,6 +518,7 @@ def objects(
         context, image, labels, apply, model, unlabelled, out, model_out,
         {"segmentation": "--segmentation", "n_segments": "--n-segments", "scale": "--scale",
          "min_labelled": "--min-labelled", "seed": "--seed"}, ("--segments-out", segments_out))
+    meta = {"method": "objects", **({"classes": set_classes(labelled_set)} if labelled_set else {})}
     with Progress(quiet) as progress:
         set_note = ""
         if labelled_set is not None:
@@ -459,6 +528,7 @@ def objects(
             progress.step(f"reading {image}")
             train_image, train_channels = read_image(image, channels)
             train_images = [train_image]
+        batch = _read_folder(folder, channels, progress, None if model else (train_images[0], train_channels))
         if model is not None:
             estimator = load_model(model)
             if not isinstance(estimator, ObjectClassifier):
@@ -486,10 +556,10 @@ def objects(
                 target, target_channels = read_image(apply, channels) if apply else (train_images[0], train_channels)
         if folder is not None:
             message, scores, n_images = _classify_folder(
-                folder, out, channels, lambda picture, layout: estimator.predict(
+                folder, batch, out, lambda picture, layout: estimator.predict(
                     _in_layout(picture, layout, estimator.channels)), progress)
             if model_out is not None:
-                save_model(estimator, model_out, {"method": "objects"})
+                save_model(estimator, model_out, meta)
             trained = f"; {estimator.n_regions_:,} training regions" + (f" of {set_note}" if set_note else "")
             progress.done(message + (trained if model is None else ""))
             _print_folder_scores(scores, n_images)
@@ -501,7 +571,7 @@ def objects(
         if segments_out is not None:
             _write_array(estimator.segment(target), segments_out)
         if model_out is not None:
-            save_model(estimator, model_out, {"method": "objects"})
+            save_model(estimator, model_out, meta)
         trained = f" of {set_note}" if set_note else ""
         progress.done(f"wrote {out} ({label_map.shape[0]} x {label_map.shape[1]}; "
                       f"{getattr(estimator, 'n_regions_', 0)} training regions{trained})")
