@@ -345,6 +345,22 @@ def _typed(context: typer.Context, name: str) -> bool:
     return getattr(context.get_parameter_source(name), "name", None) == "COMMANDLINE"
 
 
+def _read_inputs(labelled_set, image, folder, model, channels, progress):
+    """``(train_images, train_maps, train_channels, set_note, batch)``: the training images (IMAGE, or every image
+    of a labelled set with its class maps; IMAGE is not read when a saved model classifies a folder) and the folder
+    to classify (None without one), read and checked against the training images before any training."""
+    train_images, train_maps, train_channels, set_note = [], None, None, ""
+    if labelled_set is not None:
+        train_images, train_maps, set_note = _read_labelled_set(labelled_set, progress)
+        train_channels = "first"
+    elif model is None or folder is None:
+        progress.step(f"reading {image}")
+        train_image, train_channels = read_image(image, channels)
+        train_images = [train_image]
+    batch = _read_folder(folder, channels, progress, None if model else (train_images[0], train_channels))
+    return train_images, train_maps, train_channels, set_note, batch
+
+
 def _read_labelled_set(path: Path, progress):
     """A labelled image set's images (bands first, as their 8-bit PNGs hold them, as :func:`read_image` reads a
     PNG), its class maps (0 background, class c at c) and a note naming the classes."""
@@ -409,21 +425,14 @@ def pixels(
         context, image, labels, apply, model, unlabelled, out, model_out, {"method": "--method", "reject": "--reject"},
         ("--proba-out", proba_out))
     with Progress(quiet) as progress:
-        set_note = ""
-        if labelled_set is not None:
-            train_images, train_maps, set_note = _read_labelled_set(labelled_set, progress)
-            train_channels = "first"
-        elif model is None or folder is None:
-            progress.step(f"reading {image}")
-            train_image, train_channels = read_image(image, channels)
-            train_images = [train_image]
-        batch = _read_folder(folder, channels, progress, None if model else (train_images[0], train_channels))
+        train_images, train_maps, train_channels, set_note, batch = _read_inputs(
+            labelled_set, image, folder, model, channels, progress)
         if model is not None:
             estimator, meta = load_model(model), model_metadata(model)
             if not isinstance(estimator, pixel._PixelClassifier):
                 raise _wrong_model(model, estimator, "pixels")
             if folder is None:
-                target, target_channels = train_image, train_channels
+                target, target_channels = train_images[0], train_channels
         else:
             train_maps = [read_label_map(labels)] if labelled_set is None else train_maps
             threshold = {"mindist": "max_distance", "mahalanobis": "max_distance", "maxlike": "reject_probability",
@@ -520,21 +529,14 @@ def objects(
          "min_labelled": "--min-labelled", "seed": "--seed"}, ("--segments-out", segments_out))
     meta = {"method": "objects", **({"classes": set_classes(labelled_set)} if labelled_set else {})}
     with Progress(quiet) as progress:
-        set_note = ""
-        if labelled_set is not None:
-            train_images, train_maps, set_note = _read_labelled_set(labelled_set, progress)
-            train_channels = "first"
-        elif model is None or folder is None:
-            progress.step(f"reading {image}")
-            train_image, train_channels = read_image(image, channels)
-            train_images = [train_image]
-        batch = _read_folder(folder, channels, progress, None if model else (train_images[0], train_channels))
+        train_images, train_maps, train_channels, set_note, batch = _read_inputs(
+            labelled_set, image, folder, model, channels, progress)
         if model is not None:
             estimator = load_model(model)
             if not isinstance(estimator, ObjectClassifier):
                 raise _wrong_model(model, estimator, "objects")
             if folder is None:
-                target, target_channels = train_image, train_channels
+                target, target_channels = train_images[0], train_channels
         else:
             params = {"slic": {"n_segments": n_segments}, "watershed": {"n_segments": n_segments},
                       "felzenszwalb": {"scale": scale}, "quickshift": {}}[segmentation]
