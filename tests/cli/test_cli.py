@@ -550,3 +550,24 @@ def test_a_file_system_error_names_the_path_and_what_to_do(real_csv, tmp_path, m
     result = invoke("synthesize", real_csv, "--target", "t", "--out", tmp_path / "o", "-q")
     assert result.exit_code == 1 and result.stderr.strip() == (
         f"error: No such file or directory: '{tmp_path / 'o'}'; check that path, or choose another location")
+
+
+def test_day_first_dates_from_a_schema_file_are_synthesized_in_their_format(tmp_path):
+    """--schema may give a datetime column's format ("formats"): dates of days up to 12 only read day first, the
+    synthetic ones written the same way; a format that does not read the values is one error line."""
+    rng = np.random.default_rng(0)
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 12, 60) * 31, unit="D")
+    days = pd.DatetimeIndex([d.replace(day=min(d.day, 12)) for d in days])
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"d": days.strftime("%d/%m/%Y"), "x": rng.normal(size=60)}).to_csv(data, index=False)
+    schema = write(tmp_path / "s.json", json.dumps({"columns": {"d": "datetime"}, "formats": {"d": "%d/%m/%Y"}}))
+    result = invoke("synthesize", data, "--schema", schema, "--method", "cart", "--out", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.output
+    assert Schema.load(tmp_path / "out" / "schema.json").formats == {"d": "%d/%m/%Y"}
+    synthetic = pd.read_parquet(tmp_path / "out" / "synthetic.parquet")
+    parsed = pd.to_datetime(synthetic["d"], format="%d/%m/%Y")
+    assert (parsed.dt.day <= 12).all() and parsed.min() >= days.min() and parsed.max() <= days.max()
+    bad = write(tmp_path / "bad.json", json.dumps({"columns": {"d": "datetime"}, "formats": {"d": "%Y-%m-%d"}}))
+    result = invoke("synthesize", data, "--schema", bad, "--out", tmp_path / "out2")
+    assert_user_error(result, "column 'd'", "'%Y-%m-%d' given for it does not read")
+    assert_no_outputs(tmp_path / "out2")

@@ -49,6 +49,68 @@ def test_non_iso_dates_stay_categorical():
     assert kinds(df) == {"v": "categorical"}
 
 
+def _days(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+
+
+def test_dates_in_one_non_iso_format_are_datetimes_with_their_format():
+    """31/12/2020, 12/31/2020 14:05 or 2020/12/31: read with the one format that reads every value (a day above
+    12 tells the order), which the schema records so that every part reads them alike."""
+    days = _days()
+    df = pd.DataFrame({"dmy": days.strftime("%d/%m/%Y"), "mdy": days.strftime("%m/%d/%Y %H:%M"),
+                       "ymd": days.strftime("%Y.%m.%d"), "iso": days.strftime("%Y-%m-%d"),
+                       "version": np.resize(["1.2.3", "1.10.0", "2.0.1"], 120),
+                       "mixed": np.resize(["31/12/2020", "12/31/2020"], 120)})
+    schema = infer_schema(df)
+    assert kinds(df) == {"dmy": "datetime", "mdy": "datetime", "ymd": "datetime", "iso": "datetime",
+                         "version": "categorical", "mixed": "categorical"}
+    assert schema.formats == {"dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y %H:%M", "ymd": "%Y.%m.%d"}  # ISO needs none
+    assert Schema.from_dict(json.loads(json.dumps(schema.to_dict()))) == schema
+    assert schema.override({"dmy": "categorical"}).formats == {"mdy": "%m/%d/%Y %H:%M", "ymd": "%Y.%m.%d"}
+
+
+def test_ambiguous_dates_are_declared_and_read_in_the_format_given():
+    df = pd.DataFrame({"v": ["03/04/2020", "05/06/2021", "01/02/2020"]})  # no day above 12: either order reads
+    assert kinds(df) == {"v": "categorical"}
+    assert infer_schema(df, {"v": "datetime"}).formats == {"v": "%m/%d/%Y"}  # declared: month first
+    schema = infer_schema(df, {"v": "datetime"}, formats={"v": "%d/%m/%Y"})
+    assert schema.formats == {"v": "%d/%m/%Y"}
+    from synthlearn.data.schema import conform
+
+    assert conform(df, schema)["v"].tolist() == list(pd.to_datetime(["2020-04-03", "2021-06-05", "2020-02-01"]))
+    with pytest.raises(SchemaError, match="'03/04/2020', which the date format '%Y-%m-%d' given for it"):
+        infer_schema(df, {"v": "datetime"}, formats={"v": "%Y-%m-%d"})
+    with pytest.raises(ColumnError, match="formats names unknown column 'w'"):
+        infer_schema(df, formats={"w": "%d/%m/%Y"})
+    with pytest.raises(SchemaError, match="not a datetime column of the schema"):
+        Schema({"v": "categorical"}, {"v": "%d/%m/%Y"})
+    with pytest.raises(SchemaError, match="give a strftime format"):
+        Schema({"v": "datetime"}, {"v": "dd/mm/yyyy"})
+
+
+def test_day_first_dates_are_read_day_first_everywhere():
+    """Read value by value, 01/02/2020 of a day-first column was the 2nd of January: the preprocessing of every
+    learner and the checks' conform now read it with the column's format."""
+    from synthlearn.data.schema import conform
+    from synthlearn.learn.preprocessing import make_preprocessor
+
+    days = _days(60)
+    df = pd.DataFrame({"d": days.strftime("%d/%m/%Y"), "x": np.arange(60.0)})
+    schema = infer_schema(df)
+    assert schema.formats == {"d": "%d/%m/%Y"}
+    assert conform(df, schema)["d"].tolist() == list(days)
+    seconds = make_preprocessor(schema, ["d"], scale=False).fit(df).named_steps["prepare"].transform(df)["d"]
+    assert np.allclose(seconds, (days - pd.Timestamp("1970-01-01")).total_seconds())
+    from synthlearn.synth.transform import TableEncoder
+
+    ambiguous = pd.DataFrame({"d": ["03/04/2020", "05/06/2021", "01/02/2020"]})
+    declared = infer_schema(ambiguous, {"d": "datetime"}, formats={"d": "%d/%m/%Y"})
+    encoder = TableEncoder().fit(ambiguous, declared)
+    assert encoder.specs_["d"]["format"] == "%d/%m/%Y"
+    assert encoder.inverse_transform(encoder.transform(ambiguous))["d"].tolist() == ambiguous["d"].tolist()
+
+
 def test_unique_strings_are_identifiers_from_20_rows():
     assert kinds(pd.DataFrame({"code": [f"c{i}" for i in range(20)]})) == {"code": "identifier"}
     assert kinds(pd.DataFrame({"code": [f"c{i}" for i in range(19)]})) == {"code": "categorical"}
@@ -163,7 +225,8 @@ def test_schema_validate(mixed_frame):
 
 @pytest.mark.parametrize(
     ("text", "match"),
-    [("{not json", "not valid JSON"), ('["a"]', "must be an object"), ('{"columns": {"a": "weird"}}', "unknown column kind")],
+    [("{not json", "not valid JSON"), ('["a"]', "must be an object"), ('{"columns": {"a": "weird"}}', "unknown column kind"),
+     ('{"columns": {"a": "datetime"}, "formats": ["%d"]}', '"formats" must be an object')],
 )
 def test_bad_schema_files(tmp_path, text, match):
     path = tmp_path / "s.json"

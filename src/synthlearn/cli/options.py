@@ -79,9 +79,11 @@ def writable_file(path: Path) -> Path:
 
 def build_schema(df: pd.DataFrame, schema_file: Path | None, categorical: list[str] | None) -> Schema:
     """Infer the schema, then apply ``--schema`` (whole or partial) and ``--categorical`` overrides."""
-    overrides = {}
+    overrides, formats = {}, {}
     if schema_file is not None:
-        overrides.update(Schema.load(schema_file).kinds)
+        given = Schema.load(schema_file)
+        overrides.update(given.kinds)
+        formats.update(given.formats)
     for column in categorical or []:
         if column not in df.columns:
             raise ColumnError(f"--categorical names unknown column '{column}'; columns are {list(df.columns)}")
@@ -89,7 +91,7 @@ def build_schema(df: pd.DataFrame, schema_file: Path | None, categorical: list[s
     unknown = [c for c in overrides if c not in df.columns]
     if unknown:
         raise ColumnError(f"--schema names unknown column(s) {unknown}; columns are {list(df.columns)}")
-    return infer_schema(df, overrides)
+    return infer_schema(df, overrides, formats=formats)
 
 
 def check_target(df: pd.DataFrame, schema: Schema, target: str | None) -> None:

@@ -49,6 +49,9 @@ class ColumnKind(str, Enum):
 KIND_NAMES = [k.value for k in ColumnKind]
 _ID_NAME = re.compile(r"(^|[_\W])(id|key|uuid|guid)$|^id[_\W]", re.IGNORECASE)
 _DATE_LIKE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+# dates in another order or with other separators, with a four-digit year: read when one format fits every value
+_DATE_OTHER = re.compile(r"^(\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}[/.]\d{1,2}[/.]\d{1,2})"
+                         r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
 def as_kind(value: str | ColumnKind, *, column: str | None = None) -> ColumnKind:
@@ -70,6 +73,10 @@ class Schema:
     ----------
     kinds : mapping of str to ColumnKind or str
         Column name to kind.
+    formats : mapping of str to str, optional
+        For datetime columns written as text other than ISO 8601 (``31/12/2020``), the strftime format every
+        value is written in (``"%d/%m/%Y"``), so that each part of synthlearn reads the dates the same way;
+        :func:`infer_schema` finds it. Columns without one are read value by value.
 
     Examples
     --------
@@ -81,9 +88,19 @@ class Schema:
     """
 
     kinds: Mapping[str, ColumnKind] = field(default_factory=dict)
+    formats: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kinds", {str(c): as_kind(k, column=c) for c, k in dict(self.kinds).items()})
+        formats = dict(self.formats or {})
+        for column, fmt in formats.items():
+            if self.kinds.get(column) is not ColumnKind.DATETIME:
+                raise SchemaError(f"the schema gives a date format for column '{column}', which is not a datetime "
+                                  f"column of the schema; drop it from \"formats\" or declare the column datetime")
+            if not isinstance(fmt, str) or "%" not in fmt:
+                raise SchemaError(f"the date format of column '{column}' is {fmt!r}; give a strftime format such "
+                                  f"as \"%d/%m/%Y\"")
+        object.__setattr__(self, "formats", formats)
 
     def __getitem__(self, column: str) -> ColumnKind:
         try:
@@ -140,18 +157,25 @@ class Schema:
                     f"schema override names unknown column '{column}'; known columns: {list(kinds)}"
                 )
             kinds[column] = as_kind(kind, column=column)
-        return Schema(kinds)
+        return Schema(kinds, {c: f for c, f in self.formats.items() if kinds[c] is ColumnKind.DATETIME})
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict: ``{"columns": {name: kind}}``."""
-        return {"columns": {c: k.value for c, k in self.kinds.items()}}
+        """A JSON-ready dict: ``{"columns": {name: kind}}``, and ``"formats": {name: format}`` when some
+        datetime column is written in a format of its own."""
+        out = {"columns": {c: k.value for c, k in self.kinds.items()}}
+        if self.formats:
+            out["formats"] = dict(self.formats)
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Schema:
         """Build a schema from :meth:`to_dict` output."""
         if not isinstance(data, Mapping) or not isinstance(data.get("columns"), Mapping):
             raise SchemaError('a schema must be an object {"columns": {"name": "kind", ...}}')
-        return cls(dict(data["columns"]))
+        formats = data.get("formats") or {}
+        if not isinstance(formats, Mapping):
+            raise SchemaError('a schema\'s "formats" must be an object {"column": "%d/%m/%Y", ...}')
+        return cls(dict(data["columns"]), dict(formats))
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the schema as JSON."""
@@ -271,7 +295,7 @@ def conform(df: pd.DataFrame, schema: Schema, *, table: str = "synthetic", like:
             out[column] = numbers
         elif kind is ColumnKind.DATETIME and not pd.api.types.is_datetime64_any_dtype(values):
             try:
-                out[column] = pd.to_datetime(values, format="mixed")
+                out[column] = _read_dates(values, schema.formats.get(column))
             except (ValueError, TypeError):
                 bad = next((v for v in values.dropna().unique() if pd.isna(pd.to_datetime(v, errors="coerce"))),
                            None)
@@ -282,11 +306,25 @@ def conform(df: pd.DataFrame, schema: Schema, *, table: str = "synthetic", like:
     return df.assign(**out) if out else df
 
 
+def _read_dates(values: pd.Series, fmt: str | None) -> pd.Series:
+    """Date text as timestamps: with ``fmt`` (the column's format in the schema) as the column is written, values
+    it does not read on their own; without, each on its own (offsets kept)."""
+    if fmt is None:
+        return pd.to_datetime(values, format="mixed")
+    from synthlearn.data.dates import OFFSET, parse_datetimes
+
+    out = parse_datetimes(values, {"format": fmt, "exact": True})
+    if values.dropna().astype(str).str.strip().str.extract(OFFSET, expand=False).isna().all():
+        out = out.dt.tz_localize(None)  # naive text stays naive, as read value by value
+    return out
+
+
 def infer_schema(
     df: pd.DataFrame,
     overrides: Mapping[str, str | ColumnKind] | None = None,
     *,
     categorical: Iterable[str] = (),
+    formats: Mapping[str, str] | None = None,
 ) -> Schema:
     """Infer every column's kind from its values.
 
@@ -298,6 +336,9 @@ def infer_schema(
         Column name to kind, replacing what inference would choose.
     categorical : iterable of str, default=()
         Shorthand: columns to treat as categorical.
+    formats : mapping of str to str, optional
+        Column name to the strftime format its dates are written in, replacing the one inference finds
+        (every value must read with it).
 
     Returns
     -------
@@ -306,7 +347,11 @@ def infer_schema(
     Notes
     -----
     Rules, in order: an all-missing column is an error; ``bool`` dtypes are
-    boolean; datetime dtypes and ISO-date strings are datetime; numbers are
+    boolean; datetime dtypes, ISO-date strings and date strings written in one
+    format with a four-digit year (``31/12/2020``, ``12/31/2020 14:05``,
+    ``2020/12/31``, when a day above 12 somewhere tells day-first from
+    month-first; a column declared datetime without one is read month-first
+    unless ``formats`` says otherwise) are datetime; numbers are
     integer when every value is whole, else numeric; unique whole numbers or
     strings under an id-like name (``id``, ``user_id``, ``key``) are
     identifiers, and so are strings that are unique in tables of 20+ rows;
@@ -321,47 +366,110 @@ def infer_schema(
     if unnamed:
         raise DataError(f"column names must be text, got {unnamed[0]!r} ({type(unnamed[0]).__name__}); "
                         f"rename the columns, e.g. df.columns = df.columns.astype(str)")
-    kinds = {}
+    kinds, found = {}, {}
     for column in df.columns:
-        kinds[str(column)] = _infer_kind(df[column], str(column))
+        kinds[str(column)], fmt = _infer_kind(df[column], str(column))
+        if fmt is not None:
+            found[str(column)] = fmt
     merged = dict(overrides or {})
     for column in categorical:
         merged[column] = ColumnKind.CATEGORICAL
-    schema = Schema(kinds).override(merged)
-    for column, kind in schema.kinds.items():
+    kinds = Schema(kinds).override(merged).kinds
+    for column, kind in kinds.items():
         check_column(df[column], kind, column)
-    return schema
+    given = dict(formats or {})
+    unknown = [c for c in given if c not in kinds]
+    if unknown:
+        raise ColumnError(f"formats names unknown column '{unknown[0]}'; known columns: {list(kinds)}")
+    for column, kind in kinds.items():
+        if kind is not ColumnKind.DATETIME or column in found or column in given:
+            continue
+        if not pd.api.types.is_datetime64_any_dtype(df[column]):  # declared datetime: text in one format?
+            fmt = _text_format(df[column].dropna())
+            if fmt is not None:
+                found[column] = fmt
+    for column, fmt in given.items():
+        if kinds[column] is ColumnKind.DATETIME and not pd.api.types.is_datetime64_any_dtype(df[column]):
+            _check_format(df[column], column, fmt)
+    found = {c: f for c, f in {**found, **given}.items() if kinds[c] is ColumnKind.DATETIME}
+    return Schema(kinds, found)
 
 
-def _infer_kind(values: pd.Series, column: str) -> ColumnKind:
+def _text_format(nonnull: pd.Series, *, unambiguous: bool = False) -> str | None:
+    """The strftime format every value of a column of date text is written in, when they are not all ISO 8601
+    (which reads alike either way) and one format reads and writes back each (:func:`text_datetime_format`;
+    month first when both orders do). ``unambiguous``: None when both orders do (no day above 12)."""
+    from synthlearn.data.dates import OFFSET, text_datetime_format
+
+    text = nonnull.astype(str).str.strip()
+    if len(text) == 0 or text.str.match(_DATE_LIKE).all():
+        return None
+    try:
+        spec = text_datetime_format(text)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if not spec["exact"]:
+        return None
+    fmt = spec["format"]
+    if unambiguous and "%m" in fmt and "%d" in fmt:
+        swapped = fmt.replace("%m", "\0").replace("%d", "%m").replace("\0", "%d")
+        local = text.str.replace(OFFSET, "", regex=True)
+        other = pd.to_datetime(local, format=swapped, errors="coerce")
+        if other.notna().all() and (other.dt.strftime(swapped) == local).all():
+            return None  # 03/04/2020 throughout: March or April, the text does not say
+    return fmt
+
+
+def _check_format(values: pd.Series, column: str, fmt: str) -> None:
+    """Refuse a given date format that does not read every value of the column."""
+    from synthlearn.data.dates import OFFSET
+
+    text = values.dropna().astype(str).str.strip().str.replace(OFFSET, "", regex=True)
+    try:
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    except (ValueError, TypeError):
+        raise SchemaError(f"the date format {fmt!r} of column '{column}' is not a strftime format pandas reads; "
+                          f"give one such as \"%d/%m/%Y\"") from None
+    bad = text[parsed.isna()]
+    if len(bad):
+        raise SchemaError(f"column '{column}' holds {bad.iloc[0]!r}, which the date format {fmt!r} given for it "
+                          f"does not read; fix the format or the value")
+
+
+def _infer_kind(values: pd.Series, column: str) -> tuple[ColumnKind, str | None]:
+    """The kind of a column, and the format of its dates when they are text in a format other than ISO."""
     nonnull = values.dropna()
     if len(nonnull) == 0:
         raise DataError(f"column '{column}' is entirely missing; drop it or fill it in")
     unique_all = nonnull.is_unique and len(values) >= 20 and nonnull.size == values.size
     id_name = bool(_ID_NAME.search(column))
     if pd.api.types.is_bool_dtype(values):
-        return ColumnKind.BOOLEAN
+        return ColumnKind.BOOLEAN, None
     if pd.api.types.is_datetime64_any_dtype(values):
-        return ColumnKind.DATETIME
+        return ColumnKind.DATETIME, None
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return ColumnKind.CATEGORICAL
+        return ColumnKind.CATEGORICAL, None
     if pd.api.types.is_numeric_dtype(values):
         arr = nonnull.to_numpy(dtype=float)
         whole = bool(np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))
         if whole and unique_all and id_name:
-            return ColumnKind.IDENTIFIER
-        return ColumnKind.INTEGER if whole else ColumnKind.NUMERIC
+            return ColumnKind.IDENTIFIER, None
+        return (ColumnKind.INTEGER if whole else ColumnKind.NUMERIC), None
     # object / string columns
     if nonnull.map(type).isin([bool, np.bool_]).all():
-        return ColumnKind.BOOLEAN
+        return ColumnKind.BOOLEAN, None
     as_text = nonnull.astype(str)
     sample = as_text.iloc[:200]
     if sample.str.match(_DATE_LIKE).all():
         try:
             pd.to_datetime(as_text, format="mixed", utc=True)  # offsets may differ
-            return ColumnKind.DATETIME
+            return ColumnKind.DATETIME, None
         except (ValueError, TypeError):
             pass
+    if sample.str.match(_DATE_OTHER).all():
+        fmt = _text_format(as_text, unambiguous=True)
+        if fmt is not None:
+            return ColumnKind.DATETIME, fmt
     if unique_all:
-        return ColumnKind.IDENTIFIER
-    return ColumnKind.CATEGORICAL
+        return ColumnKind.IDENTIFIER, None
+    return ColumnKind.CATEGORICAL, None

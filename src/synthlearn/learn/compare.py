@@ -91,7 +91,7 @@ def target_values(df: pd.DataFrame, schema: Schema, target: str, task: str) -> n
     if task == "regression":
         from synthlearn.learn.preprocessing import prepare_frame
 
-        return prepare_frame(df[[target]], {target: schema[target].value})[target].to_numpy(dtype=float)
+        return prepare_frame(df[[target]], {target: schema[target].value}, schema.formats)[target].to_numpy(dtype=float)
     if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object:
         # True/False read with a missing value stay object after those rows are dropped: make them bool again
         values = values.astype(object).infer_objects()

@@ -18,17 +18,19 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
 
+from synthlearn.data.dates import parse_datetimes
 from synthlearn.data.schema import ColumnKind, Schema
 
 MISSING_LABEL = "(missing)"
 
 
-def prepare_frame(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+def prepare_frame(df: pd.DataFrame, kinds: dict[str, str], formats: dict[str, str] | None = None) -> pd.DataFrame:
     """Columns of ``df`` named in ``kinds``, each in its kind's plain form.
 
     Numbers become float, datetimes float seconds since the epoch, booleans
     and categories strings (:func:`category_text`, missing as ``"(missing)"``);
-    identifiers are dropped.
+    identifiers are dropped. Date text is read with its column's format in
+    ``formats`` (the schema's, :attr:`Schema.formats`), else value by value.
     """
     kinds = {column: ColumnKind(kind) for column, kind in kinds.items()}
     # numbers already stored as numbers: one vectorised conversion (wide tables call this per fold)
@@ -43,8 +45,8 @@ def prepare_frame(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
             continue
         values = df[column]
         if kind is ColumnKind.DATETIME:
-            dt = values if pd.api.types.is_datetime64_any_dtype(values) \
-                else pd.to_datetime(values, format="mixed", utc=True)  # offsets may differ
+            dt = values if pd.api.types.is_datetime64_any_dtype(values) else parse_datetimes(
+                values, {"format": formats[column], "exact": True} if formats and column in formats else None)
             if dt.dt.tz is not None:
                 dt = dt.dt.tz_convert("UTC").dt.tz_localize(None)
             secs = dt.astype("datetime64[ns]").to_numpy().astype("int64") / 1e9
@@ -127,7 +129,8 @@ def make_preprocessor(schema: Schema, features: list[str] | None = None, *, scal
     kinds = {c: schema[c].value for c in features}
     numeric = [c for c in features if schema[c].is_numeric]
     discrete = [c for c in features if schema[c].is_discrete]
-    prepare = FunctionTransformer(prepare_frame, kw_args={"kinds": kinds})
+    formats = {c: schema.formats[c] for c in features if c in schema.formats}
+    prepare = FunctionTransformer(prepare_frame, kw_args={"kinds": kinds, **({"formats": formats} if formats else {})})
     if layout == "naive_bayes":
         encode = ColumnTransformer(
             [

@@ -197,7 +197,7 @@ def profiles(df: pd.DataFrame, schema: Schema, labels: np.ndarray) -> pd.DataFra
     """
     from synthlearn.learn.preprocessing import prepare_frame
 
-    plain = prepare_frame(df, {c: schema[c].value for c in schema.modelled})
+    plain = prepare_frame(df, {c: schema[c].value for c in schema.modelled}, schema.formats)
     size, share = unused_name("size", df.columns), unused_name("share", df.columns)
     out = pd.DataFrame({size: pd.Series(labels).value_counts().sort_index()})
     out.index.name = unused_name("cluster", df.columns)
@@ -209,7 +209,7 @@ def profiles(df: pd.DataFrame, schema: Schema, labels: np.ndarray) -> pd.DataFra
         if kind.is_numeric:
             means = groups[column].mean()
             if kind.value == "datetime":
-                means = pd.to_datetime(means * 1e9, unit="ns").astype(str)
+                means = pd.to_datetime(means * 1e9, unit="ns").round("s").astype(str)  # not to the nanosecond
             columns[column] = means
         else:
             columns[column] = groups[column].agg(lambda s: s.value_counts().index[0])
