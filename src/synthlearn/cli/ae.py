@@ -344,7 +344,7 @@ def reduce(
 ) -> None:
     """Reduce every sample to --code-size numbers with a freshly trained autoencoder.
 
-    Example: synthlearn ae reduce penguins.csv --code-size 2 --out codes.csv
+    Example: synthlearn ae reduce penguins_complete.csv --code-size 2 --out codes.csv
     """
     from synthlearn.autoencoders.persist import save_model
 

@@ -135,7 +135,7 @@ def cluster(df: pd.DataFrame, k="auto", schema: Schema | None = None, *, k_range
     --------
     >>> from synthlearn.data import load_dataset
     >>> from synthlearn.learn import cluster
-    >>> cluster(load_dataset("penguins"), k=3).profiles["size"].sum()
+    >>> int(cluster(load_dataset("penguins"), k=3).profiles["size"].sum())
     344
     """
     from sklearn.cluster import KMeans
