@@ -209,6 +209,12 @@ def test_evaluate_without_target_rebuilds_the_split_synthesize_recorded(synthesi
     assert_no_outputs(tmp_path / "other")
 
 
+def test_evaluate_refuses_a_holdout_fraction_that_leaves_no_training_row(real_csv, tmp_path):
+    result = invoke("evaluate", real_csv, real_csv, "--holdout-fraction", 0.99, "--out", tmp_path / "e")
+    assert_user_error(result, "--holdout-fraction 0.99", "80 rows", "leaving 0 to train on", "at most 0.975")
+    assert_no_outputs(tmp_path / "e")
+
+
 def test_evaluate_refuses_a_split_record_it_cannot_trust(synthesized, real_csv, tmp_path):
     """Rebuilding a recorded split on another table, or guessing past an unreadable record, would put training
     rows in the holdout; a report.json without a record lets the options split REAL, with a warning."""
@@ -302,6 +308,8 @@ CASES = {
     "device-with-copula": (small_csv, ["--method", "copula", "--device", "cuda"], ["--device", "vae/gan", "copula"]),
     "holdout-fraction": (small_csv, ["--holdout-fraction", "1.5"], ["--holdout-fraction must be between 0 and 1"]),
     "holdout-old-name": (small_csv, ["--holdout", "1.5"], ["--holdout-fraction must be between 0 and 1"]),
+    "holdout-leaves-no-training-row": (small_csv, ["--holdout-fraction", "0.99"],
+                                       ["--holdout-fraction 0.99", "30 rows", "leaving 0 to train on", "at most 0.933"]),
     "unknown-categorical": (small_csv, ["--categorical", "zzz"], ["'zzz'"]),
     "bad-schema-file": (small_csv, ["--schema", "SCHEMA"], ["schema", "not valid JSON"]),
     "text-declared-numeric": (small_csv, ["--schema", "NUMERIC_T"], ["'t'", "numeric"]),

@@ -287,6 +287,19 @@ def test_holdout_fraction_out_of_range(labelled, fraction):
         holdout_split(labelled, schema=infer_schema(labelled), holdout=fraction)
 
 
+@pytest.mark.parametrize(("n", "fraction", "left", "largest"), [(5, 0.9, 0, "0.6"), (5, 0.8, 1, "0.6"),
+                                                                (30, 0.99, 0, "0.933"), (7, 0.75, 1, "0.714")])
+def test_holdout_fraction_that_leaves_too_few_training_rows(labelled, n, fraction, left, largest):
+    """Refused up front, naming the table's rows and a fraction that works (it failed later, naming 1 row or none)."""
+    few = labelled.head(n)
+    schema = infer_schema(labelled)
+    with pytest.raises(InvalidParameterError, match=rf"holdout fraction {fraction} keeps {n - left} of the table's "
+                       rf"{n} rows aside, leaving {left} to train on .*at most {largest}$"):
+        holdout_split(few, schema=schema, holdout=fraction)
+    train, hold = holdout_split(few, schema=schema, holdout=float(largest))
+    assert len(train) == 2 and len(hold) == n - 2
+
+
 def test_holdout_split_errors(labelled):
     schema = infer_schema(labelled)
     with pytest.raises(ColumnError, match="'nope'"):
