@@ -68,6 +68,14 @@ def test_numeric_target_compares_group_means_in_standard_deviations():
     assert summary.loc[0, "amplification"] == pytest.approx(0.0)
 
 
+def test_constant_float_target_has_no_mean_gap():
+    # the group means differ by rounding error, which the target's std (rounding error too) made a gap of 0.5
+    df = pd.DataFrame({"g": ["a"] * 10 + ["b"] * 12, "t": np.full(22, 0.1)})
+    summary, _, _ = bias(df, {"synthetic": df}, Schema({"g": "categorical", "t": "numeric"}), "t", ["g"],
+                         "regression")
+    assert summary.loc[0, "parity_gap_real"] == pytest.approx(0.0, abs=1e-12)
+
+
 def test_a_copy_shows_no_amplification_and_a_wider_gap_shows_positive_amplification():
     real = make_real(gap=0.2, seed=0)
     wider = make_real(gap=0.6, seed=1)

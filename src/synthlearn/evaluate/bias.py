@@ -211,7 +211,10 @@ def bias(train: pd.DataFrame, tables: dict[str, pd.DataFrame], schema: Schema, t
         classes = sorted(set(y[y != "(missing)"]), key=str)
     scale = 1.0
     if task != "classification":
-        scale = float(np.nanstd(_target(train, schema, target, task))) or 1.0
+        y = _target(train, schema, target, task)
+        y = y[~np.isnan(y)]
+        # a constant target (every value 0.1) has a std of rounding error, not 0: max == min tells
+        scale = float(np.std(y)) if y.size and np.ptp(y) > 0 else 1.0
     summaries, group_rows, model_rows = [], [], []
     for column in sensitive:
         grouping = Grouping(train, schema, column, bins)
