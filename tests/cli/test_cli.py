@@ -209,6 +209,21 @@ def test_evaluate_without_target_rebuilds_the_split_synthesize_recorded(synthesi
     assert_no_outputs(tmp_path / "other")
 
 
+def test_evaluate_refuses_a_holdout_fraction_that_leaves_no_training_row(real_csv, tmp_path):
+    result = invoke("evaluate", real_csv, real_csv, "--holdout-fraction", 0.99, "--out", tmp_path / "e")
+    assert_user_error(result, "--holdout-fraction 0.99", "80 rows", "leaving 0 to train on", "at most 0.975")
+    assert_no_outputs(tmp_path / "e")
+
+
+def test_evaluate_refuses_infinite_numbers_in_the_synthetic_table(real_csv, tmp_path):
+    synthetic = make_real(40).assign(y=lambda d: d["y"].where(d.index != 5, -np.inf))
+    synthetic.to_csv(tmp_path / "synthetic.csv", index=False)
+    result = invoke("evaluate", real_csv, tmp_path / "synthetic.csv", "--out", tmp_path / "e")
+    assert_user_error(result, "column 'y' of the synthetic table has infinite values (inf/-inf) in row 6")
+    assert "Warning" not in result.stderr
+    assert_no_outputs(tmp_path / "e")
+
+
 def test_evaluate_refuses_a_split_record_it_cannot_trust(synthesized, real_csv, tmp_path):
     """Rebuilding a recorded split on another table, or guessing past an unreadable record, would put training
     rows in the holdout; a report.json without a record lets the options split REAL, with a warning."""
@@ -293,6 +308,8 @@ CASES = {
     "identifiers-only": (lambda d: write(d / "ids.csv", "uid\n" + "".join(f"u{i}\n" for i in range(30))), [],
                          ["no column to model", "'uid'", "--categorical uid"]),
     "all-missing-column": (lambda d: small_csv(d, blank=np.nan), [], ["'blank'", "entirely missing"]),
+    "infinite-numbers": (lambda d: small_csv(d, x=np.r_[np.inf, -np.inf, np.zeros(28)]), [],
+                         ["column 'x' has infinite values (inf/-inf) in 2 rows (the first is row 1)"]),
     "rows-zero": (small_csv, ["--rows", "0"], ["--rows", "positive integer"]),
     "rows-negative": (small_csv, ["--rows", "-5"], ["--rows", "-5"]),
     "seed-negative": (small_csv, ["--seed", "-1"], ["--seed must be an integer from 0 to 4,294,967,295, got -1"]),
@@ -302,6 +319,8 @@ CASES = {
     "device-with-copula": (small_csv, ["--method", "copula", "--device", "cuda"], ["--device", "vae/gan", "copula"]),
     "holdout-fraction": (small_csv, ["--holdout-fraction", "1.5"], ["--holdout-fraction must be between 0 and 1"]),
     "holdout-old-name": (small_csv, ["--holdout", "1.5"], ["--holdout-fraction must be between 0 and 1"]),
+    "holdout-leaves-no-training-row": (small_csv, ["--holdout-fraction", "0.99"],
+                                       ["--holdout-fraction 0.99", "30 rows", "leaving 0 to train on", "at most 0.933"]),
     "unknown-categorical": (small_csv, ["--categorical", "zzz"], ["'zzz'"]),
     "bad-schema-file": (small_csv, ["--schema", "SCHEMA"], ["schema", "not valid JSON"]),
     "text-declared-numeric": (small_csv, ["--schema", "NUMERIC_T"], ["'t'", "numeric"]),

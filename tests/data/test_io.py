@@ -292,3 +292,15 @@ def test_csv_codes_with_leading_zeros_stay_text(tmp_path):
     assert df["n"].dtype == np.int64 and df["x"].dtype == np.float64  # plain numbers stay numbers
     path.write_text("a,b\n0,1.0\n10,0.25\n-3,-0.5\n")
     assert read_table(path).dtypes.tolist() == [np.int64, np.float64]  # a lone 0 and 0.25 have no padding
+
+
+def test_infinite_numbers_are_read_without_a_numpy_warning(tmp_path):
+    """inf in a CSV column (refused later, by the schema) made the leading-zero probe warn 'invalid value'."""
+    import warnings
+
+    path = tmp_path / "inf.csv"
+    path.write_text("x,y\n1,inf\n2,-inf\n3,4\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = read_table(path)
+    assert np.isinf(df["y"]).sum() == 2

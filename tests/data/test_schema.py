@@ -240,6 +240,28 @@ def test_missing_schema_file(tmp_path):
         Schema.load(tmp_path / "nope.json")
 
 
+def test_infinite_numbers_are_refused_naming_the_column():
+    """inf reached the models and distances, failing with scikit-learn's 'Input X contains infinity'."""
+    from synthlearn.data.schema import conform
+
+    df = pd.DataFrame({"x": [1.0, np.inf, 2.0, -np.inf, np.nan], "n": ["1", "2", "-inf", "4", "5"],
+                       "k": list("abcab")})
+    message = (r"^column 'x' has infinite values \(inf/-inf\) in 2 rows \(the first is row 2\); replace them with "
+               r"numbers or leave those cells empty$")
+    with pytest.raises(DataError, match=message):
+        infer_schema(df)
+    schema = Schema({"x": "numeric", "n": "numeric", "k": "categorical"})
+    with pytest.raises(DataError, match=message):
+        schema.validate(df)  # what Synthesizer.fit checks
+    finite = df.assign(x=[1.0, np.nan, 2.0, 3.0, 4.0], n="3")
+    with pytest.raises(DataError, match=r"^column 'x' of the synthetic table has infinite values .* 2 rows"):
+        conform(finite.assign(x=df["x"]), schema, table="synthetic")
+    with pytest.raises(DataError, match=r"^column 'n' of the synthetic table has infinite values \(inf/-inf\) in "
+                                        r"row 3; replace it with a number or leave that cell empty$"):
+        conform(finite.assign(n=df["n"]), schema, table="synthetic")  # numbers written as text
+    conform(finite, schema)  # finite numbers, missing ones included, pass
+
+
 # ---------------------------------------------------------------- holdout split
 @pytest.fixture
 def labelled() -> pd.DataFrame:
@@ -285,6 +307,19 @@ def test_holdout_too_small_for_every_class_is_not_stratified(labelled):
 def test_holdout_fraction_out_of_range(labelled, fraction):
     with pytest.raises(InvalidParameterError, match="holdout fraction"):
         holdout_split(labelled, schema=infer_schema(labelled), holdout=fraction)
+
+
+@pytest.mark.parametrize(("n", "fraction", "left", "largest"), [(5, 0.9, 0, "0.6"), (5, 0.8, 1, "0.6"),
+                                                                (30, 0.99, 0, "0.933"), (7, 0.75, 1, "0.714")])
+def test_holdout_fraction_that_leaves_too_few_training_rows(labelled, n, fraction, left, largest):
+    """Refused up front, naming the table's rows and a fraction that works (it failed later, naming 1 row or none)."""
+    few = labelled.head(n)
+    schema = infer_schema(labelled)
+    with pytest.raises(InvalidParameterError, match=rf"holdout fraction {fraction} keeps {n - left} of the table's "
+                       rf"{n} rows aside, leaving {left} to train on .*at most {largest}$"):
+        holdout_split(few, schema=schema, holdout=fraction)
+    train, hold = holdout_split(few, schema=schema, holdout=float(largest))
+    assert len(train) == 2 and len(hold) == n - 2
 
 
 def test_holdout_split_errors(labelled):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -66,6 +67,57 @@ def test_numeric_target_compares_group_means_in_standard_deviations():
     assert summary.loc[0, "parity_gap_real"] == pytest.approx((means.max() - means.min()) / df["t"].std(ddof=0))
     assert set(groups["class"]) == {"mean"}
     assert summary.loc[0, "amplification"] == pytest.approx(0.0)
+
+
+def test_constant_float_target_has_no_mean_gap():
+    # the group means differ by rounding error, which the target's std (rounding error too) made a gap of 0.5
+    df = pd.DataFrame({"g": ["a"] * 10 + ["b"] * 12, "t": np.full(22, 0.1)})
+    summary, _, _ = bias(df, {"synthetic": df}, Schema({"g": "categorical", "t": "numeric"}), "t", ["g"],
+                         "regression")
+    assert summary.loc[0, "parity_gap_real"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_bins_of_close_large_numbers_get_distinct_labels():
+    """Printed to 4 significant digits, every cut of 100020..100034 read 1e+05: four bins, one label, one group."""
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"zip": 100020 + rng.integers(0, 15, 400), "amount": 100000 + rng.random(400)})
+    real["y"] = np.where(real["zip"] > 100027, "yes", "no")
+    schema = Schema({"zip": "integer", "amount": "numeric", "y": "categorical"})
+    for column in ("zip", "amount"):
+        grouping = Grouping(real, schema, column)
+        assert len(grouping.labels) == 4 and len(set(grouping.labels)) == 4, grouping.labels
+        assert set(grouping.groups(real)) == set(grouping.labels)
+    q = np.quantile(real["zip"], [0.25, 0.5, 0.75], method="higher")  # whole numbers, shown whole
+    assert Grouping(real, schema, "zip").labels == [f"< {q[0]}", f"[{q[0]}, {q[1]})", f"[{q[1]}, {q[2]})", f"≥ {q[2]}"]
+    _, groups, _ = bias(real, {"synthetic": real}, schema, "y", ["zip"], "classification")
+    assert groups["group"].nunique() == 4
+
+
+def test_bin_labels_have_just_enough_digits():
+    from synthlearn.evaluate.bias import _bin_labels
+
+    assert _bin_labels(np.array([0.5, 2.0])) == ["< 0.5", "[0.5, 2)", "≥ 2"]
+    assert _bin_labels(np.array([45000.0, 62000.0]))[1] == "[45000, 62000)"  # not 4.5e+04
+    assert _bin_labels(np.array([0.12341, 0.12344])) == ["< 0.12341", "[0.12341, 0.12344)", "≥ 0.12344"]
+    assert len(set(_bin_labels(np.array([0.1, np.nextafter(0.1, 1)])))) == 3
+    assert _bin_labels(np.array([])) == ["all"]
+
+
+def test_datetime_bins_are_labelled_as_dates():
+    """Their cuts were shown as seconds since 1970 (1.601e+09)."""
+    rng = np.random.default_rng(0)
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1000, 400), unit="D")
+    times = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 10**6, 400), unit="min")
+    real = pd.DataFrame({"joined": days, "seen": times, "y": rng.choice(["a", "b"], 400)})
+    schema = Schema({"joined": "datetime", "seen": "datetime", "y": "categorical"})
+    date, stamp = r"\d{4}-\d{2}-\d{2}", r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"
+    for column, text in (("joined", date), ("seen", stamp)):  # dates alone when every cut is at midnight
+        labels = Grouping(real, schema, column).labels
+        assert len(set(labels)) == 4, labels
+        for label in labels:
+            assert re.fullmatch(rf"< {text}|\[{text}, {text}\)|≥ {text}", label), label
+    grouping = Grouping(real, schema, "joined")
+    assert set(grouping.groups(real)) == set(grouping.labels)
 
 
 def test_a_copy_shows_no_amplification_and_a_wider_gap_shows_positive_amplification():

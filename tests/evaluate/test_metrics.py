@@ -185,6 +185,31 @@ def test_pearson_matrix_matches_pairwise_pearson():
     assert association_matrix(df, schema).loc["a", "d"] == 0.0
 
 
+@pytest.mark.parametrize("rows", [37, 100, 1000])
+def test_constant_float_columns_associate_with_nothing(rows):
+    """n copies of 0.1 or 3.3 have a std of rounding error, not 0: η came out at 10 and more, two such
+    columns correlated ±1, and pair scores fell below 0."""
+    from synthlearn.evaluate.fidelity import pearson, pearson_matrix
+
+    rng = np.random.default_rng(0)
+
+    def table(n):
+        return pd.DataFrame({"c": np.full(n, 0.1), "d": np.full(n, 3.3), "x": rng.normal(size=n),
+                             "k": rng.choice(["a", "b", "c"], n)})
+
+    real, synthetic = table(rows), table(rows + 13)
+    schema = Schema({"c": "numeric", "d": "numeric", "x": "numeric", "k": "categorical"})
+    pairs = column_pairs(real, synthetic, schema)
+    assert pairs["score"].between(0, 1).all() and pairs[["real", "synthetic"]].abs().le(1).all().all()
+    constant = pairs[pairs["column_a"].isin(["c", "d"])]
+    assert (constant[["real", "synthetic"]] == 0).all().all() and (constant["score"] == 1).all(), constant
+    assert correlation_ratio(real["k"].to_numpy(dtype=object), real["d"].to_numpy()) == 0.0
+    assert pearson(real["c"].to_numpy(), real["d"].to_numpy()) == 0.0
+    values = real[["c", "d", "x"]].to_numpy()
+    for v in (values, np.where(rng.random(values.shape) < 0.1, np.nan, values)):  # pandas' pairwise path too
+        np.testing.assert_array_equal(pearson_matrix(v), np.eye(3))
+
+
 # ------------------------------------------------------------------ privacy
 def test_copied_rows_are_at_distance_zero(mixed_frame):
     schema = infer_schema(mixed_frame)

@@ -106,6 +106,9 @@ def _bad_tables(folder, penguins_small):
         .to_csv(folder / "mixed.csv", index=False)
     df.assign(empty=np.nan).to_csv(folder / "allnan.csv", index=False)
     df.drop(columns="island").to_csv(folder / "noisland.csv", index=False)
+    infinite = df.assign(bill_length_mm=df["bill_length_mm"].where(df.index != 4, np.inf))
+    infinite.to_csv(folder / "inf.csv", index=False)
+    infinite.drop(columns="species").head(10).to_csv(folder / "newinf.csv", index=False)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -117,6 +120,8 @@ def _bad_tables(folder, penguins_small):
     (["compare", "{f}/p.csv", "--target", "species", "-m", "svn"], "did you mean 'svm'"),
     (["train", "{f}/p.csv", "--target", "species", "--model", "logistic"], "did you mean 'logistic_regression'"),
     (["predict", "{f}/model", "{f}/noisland.csv"], "lacks column(s) ['island']"),
+    (["compare", "{f}/inf.csv", "--target", "species"], "column 'bill_length_mm' has infinite values (inf/-inf) in row 5"),
+    (["predict", "{f}/model", "{f}/newinf.csv"], "column 'bill_length_mm' has infinite values (inf/-inf) in row 5"),
     (["predict", "{f}/nomodel", "{f}/new.csv"], "model folder not found"),
     (["compare", "{f}/p.csv", "--target", "species", "--n-jobs", "0"], "--n-jobs must be a whole number"),
     (["compare", "{f}/p.csv", "--target", "species", "--cv", "1"], "--cv must be a whole number of folds"),

@@ -127,7 +127,7 @@ def _codes_as_text(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     numbers) read again as text: as numbers they would lose their zeros and be synthesized as arbitrary
     numbers. Only columns of whole numbers (codes are) are read a second time, as text, to look."""
     numeric = [c for c in df.columns if pd.api.types.is_integer_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-               or pd.api.types.is_float_dtype(df[c]) and bool(np.all(np.mod(df[c].dropna().to_numpy(), 1) == 0))]
+               or pd.api.types.is_float_dtype(df[c]) and _whole(df[c].dropna().to_numpy())]
     if not numeric:
         return df
     text = pd.read_csv(path, usecols=numeric, dtype=str, keep_default_na=True)
@@ -136,6 +136,11 @@ def _codes_as_text(df: pd.DataFrame, path: Path) -> pd.DataFrame:
         if values.str.match(r"[+-]?0\d").any():
             df[column] = text[column].str.strip()
     return df
+
+
+def _whole(values: np.ndarray) -> bool:
+    """Every value is a whole number; inf is not (np.mod would warn on it, and the reader refuses it later)."""
+    return bool(np.all(np.isfinite(values)) and np.all(np.mod(values, 1) == 0))
 
 
 def _index_as_columns(df: pd.DataFrame, path: Path) -> pd.DataFrame:

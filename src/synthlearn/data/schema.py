@@ -205,6 +205,20 @@ class Schema:
             check_column(df[column], kind, column)
 
 
+def check_finite(values: pd.Series, column: str, table: str | None = None) -> None:
+    """Raise if the numbers in ``values`` (or its text read as numbers) include inf or -inf, which no
+    model, distance or quantile can use; the message counts them and gives the first row (1-based)."""
+    if not pd.api.types.is_numeric_dtype(values):
+        values = pd.to_numeric(values, errors="coerce")
+    rows = np.flatnonzero(np.isinf(values.to_numpy(dtype=float, na_value=np.nan)))
+    if len(rows):
+        where = f"column '{column}'" + (f" of the {table} table" if table else "")
+        which = (f"in {len(rows):,} rows (the first is row {rows[0] + 1}); replace them with numbers or leave "
+                 f"those cells empty" if len(rows) > 1 else
+                 f"in row {rows[0] + 1}; replace it with a number or leave that cell empty")
+        raise DataError(f"{where} has infinite values (inf/-inf) {which}")
+
+
 def check_column(values: pd.Series, kind: ColumnKind, column: str, fix: str | None = None) -> None:
     """Raise if ``values`` cannot be read as ``kind``; ``fix`` replaces the advice that ends the message."""
     nonnull = values.dropna()
@@ -219,6 +233,7 @@ def check_column(values: pd.Series, kind: ColumnKind, column: str, fix: str | No
                     f"column '{column}' is declared {kind} but holds {bad.iloc[0]!r}; "
                     f"{fix or 'declare it categorical or fix the values'}"
                 )
+        check_finite(values, column)
     elif kind is ColumnKind.BOOLEAN:
         distinct = nonnull.nunique()
         if distinct > 2:
@@ -276,6 +291,8 @@ def conform(df: pd.DataFrame, schema: Schema, *, table: str = "synthetic", like:
         if column not in df.columns:
             continue
         kind, values = schema[column], df[column]
+        if kind in (ColumnKind.NUMERIC, ColumnKind.INTEGER):
+            check_finite(values, column, table)
         if kind is ColumnKind.BOOLEAN and not pd.api.types.is_bool_dtype(values):
             if like is not None and not pd.api.types.is_bool_dtype(like[column]):
                 continue  # the real table's own labels (a two-valued column declared boolean): compare as written

@@ -11,6 +11,8 @@ from synthlearn.data.io import check_seed
 from synthlearn.data.schema import ColumnKind, Schema
 from synthlearn.errors import ColumnError, DataError, InvalidParameterError
 
+MIN_TRAIN_ROWS = 2  # what a synthesizer needs to learn from; fewer would fail later, naming a smaller table
+
 
 def holdout_split(df: pd.DataFrame, *, schema: Schema, target: str | None = None, holdout: float = 0.3,
                   random_state=0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -28,7 +30,7 @@ def holdout_split(df: pd.DataFrame, *, schema: Schema, target: str | None = None
         Stratify on this column when it is categorical or boolean, every
         class has at least 2 rows and both parts can hold a row of each class.
     holdout : float, default=0.3
-        Fraction of rows held out, in (0, 1).
+        Fraction of rows held out, in (0, 1); at least 2 rows must be left to train on.
     random_state : int, default=0
     """
     from sklearn.model_selection import train_test_split
@@ -38,6 +40,7 @@ def holdout_split(df: pd.DataFrame, *, schema: Schema, target: str | None = None
     check_seed(random_state)
     if len(df) < 4:
         raise DataError(f"the table has {len(df)} rows; at least 4 are needed to keep a holdout")
+    _check_training_rows(len(df), holdout)
     stratify = None
     if target is not None:
         if target not in df.columns:
@@ -49,6 +52,20 @@ def holdout_split(df: pd.DataFrame, *, schema: Schema, target: str | None = None
                 stratify = labels
     train, rest = train_test_split(df, test_size=holdout, random_state=random_state, stratify=stratify)
     return train.reset_index(drop=True), rest.reset_index(drop=True)
+
+
+def _check_training_rows(n: int, holdout: float) -> None:
+    """Raise unless ``holdout`` of ``n`` rows leaves ``MIN_TRAIN_ROWS`` to train on, naming the largest fraction
+    that does. The holdout is ``ceil(holdout * n)`` rows (scikit-learn's rounding), so it is never empty."""
+    n_test = math.ceil(holdout * n)
+    if n - n_test >= MIN_TRAIN_ROWS:
+        return
+    largest = math.floor((n - MIN_TRAIN_ROWS) / n * 1000) / 1000  # shown to 3 decimals, rounded down so it works
+    while n - math.ceil(largest * n) < MIN_TRAIN_ROWS:  # floating-point error in the product
+        largest = round(largest - 0.001, 3)
+    raise InvalidParameterError(f"holdout fraction {holdout:g} keeps {n_test} of the table's {n} rows aside, "
+                                f"leaving {n - n_test} to train on (at least {MIN_TRAIN_ROWS} are needed); choose a "
+                                f"fraction of at most {largest:g}")
 
 
 def split_record(schema: Schema, target: str | None, holdout: float, random_state: int,

@@ -77,8 +77,10 @@ class Grouping:
             self.kind = ColumnKind.CATEGORICAL  # few values: each is a group (labels as categories read them)
         if self.kind.is_numeric:
             values = self._values(real)
-            edges = np.unique(np.nanquantile(values, np.linspace(0, 1, bins + 1))) if np.isfinite(values).any() \
-                else np.array([0.0])
+            # "higher": the quantile rounded up to a real value, which groups the rows as the interpolated one
+            # does (nothing lies between them) and reads as a value of the column (a date, a whole number)
+            edges = np.unique(np.nanquantile(values, np.linspace(0, 1, bins + 1), method="higher")) \
+                if np.isfinite(values).any() else np.array([0.0])
             if len(edges) <= 2:  # the quantiles collapsed onto one value (mostly zeros): that value against the rest
                 distinct, counts = np.unique(values[np.isfinite(values)], return_counts=True)
                 if len(distinct) > 1:
@@ -86,17 +88,10 @@ class Grouping:
                     cut = distinct[distinct > mode][0] if mode < distinct[-1] else mode
                     edges = np.array([distinct[0], cut, distinct[-1]])
             self.edges = np.r_[-np.inf, edges[1:-1], np.inf] if len(edges) > 2 else np.array([-np.inf, np.inf])
-            self.labels = [self._bin_label(i, edges) for i in range(len(self.edges) - 1)]
+            self.labels = _bin_labels(self.edges[1:-1], datetime=self.kind is ColumnKind.DATETIME)
 
     def _values(self, df):
         return prepare_frame(df[[self.column]], {self.column: self.kind.value})[self.column].to_numpy(dtype=float)
-
-    def _bin_label(self, i, edges) -> str:
-        if len(self.edges) == 2:
-            return "all"
-        lo, hi = self.edges[i], self.edges[i + 1]
-        text = lambda v: f"{v:.4g}"  # noqa: E731
-        return f"< {text(hi)}" if lo == -np.inf else f"≥ {text(lo)}" if hi == np.inf else f"[{text(lo)}, {text(hi)})"
 
     def groups(self, df: pd.DataFrame) -> np.ndarray:
         if not self.kind.is_numeric:
@@ -106,6 +101,35 @@ class Grouping:
         out = np.array(self.labels, dtype=object)[np.clip(codes, 0, len(self.labels) - 1)]
         out[np.isnan(values)] = "(missing)"
         return out
+
+
+def _bin_labels(cuts: np.ndarray, *, datetime: bool = False) -> list[str]:
+    """Labels of the bins that the increasing ``cuts`` make: ``< a``, ``[a, b)``, ..., ``≥ z``; ``all`` for none."""
+    if len(cuts) == 0:
+        return ["all"]
+    texts = _edge_texts(cuts, datetime)
+    return ([f"< {texts[0]}"] + [f"[{lo}, {hi})" for lo, hi in zip(texts[:-1], texts[1:])]
+            + [f"≥ {texts[-1]}"])
+
+
+def _edge_texts(cuts: np.ndarray, datetime: bool) -> list[str]:
+    """``cuts`` as text with just enough precision that no two read alike (bins sharing a label would merge
+    in the report): numbers with the fewest significant digits from 4 (or all of their whole part: 45000,
+    not 4.5e+04); datetimes (seconds since the epoch) as dates when every cut is at midnight, else with the
+    time to the minute, second or microsecond."""
+    if datetime:
+        stamps = pd.to_datetime(np.round(cuts * 1e6).astype(np.int64), unit="us")  # float seconds: round off noise
+        if (stamps == stamps.normalize()).all():
+            return list(stamps.strftime("%Y-%m-%d"))
+        forms = ([*stamps.strftime(f)] for f in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f"))
+    else:
+        largest = float(np.max(np.abs(cuts)))
+        whole = int(np.floor(np.log10(largest))) + 1 if largest >= 1 else 0
+        forms = ([f"{v:.{p}g}" for v in cuts] for p in range(min(max(4, whole), 17), 18))
+    for texts in forms:
+        if len(set(texts)) == len(texts):
+            break
+    return texts  # the last form is exact (17 digits, microseconds): distinct cuts read apart
 
 
 def _target(df: pd.DataFrame, schema: Schema, target: str, task: str) -> np.ndarray:
@@ -211,7 +235,10 @@ def bias(train: pd.DataFrame, tables: dict[str, pd.DataFrame], schema: Schema, t
         classes = sorted(set(y[y != "(missing)"]), key=str)
     scale = 1.0
     if task != "classification":
-        scale = float(np.nanstd(_target(train, schema, target, task))) or 1.0
+        y = _target(train, schema, target, task)
+        y = y[~np.isnan(y)]
+        # a constant target (every value 0.1) has a std of rounding error, not 0: max == min tells
+        scale = float(np.std(y)) if y.size and np.ptp(y) > 0 else 1.0
     summaries, group_rows, model_rows = [], [], []
     for column in sensitive:
         grouping = Grouping(train, schema, column, bins)

@@ -84,21 +84,21 @@ def correlation_ratio(labels: np.ndarray, values: np.ndarray) -> float:
     """Correlation ratio η of numbers grouped by labels (missing numbers dropped)."""
     keep = ~np.isnan(values)
     labels, values = labels[keep], values[keep]
-    if values.size < 2 or np.var(values) == 0:
+    if values.size < 2 or np.ptp(values) == 0:  # not np.var: n copies of 0.1 have a variance of rounding error
         return 0.0
     codes, _ = pd.factorize(labels)
     counts = np.bincount(codes)
     means = np.bincount(codes, weights=values) / counts
     between = np.sum(counts * (means - values.mean()) ** 2)
-    return float(np.sqrt(between / np.sum((values - values.mean()) ** 2)))
+    return float(min(1.0, np.sqrt(between / np.sum((values - values.mean()) ** 2))))
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
     keep = ~(np.isnan(a) | np.isnan(b))
     a, b = a[keep], b[keep]
-    if a.size < 2 or a.std() == 0 or b.std() == 0:
+    if a.size < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:  # not std: see pearson_matrix
         return 0.0
-    return float(np.corrcoef(a, b)[0, 1])
+    return float(np.clip(np.corrcoef(a, b)[0, 1], -1.0, 1.0))
 
 
 def pearson_matrix(values: np.ndarray) -> np.ndarray:
@@ -107,17 +107,21 @@ def pearson_matrix(values: np.ndarray) -> np.ndarray:
     Rows missing either value are dropped pair by pair; a pair with under two
     rows left or a constant column scores 0. One matrix product instead of a
     loop over pairs (500 columns: 124,750 pairs).
+
+    Constant is max == min: the standard deviation of n equal floats (0.1, 3.3)
+    is rounding error above 0, which would correlate such a column ±1 with any
+    other constant one.
     """
     k = values.shape[1]
     if k == 0:
         return np.zeros((0, 0))
     missing = np.isnan(values)
+    live = (np.fmax.reduce(values, axis=0) - np.fmin.reduce(values, axis=0) > 0) if len(values) else np.zeros(k, bool)
     if missing.any():  # pairwise-complete rows: pandas' compiled loop
-        out = pd.DataFrame(values).corr(min_periods=2).to_numpy()  # NaN (-> 0) where pearson() says 0
+        out = pd.DataFrame(values).corr(min_periods=2).to_numpy(copy=True)  # NaN (-> 0) where pearson() says 0
+        out[~live, :] = out[:, ~live] = 0.0
     else:
-        spread = values.std(axis=0)
         out = np.zeros((k, k))
-        live = spread > 0
         if len(values) >= 2 and live.any():
             out[np.ix_(live, live)] = np.corrcoef(values[:, live], rowvar=False).reshape(live.sum(), live.sum())
     out = np.clip(np.nan_to_num(out, nan=0.0), -1.0, 1.0)
