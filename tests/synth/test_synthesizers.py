@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -465,6 +466,74 @@ def test_cart_visit_order_unknown_column(mixed_frame, order):
     with pytest.raises(ColumnError, match="visit_order") as info:
         CARTSynthesizer(visit_order=order).fit(mixed_frame)
     assert repr(order[-1]) in str(info.value)
+
+
+def test_tree_arrays_graft_routes_a_leaf_through_the_subtree():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    main = DecisionTreeRegressor(max_depth=2, random_state=0).fit(X, X[:, 0])
+    sub = DecisionTreeRegressor(max_depth=3, random_state=0).fit(X, X[:, 1])
+    leaf = int(main.apply(X)[0])
+    grafted = TreeArrays.from_sklearn(main).graft({leaf: TreeArrays.from_sklearn(sub)})
+    Q = rng.normal(size=(500, 2))
+    expected = main.apply(Q)
+    inside = expected == leaf
+    sub_leaves = sub.apply(Q[inside])  # a subtree's node c > 0 is numbered after the main tree's nodes
+    expected[inside] = np.where(sub_leaves == 0, leaf, sub_leaves + main.tree_.node_count - 1)
+    np.testing.assert_array_equal(grafted.apply(Q), expected)
+    assert grafted.left.size == main.tree_.node_count + sub.tree_.node_count - 1
+    assert grafted.depths().max() == 2 + 3
+
+
+def _paired_levels(n=2000, seed=0):
+    """8 cities of decreasing frequency, each in its own state; the states of cities c0 and c4 (as of c1 and c5,
+    ...) sort next to each other, so a tree that saw those cities as one class keeps the pair together."""
+    rng = np.random.default_rng(seed)
+    city = rng.choice(8, n, p=np.arange(8, 0, -1) / 36)
+    return pd.DataFrame({"noise": rng.normal(size=n), "state": [f"s{c % 4}{c // 4}" for c in city],
+                         "city": [f"c{c}" for c in city]})
+
+
+def test_cart_many_levels_are_grouped_for_the_tree_and_keep_their_structure(monkeypatch):
+    from synthlearn.synth import cart
+
+    monkeypatch.setattr(cart, "MAX_TREE_CLASSES", 4)  # 8 levels count as many
+    classes = []
+    fit_tree = CARTSynthesizer._fit_tree
+
+    def spy(self, discrete, X, y, seed, max_depth):
+        classes.append(np.unique(y).size)
+        return fit_tree(self, discrete, X, y, seed, max_depth)
+
+    monkeypatch.setattr(CARTSynthesizer, "_fit_tree", spy)
+    df = _paired_levels()
+    out = CARTSynthesizer(random_state=0).fit(df).sample(3000)
+    assert max(classes) <= 4
+    # each state holds one city, as exact CART finds: the leaves where grouped cities mixed were grown again
+    assert set(zip(out["state"], out["city"])) <= set(zip(df["state"], df["city"]))
+    assert out["city"].nunique() == 8
+
+
+def test_cart_many_levels_respect_max_depth_and_survive_saving(monkeypatch, tmp_path):
+    from synthlearn.synth import cart
+
+    monkeypatch.setattr(cart, "MAX_TREE_CLASSES", 4)
+    df = _paired_levels()
+    assert CARTSynthesizer(max_depth=2, random_state=0).fit(df).trees_[-1].depths().max() == 2
+    synth = CARTSynthesizer(random_state=0).fit(df)
+    loaded = Synthesizer.load(synth.save(tmp_path / "m"))
+    pd.testing.assert_frame_equal(loaded.sample(200, random_state=1), synth.sample(200, random_state=1))
+
+
+@pytest.mark.parametrize("n_levels", [30, 400], ids=["exact-tree", "grouped-levels"])
+def test_cart_fits_many_level_columns_without_warnings(n_levels):
+    """scikit-learn warns that a target with more classes than half its rows may be a regression; the schema
+    says these columns are categorical."""
+    df = _paired_levels(n=3 * n_levels // 2)
+    df["city"] = [f"c{i % n_levels}" for i in range(len(df))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        CARTSynthesizer(random_state=0).fit(df).sample(10)
 
 
 # -------------------------------------------------------------- copula only
