@@ -55,6 +55,7 @@ bench: $(BENCH_VENV)/.installed $(VENV)/.installed-dev
 	$(BENCH_PY) benchmarks/deep_synth.py --epochs 1 --sampling-only --tables penguins,diamonds
 	$(BENCH_PY) benchmarks/diamonds_side.py --peers mostlyai
 	$(BENCH_PY) benchmarks/diamonds_side.py --table penguins --threads 2 --epochs 200,300
+	$(PY) benchmarks/cart_many_levels.py
 	$(PY) benchmarks/learn.py
 	$(PY) benchmarks/generate.py
 	$(PY) benchmarks/autoencoders.py
