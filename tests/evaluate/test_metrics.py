@@ -259,6 +259,31 @@ def test_detection_auc_of_two_halves_of_one_sample():
     assert detection_auc(a, b, infer_schema(both)) < 0.7
 
 
+def many_level_table(n, first_zip, seed):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"x": rng.normal(size=n), "colour": rng.choice(list("abcde"), n),
+                         "zip": (first_zip + rng.integers(0, 150, n)).astype(str)})
+
+
+def test_detection_encodes_many_level_categories_as_one_code():
+    from synthlearn.evaluate.fidelity import DETECTION_MAX_ONEHOT, _detection_model
+
+    both = many_level_table(2000, 10_000, 0)
+    assert both["zip"].nunique() > DETECTION_MAX_ONEHOT
+    schema = Schema({"x": "numeric", "colour": "categorical", "zip": "categorical"})
+    model = _detection_model(both, schema, 0)
+    # x, colour one-hot (5), zip as one code: not one column per zip code (memory rows x levels)
+    assert model[0].fit_transform(both).shape == (2000, 1 + 5 + 1)
+
+
+def test_detection_auc_with_many_level_categories():
+    schema = Schema({"x": "numeric", "colour": "categorical", "zip": "categorical"})
+    real, same, other = many_level_table(1000, 10_000, 0), many_level_table(1000, 10_000, 1), \
+        many_level_table(1000, 20_000, 2)
+    assert detection_auc(real, same, schema) < 0.7
+    assert detection_auc(real, other, schema) > 0.95  # told apart by the zip codes alone
+
+
 def test_detection_auc_too_few_rows_is_nan():
     df = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
     assert np.isnan(detection_auc(df, df.head(1), infer_schema(df)))
