@@ -202,12 +202,13 @@ def test_copied_rows_are_at_distance_zero(mixed_frame):
     assert summary["dcr_p05"] == pytest.approx(np.percentile(dcr, 5))
 
 
-def gower_reference(train: pd.DataFrame, others: pd.DataFrame, numeric: list[str]) -> np.ndarray:
-    """Gower distance to the nearest training row: numbers over the training range, any other mismatch 1."""
+def gower_reference(train: pd.DataFrame, others: pd.DataFrame, numeric: list[str], k: int = 1) -> np.ndarray:
+    """Gower distance to the nearest (k-th nearest) training row: numbers over the training range, any other
+    mismatch 1."""
     span = {c: train[c].max() - train[c].min() for c in numeric}
     out = []
     for _, o in others.iterrows():
-        best = np.inf
+        found = []
         for _, t in train.iterrows():
             total = 0.0
             for c in train.columns:
@@ -221,8 +222,8 @@ def gower_reference(train: pd.DataFrame, others: pd.DataFrame, numeric: list[str
                 else:
                     d = float(a != b)
                 total += d
-            best = min(best, total / len(train.columns))
-        out.append(best)
+            found.append(total / len(train.columns))
+        out.append(sorted(found)[k - 1])
     return np.array(out)
 
 
@@ -232,6 +233,50 @@ def test_dcr_matches_gower_reference():
     schema = Schema({"x": "numeric", "c": "categorical"})
     np.testing.assert_allclose(distance_to_closest_record(train, others, schema),
                                gower_reference(train, others, ["x"]))
+
+
+def many_level_frame(n: int, seed: int) -> pd.DataFrame:
+    """A number with gaps, a 3-level category and a 50-level one (past GowerSpace.MAX_ONEHOT_LEVELS) with gaps."""
+    rng = np.random.default_rng(seed)
+    zips = np.array([f"z{i}" for i in rng.permutation(np.arange(n) % 50)], dtype=object)
+    zips[rng.random(n) < 0.1] = None
+    x = rng.normal(size=n).round(1)
+    x[rng.random(n) < 0.1] = np.nan
+    return pd.DataFrame({"x": x, "c": rng.choice(list("pqr"), n), "zip": zips})
+
+
+MANY_LEVELS = Schema({"x": "numeric", "c": "categorical", "zip": "categorical"})
+
+
+def test_gower_with_a_many_level_category_matches_the_reference(monkeypatch):
+    from synthlearn.evaluate.privacy import ClosestRecord, GowerSpace
+
+    train = many_level_frame(120, 0)
+    others = many_level_frame(30, 1)
+    others.loc[:4, "zip"] = "never seen"
+    space = GowerSpace(train, MANY_LEVELS)
+    assert space.coded == ["zip"]
+    assert space.embed(train)[0].shape[1] == 3 + 4  # x's three slots, c one-hot; zip is a code, not 51 columns
+    closest = ClosestRecord(train, MANY_LEVELS)
+    for k in (1, 3):
+        np.testing.assert_allclose(closest.distances(others, k=k), gower_reference(train, others, ["x"], k=k),
+                                   rtol=0, atol=1e-12)
+    monkeypatch.setattr(ClosestRecord, "BLOCK_PAIRS", 7)  # blocks of one row: the same distances
+    np.testing.assert_array_equal(ClosestRecord(train, MANY_LEVELS).distances(others, k=3),
+                                  closest.distances(others, k=3))
+    monkeypatch.setattr(GowerSpace, "MAX_ONEHOT_LEVELS", 1000)  # zip one-hot: the same distances
+    np.testing.assert_allclose(ClosestRecord(train, MANY_LEVELS).distances(others), closest.distances(others),
+                               rtol=0, atol=1e-15)
+
+
+def test_copies_are_at_distance_zero_with_a_many_level_category():
+    train = many_level_frame(120, 0)
+    copies = train.sample(20, random_state=0)
+    moved = copies.assign(zip="never seen")  # one column of three differs from every training row
+    dcr = distance_to_closest_record(train, pd.concat([copies, moved], ignore_index=True), MANY_LEVELS)
+    assert (dcr[:20] == 0).all()
+    np.testing.assert_allclose(dcr[20:], 1 / 3, rtol=0, atol=1e-15)
+    assert privacy_summary(dcr)["exact_copy_rate"] == 0.5
 
 
 def test_dcr_counts_a_missing_vs_present_mismatch_as_one():

@@ -19,7 +19,18 @@ from synthlearn.learn.preprocessing import prepare_frame
 
 
 class GowerSpace:
-    """Embeds rows so that the L1 distance divided by the column count is Gower's distance."""
+    """Rows as points whose distance, divided by the column count, is Gower's distance.
+
+    A point has two parts. Numbers, and categories of at most
+    ``MAX_ONEHOT_LEVELS`` levels one-hot at 0.5, are embedded so that the L1
+    distance between embeddings is their part of the distance exactly. A
+    category with more levels (zip codes, comments) is one integer code per
+    row, counting 1 where the codes differ: its one-hot block would be rows x
+    levels dense floats. Levels unseen in ``train`` share one code, as they
+    share one one-hot slot.
+    """
+
+    MAX_ONEHOT_LEVELS = 32
 
     def __init__(self, train: pd.DataFrame, schema: Schema):
         self.schema = schema
@@ -30,9 +41,11 @@ class GowerSpace:
         self.discrete = [c for c in self.columns if schema[c].is_discrete]
         self.low = {c: np.nanmin(frame[c].to_numpy(dtype=float)) for c in self.numeric}
         self.span = {c: (np.nanmax(frame[c].to_numpy(dtype=float)) - self.low[c]) or 1.0 for c in self.numeric}
-        self.levels = {c: sorted(set(frame[c])) for c in self.discrete}
+        self.levels = {c: pd.Index(sorted(set(frame[c])), dtype=object) for c in self.discrete}
+        self.coded = [c for c in self.discrete if len(self.levels[c]) > self.MAX_ONEHOT_LEVELS]
 
-    def embed(self, df: pd.DataFrame) -> np.ndarray:
+    def embed(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of ``df`` as (embedding, codes): float (n, width) and int (n, len(coded))."""
         frame = prepare_frame(df, self.kinds)
         blocks = []
         for c in self.numeric:
@@ -42,41 +55,83 @@ class GowerSpace:
             blocks.append(np.where(missing, 0.5, x / 2))  # present vs present: |x - y|;
             blocks.append(np.where(missing, 0.0, x / 2))  # missing vs present in range: exactly 1
             blocks.append(missing * 0.5)
+        codes = {}
         for c in self.discrete:
-            codes = pd.Index(self.levels[c], dtype=object).get_indexer(frame[c].astype(object))
-            onehot = np.zeros((len(frame), len(self.levels[c]) + 1))
-            onehot[np.arange(len(frame)), np.where(codes < 0, len(self.levels[c]), codes)] = 0.5
-            blocks.append(onehot)
-        return np.column_stack(blocks) if blocks else np.zeros((len(frame), 0))
+            found = self.levels[c].get_indexer(frame[c].astype(object))
+            codes[c] = np.where(found < 0, len(self.levels[c]), found)
+            if c not in self.coded:
+                onehot = np.zeros((len(frame), len(self.levels[c]) + 1))
+                onehot[np.arange(len(frame)), codes[c]] = 0.5
+                blocks.append(onehot)
+        embedding = np.column_stack(blocks) if blocks else np.zeros((len(frame), 0))
+        coded = np.column_stack([codes[c] for c in self.coded]) if self.coded else np.zeros((len(frame), 0), int)
+        return embedding, coded
 
 
 class ClosestRecord:
-    """The training rows, indexed once, answering distance-to-closest-record queries in chunks.
+    """The rows of a table, indexed once, answering nearest-row Gower distance queries in chunks.
 
-    The whole training table is the reference however large: a copy of any
-    training row is found. Queries are embedded and searched ``CHUNK_ROWS`` at
-    a time, so memory stays bounded; a KD-tree serves narrow embeddings (a few
-    seconds for 20,000 queries against 1,000,000 rows of six columns), a
-    chunked brute-force search wide ones, where trees are no faster.
+    The whole table is the reference however large: a copy of any of its rows
+    is found. Queries are embedded and searched ``CHUNK_ROWS`` at a time, so
+    memory stays bounded. Without coded categories (see :class:`GowerSpace`)
+    a KD-tree serves narrow embeddings (a few seconds for 20,000 queries
+    against 1,000,000 rows of six columns), scikit-learn's brute-force search
+    wide ones, where trees are no faster. With coded categories the search is
+    brute force over blocks of ``BLOCK_PAIRS`` query-row pairs: the L1
+    distance of the embeddings plus the count of differing codes.
+
+    Parameters
+    ----------
+    train : DataFrame
+        The rows searched.
+    schema : Schema
+    space : GowerSpace, optional
+        The space to embed in (default: one fitted on ``train``).
     """
 
     CHUNK_ROWS = 10_000
     KD_TREE_MAX_WIDTH = 32
+    BLOCK_PAIRS = 4_000_000  # 32 MB of distances
 
-    def __init__(self, train: pd.DataFrame, schema: Schema):
+    def __init__(self, train: pd.DataFrame, schema: Schema, *, space: GowerSpace | None = None):
         from sklearn.neighbors import NearestNeighbors
 
-        self.space = GowerSpace(train, schema)
-        reference = self.space.embed(train)
-        algorithm = "kd_tree" if reference.shape[1] <= self.KD_TREE_MAX_WIDTH else "brute"
-        self.index = NearestNeighbors(n_neighbors=1, metric="manhattan", algorithm=algorithm).fit(reference)
+        self.space = space if space is not None else GowerSpace(train, schema)
+        self.embedding_, codes = self.space.embed(train)
+        self.codes_ = np.ascontiguousarray(codes.T)  # one contiguous row per coded column
+        self.index = None
+        if not self.space.coded:
+            algorithm = "kd_tree" if self.embedding_.shape[1] <= self.KD_TREE_MAX_WIDTH else "brute"
+            self.index = NearestNeighbors(metric="manhattan", algorithm=algorithm).fit(self.embedding_)
 
-    def distances(self, others: pd.DataFrame) -> np.ndarray:
-        """Gower distance from each row of ``others`` to its nearest training row."""
-        out = [self.index.kneighbors(self.space.embed(others.iloc[start:start + self.CHUNK_ROWS]))[0][:, 0]
-               for start in range(0, len(others), self.CHUNK_ROWS)]
+    def distances(self, others: pd.DataFrame, k: int = 1) -> np.ndarray:
+        """Gower distance from each row of ``others`` to its ``k``-th nearest row (at most the row count)."""
+        out = []
+        for start in range(0, len(others), self.CHUNK_ROWS):
+            embedding, codes = self.space.embed(others.iloc[start:start + self.CHUNK_ROWS])
+            if self.index is not None:
+                out.append(self.index.kneighbors(embedding, n_neighbors=k)[0][:, -1])
+            else:
+                out.append(self._search(embedding, codes, k))
         dist = np.concatenate(out) if out else np.zeros(0)
         return dist / max(len(self.space.columns), 1)
+
+    def _search(self, embedding: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
+        """Brute force, in blocks of rows: the k-th smallest L1 distance plus code mismatches."""
+        from scipy.spatial.distance import cdist
+
+        best = np.full((len(embedding), k), np.inf)
+        step = max(1, self.BLOCK_PAIRS // max(len(embedding), 1))
+        for start in range(0, len(self.embedding_), step):
+            rows = self.embedding_[start:start + step]
+            dist = cdist(embedding, rows, "cityblock") if embedding.shape[1] else np.zeros((len(embedding), len(rows)))
+            for j, theirs in enumerate(self.codes_):
+                dist += codes[:, j, None] != theirs[None, start:start + step]
+            if k == 1:
+                np.minimum(best[:, 0], dist.min(axis=1), out=best[:, 0])
+            else:
+                best = np.partition(np.hstack([best, dist]), k - 1, axis=1)[:, :k]
+        return best.max(axis=1)
 
 
 def distance_to_closest_record(train: pd.DataFrame, others: pd.DataFrame, schema: Schema) -> np.ndarray:
