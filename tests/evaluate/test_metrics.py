@@ -236,16 +236,19 @@ def test_dcr_matches_gower_reference():
 
 
 def many_level_frame(n: int, seed: int) -> pd.DataFrame:
-    """A number with gaps, a 3-level category and a 50-level one (past GowerSpace.MAX_ONEHOT_LEVELS) with gaps."""
+    """A number and a 3-level category, and two categories past GowerSpace.MAX_ONEHOT_LEVELS: zip (50 levels)
+    and area, the same as zip for a third of the rows (pairs sharing both codes), with gaps (a large level)."""
     rng = np.random.default_rng(seed)
     zips = np.array([f"z{i}" for i in rng.permutation(np.arange(n) % 50)], dtype=object)
+    area = np.where(rng.random(n) < 1 / 3, zips, [f"a{i}" for i in rng.integers(0, 40, n)]).astype(object)
     zips[rng.random(n) < 0.1] = None
+    area[rng.random(n) < 0.2] = None
     x = rng.normal(size=n).round(1)
     x[rng.random(n) < 0.1] = np.nan
-    return pd.DataFrame({"x": x, "c": rng.choice(list("pqr"), n), "zip": zips})
+    return pd.DataFrame({"x": x, "c": rng.choice(list("pqr"), n), "zip": zips, "area": area})
 
 
-MANY_LEVELS = Schema({"x": "numeric", "c": "categorical", "zip": "categorical"})
+MANY_LEVELS = Schema({"x": "numeric", "c": "categorical", "zip": "categorical", "area": "categorical"})
 
 
 def test_gower_with_a_many_level_category_matches_the_reference(monkeypatch):
@@ -255,12 +258,15 @@ def test_gower_with_a_many_level_category_matches_the_reference(monkeypatch):
     others = many_level_frame(30, 1)
     others.loc[:4, "zip"] = "never seen"
     space = GowerSpace(train, MANY_LEVELS)
-    assert space.coded == ["zip"]
-    assert space.embed(train)[0].shape[1] == 3 + 4  # x's three slots, c one-hot; zip is a code, not 51 columns
+    assert space.coded == ["zip", "area"]
+    assert space.embed(train)[0].shape[1] == 3 + 4  # x's three slots, c one-hot; zip and area are codes
     closest = ClosestRecord(train, MANY_LEVELS)
     for k in (1, 3):
         np.testing.assert_allclose(closest.distances(others, k=k), gower_reference(train, others, ["x"], k=k),
                                    rtol=0, atol=1e-12)
+    codes_only = Schema({"zip": "categorical", "area": "categorical"})  # no embedding at all
+    np.testing.assert_allclose(ClosestRecord(train, codes_only).distances(others, k=2),
+                               gower_reference(train[["zip", "area"]], others[["zip", "area"]], [], k=2))
     monkeypatch.setattr(ClosestRecord, "BLOCK_PAIRS", 7)  # blocks of one row: the same distances
     np.testing.assert_array_equal(ClosestRecord(train, MANY_LEVELS).distances(others, k=3),
                                   closest.distances(others, k=3))
@@ -269,13 +275,25 @@ def test_gower_with_a_many_level_category_matches_the_reference(monkeypatch):
                                rtol=0, atol=1e-15)
 
 
+def test_kth_nearest_with_a_many_level_category_counts_each_row_once():
+    from synthlearn.evaluate.privacy import ClosestRecord
+
+    # the query's nearest row by number alone also shares its zip: it must not count twice
+    train = pd.DataFrame({"x": [0.0] + [10.0] * 40, "zip": [f"z{i}" for i in range(41)]})
+    query = pd.DataFrame({"x": [0.0], "zip": ["z0"]})
+    schema = Schema({"x": "numeric", "zip": "categorical"})
+    assert ClosestRecord(train, schema).space.coded == ["zip"]
+    np.testing.assert_allclose(ClosestRecord(train, schema).distances(query, k=2), [1.0])
+    np.testing.assert_allclose(gower_reference(train, query, ["x"], k=2), [1.0])
+
+
 def test_copies_are_at_distance_zero_with_a_many_level_category():
     train = many_level_frame(120, 0)
     copies = train.sample(20, random_state=0)
-    moved = copies.assign(zip="never seen")  # one column of three differs from every training row
+    moved = copies.assign(zip="never seen")  # one column of four differs from every training row
     dcr = distance_to_closest_record(train, pd.concat([copies, moved], ignore_index=True), MANY_LEVELS)
     assert (dcr[:20] == 0).all()
-    np.testing.assert_allclose(dcr[20:], 1 / 3, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(dcr[20:], 1 / 4, rtol=0, atol=1e-15)
     assert privacy_summary(dcr)["exact_copy_rate"] == 0.5
 
 
