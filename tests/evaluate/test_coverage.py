@@ -87,6 +87,24 @@ def test_outlier_detector_flags_the_real_share_and_finds_the_planted_outliers():
     assert detector.real_outliers_[:6].sum() >= 4  # most of the far points are among the flagged ones
 
 
+def test_outlier_detector_with_a_many_level_category(monkeypatch):
+    from synthlearn.evaluate.privacy import GowerSpace
+
+    real = make_real()
+    zips = np.array([f"z{i % 40}" for i in np.random.default_rng(5).permutation(len(real))], dtype=object)
+    zips[40:46] = [f"lone{i}" for i in range(6)]  # six levels of one row each
+    real["zip"] = zips
+    schema = Schema({**SCHEMA.kinds, "zip": "categorical"})
+    detector = OutlierDetector(real, schema, random_state=0)
+    assert detector.space.coded == ["zip"]
+    # the forest reads zip as its level's frequency: rows of a level no other row has stand out
+    assert detector.real_outliers_[40:46].sum() >= 2
+    scores, _, _ = coverage_summary(real, real.copy(), schema, detector=detector)
+    assert scores["outlier_ratio"] == scores["outlier_coverage"] == 1.0
+    monkeypatch.setattr(GowerSpace, "MAX_ONEHOT_LEVELS", 1000)  # zip one-hot: the same neighbour radius
+    assert OutlierDetector(real, schema, random_state=0).radius_ == pytest.approx(detector.radius_, abs=1e-15)
+
+
 # ------------------------------------------------------- whole-table behaviour
 def test_a_copy_of_the_real_table_scores_perfect():
     real = make_real()

@@ -227,12 +227,13 @@ def test_copied_rows_are_at_distance_zero(mixed_frame):
     assert summary["dcr_p05"] == pytest.approx(np.percentile(dcr, 5))
 
 
-def gower_reference(train: pd.DataFrame, others: pd.DataFrame, numeric: list[str]) -> np.ndarray:
-    """Gower distance to the nearest training row: numbers over the training range, any other mismatch 1."""
+def gower_reference(train: pd.DataFrame, others: pd.DataFrame, numeric: list[str], k: int = 1) -> np.ndarray:
+    """Gower distance to the nearest (k-th nearest) training row: numbers over the training range, any other
+    mismatch 1."""
     span = {c: train[c].max() - train[c].min() for c in numeric}
     out = []
     for _, o in others.iterrows():
-        best = np.inf
+        found = []
         for _, t in train.iterrows():
             total = 0.0
             for c in train.columns:
@@ -246,8 +247,8 @@ def gower_reference(train: pd.DataFrame, others: pd.DataFrame, numeric: list[str
                 else:
                     d = float(a != b)
                 total += d
-            best = min(best, total / len(train.columns))
-        out.append(best)
+            found.append(total / len(train.columns))
+        out.append(sorted(found)[k - 1])
     return np.array(out)
 
 
@@ -257,6 +258,68 @@ def test_dcr_matches_gower_reference():
     schema = Schema({"x": "numeric", "c": "categorical"})
     np.testing.assert_allclose(distance_to_closest_record(train, others, schema),
                                gower_reference(train, others, ["x"]))
+
+
+def many_level_frame(n: int, seed: int) -> pd.DataFrame:
+    """A number and a 3-level category, and two categories past GowerSpace.MAX_ONEHOT_LEVELS: zip (50 levels)
+    and area, the same as zip for a third of the rows (pairs sharing both codes), with gaps (a large level)."""
+    rng = np.random.default_rng(seed)
+    zips = np.array([f"z{i}" for i in rng.permutation(np.arange(n) % 50)], dtype=object)
+    area = np.where(rng.random(n) < 1 / 3, zips, [f"a{i}" for i in rng.integers(0, 40, n)]).astype(object)
+    zips[rng.random(n) < 0.1] = None
+    area[rng.random(n) < 0.2] = None
+    x = rng.normal(size=n).round(1)
+    x[rng.random(n) < 0.1] = np.nan
+    return pd.DataFrame({"x": x, "c": rng.choice(list("pqr"), n), "zip": zips, "area": area})
+
+
+MANY_LEVELS = Schema({"x": "numeric", "c": "categorical", "zip": "categorical", "area": "categorical"})
+
+
+def test_gower_with_a_many_level_category_matches_the_reference(monkeypatch):
+    from synthlearn.evaluate.privacy import ClosestRecord, GowerSpace
+
+    train = many_level_frame(120, 0)
+    others = many_level_frame(30, 1)
+    others.loc[:4, "zip"] = "never seen"
+    space = GowerSpace(train, MANY_LEVELS)
+    assert space.coded == ["zip", "area"]
+    assert space.embed(train)[0].shape[1] == 3 + 4  # x's three slots, c one-hot; zip and area are codes
+    closest = ClosestRecord(train, MANY_LEVELS)
+    for k in (1, 3):
+        np.testing.assert_allclose(closest.distances(others, k=k), gower_reference(train, others, ["x"], k=k),
+                                   rtol=0, atol=1e-12)
+    codes_only = Schema({"zip": "categorical", "area": "categorical"})  # no embedding at all
+    np.testing.assert_allclose(ClosestRecord(train, codes_only).distances(others, k=2),
+                               gower_reference(train[["zip", "area"]], others[["zip", "area"]], [], k=2))
+    monkeypatch.setattr(ClosestRecord, "BLOCK_PAIRS", 7)  # blocks of one row: the same distances
+    np.testing.assert_array_equal(ClosestRecord(train, MANY_LEVELS).distances(others, k=3),
+                                  closest.distances(others, k=3))
+    monkeypatch.setattr(GowerSpace, "MAX_ONEHOT_LEVELS", 1000)  # zip one-hot: the same distances
+    np.testing.assert_allclose(ClosestRecord(train, MANY_LEVELS).distances(others), closest.distances(others),
+                               rtol=0, atol=1e-15)
+
+
+def test_kth_nearest_with_a_many_level_category_counts_each_row_once():
+    from synthlearn.evaluate.privacy import ClosestRecord
+
+    # the query's nearest row by number alone also shares its zip: it must not count twice
+    train = pd.DataFrame({"x": [0.0] + [10.0] * 40, "zip": [f"z{i}" for i in range(41)]})
+    query = pd.DataFrame({"x": [0.0], "zip": ["z0"]})
+    schema = Schema({"x": "numeric", "zip": "categorical"})
+    assert ClosestRecord(train, schema).space.coded == ["zip"]
+    np.testing.assert_allclose(ClosestRecord(train, schema).distances(query, k=2), [1.0])
+    np.testing.assert_allclose(gower_reference(train, query, ["x"], k=2), [1.0])
+
+
+def test_copies_are_at_distance_zero_with_a_many_level_category():
+    train = many_level_frame(120, 0)
+    copies = train.sample(20, random_state=0)
+    moved = copies.assign(zip="never seen")  # one column of four differs from every training row
+    dcr = distance_to_closest_record(train, pd.concat([copies, moved], ignore_index=True), MANY_LEVELS)
+    assert (dcr[:20] == 0).all()
+    np.testing.assert_allclose(dcr[20:], 1 / 4, rtol=0, atol=1e-15)
+    assert privacy_summary(dcr)["exact_copy_rate"] == 0.5
 
 
 def test_dcr_counts_a_missing_vs_present_mismatch_as_one():
@@ -282,6 +345,31 @@ def test_detection_auc_of_two_halves_of_one_sample():
                          "c": rng.choice(["a", "b", "c"], 200)})
     a, b = both.iloc[:100], both.iloc[100:]
     assert detection_auc(a, b, infer_schema(both)) < 0.7
+
+
+def many_level_table(n, first_zip, seed):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"x": rng.normal(size=n), "colour": rng.choice(list("abcde"), n),
+                         "zip": (first_zip + rng.integers(0, 150, n)).astype(str)})
+
+
+def test_detection_encodes_many_level_categories_as_one_code():
+    from synthlearn.evaluate.fidelity import DETECTION_MAX_ONEHOT, _detection_model
+
+    both = many_level_table(2000, 10_000, 0)
+    assert both["zip"].nunique() > DETECTION_MAX_ONEHOT
+    schema = Schema({"x": "numeric", "colour": "categorical", "zip": "categorical"})
+    model = _detection_model(both, schema, 0)
+    # x, colour one-hot (5), zip as one code: not one column per zip code (memory rows x levels)
+    assert model[0].fit_transform(both).shape == (2000, 1 + 5 + 1)
+
+
+def test_detection_auc_with_many_level_categories():
+    schema = Schema({"x": "numeric", "colour": "categorical", "zip": "categorical"})
+    real, same, other = many_level_table(1000, 10_000, 0), many_level_table(1000, 10_000, 1), \
+        many_level_table(1000, 20_000, 2)
+    assert detection_auc(real, same, schema) < 0.7
+    assert detection_auc(real, other, schema) > 0.95  # told apart by the zip codes alone
 
 
 def test_detection_auc_too_few_rows_is_nan():

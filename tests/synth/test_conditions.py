@@ -137,6 +137,19 @@ def test_min_distance_keeps_every_row_away_from_the_training_rows(table):
     assert (gentle["kind"] == "b").all()
 
 
+def test_min_distance_with_a_many_level_category(table):
+    from synthlearn.evaluate.privacy import ClosestRecord, distance_to_closest_record
+
+    table = table.assign(zip=[f"z{i % 60}" for i in range(len(table))])  # past GowerSpace.MAX_ONEHOT_LEVELS
+    synth = CARTSynthesizer(random_state=0).fit(table)
+    assert ClosestRecord(table, synth.schema_).space.coded == ["zip"]
+    plain = synth.sample(300, random_state=1)
+    threshold = float(np.quantile(distance_to_closest_record(table, plain, synth.schema_), 0.3))
+    guarded = synth.sample(300, random_state=1, min_distance=threshold)
+    assert distance_to_closest_record(table, guarded, synth.schema_).min() >= threshold
+    assert synth.last_sample_info_["too_close_replaced"] >= 0.2 * 300
+
+
 def test_min_distance_after_loading_needs_the_reference(tmp_path, table):
     synth = GaussianCopulaSynthesizer(random_state=0).fit(table)
     synth.save(tmp_path / "m")

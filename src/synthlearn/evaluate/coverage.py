@@ -150,6 +150,11 @@ def numeric_coverage(real: pd.DataFrame, other: pd.DataFrame, schema: Schema) ->
 class OutlierDetector:
     """An Isolation Forest on the real rows' Gower embedding that flags outliers in any table.
 
+    The forest reads the embedding of :class:`~synthlearn.evaluate.privacy.GowerSpace`;
+    a category it keeps as codes (more than ``GowerSpace.MAX_ONEHOT_LEVELS``
+    levels) is read as its level's real frequency, so that rows of a rare
+    level are the isolated ones.
+
     Parameters
     ----------
     real : DataFrame
@@ -164,43 +169,47 @@ class OutlierDetector:
     real_rate_ : float
         Share of real rows flagged.
     radius_ : float
-        The typical real neighbourhood radius of ``outlier_coverage``.
+        The typical real neighbourhood radius of ``outlier_coverage``, a Gower distance.
     """
 
     def __init__(self, real: pd.DataFrame, schema: Schema, *, contamination: float = 0.02, random_state=0):
         from sklearn.ensemble import IsolationForest
-        from sklearn.neighbors import NearestNeighbors
 
-        from synthlearn.evaluate.privacy import GowerSpace
+        from synthlearn.evaluate.privacy import ClosestRecord, GowerSpace
 
         contamination = check_share(contamination, "contamination")
         self.space = GowerSpace(real, schema)
-        x = self.space.embed(real)
+        embedding, codes = self.space.embed(real)
+        # share of real rows per code; the last code, levels unseen in the real rows, has none
+        self.frequencies_ = [np.bincount(codes[:, j], minlength=len(self.space.levels[c]) + 1) / max(len(real), 1)
+                             for j, c in enumerate(self.space.coded)]
+        x = self._features(embedding, codes)
         self.forest = IsolationForest(n_estimators=100, contamination=contamination, random_state=random_state)
         self.real_outliers_ = self.forest.fit(x).predict(x) == -1
         self.real_rate_ = float(self.real_outliers_.mean())
-        self.outlier_rows_ = x[self.real_outliers_]
-        k = min(NEIGHBOURS + 1, len(x))  # +1: each row is its own nearest real row
+        self.outlier_rows_ = real.iloc[self.real_outliers_]
+        k = min(NEIGHBOURS + 1, len(real))  # +1: each row is its own nearest real row
         self.radius_ = 0.0
         if k > 1:
-            probe = x[np.random.default_rng(random_state).permutation(len(x))[:RADIUS_PROBES]]
-            dist, _ = NearestNeighbors(n_neighbors=k, metric="manhattan").fit(x).kneighbors(probe)
-            self.radius_ = float(np.median(dist[:, -1]))
+            probe = real.iloc[np.random.default_rng(random_state).permutation(len(real))[:RADIUS_PROBES]]
+            self.radius_ = float(np.median(ClosestRecord(real, schema, space=self.space).distances(probe, k=k)))
+
+    def _features(self, embedding: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        return np.column_stack([embedding] + [f[codes[:, j]] for j, f in enumerate(self.frequencies_)])
 
     def flags(self, df: pd.DataFrame) -> np.ndarray:
         """True for the rows of ``df`` the detector calls outliers."""
-        return self.forest.predict(self.space.embed(df)) == -1
+        return self.forest.predict(self._features(*self.space.embed(df))) == -1
 
     def summary(self, df: pd.DataFrame) -> dict:
         """``outlier_rate``, ``outlier_ratio`` (to the real rate) and ``outlier_coverage`` of ``df``."""
-        from sklearn.neighbors import NearestNeighbors
+        from synthlearn.evaluate.privacy import ClosestRecord
 
-        x = self.space.embed(df)
-        rate = float(np.mean(self.forest.predict(x) == -1)) if len(x) else float("nan")
+        rate = float(np.mean(self.flags(df))) if len(df) else float("nan")
         covered = float("nan")
-        if len(self.outlier_rows_) and len(x):
-            dist, _ = NearestNeighbors(n_neighbors=1, metric="manhattan").fit(x).kneighbors(self.outlier_rows_)
-            covered = float(np.mean(dist[:, 0] <= self.radius_ + 1e-12))
+        if len(self.outlier_rows_) and len(df):
+            dist = ClosestRecord(df, self.space.schema, space=self.space).distances(self.outlier_rows_)
+            covered = float(np.mean(dist <= self.radius_ + 1e-12))
         return {"outlier_rate": rate, "outlier_ratio": rate / self.real_rate_ if self.real_rate_ > 0 else float("nan"),
                 "outlier_coverage": covered}
 

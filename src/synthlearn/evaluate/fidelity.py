@@ -9,6 +9,9 @@
   correlation ratio η for a numeric and a categorical column (1 − |a − a'|).
 - **Detection**: cross-validated ROC AUC of a gradient-boosting classifier
   trained to tell real rows from synthetic ones; 0.5 means indistinguishable.
+  Categories are one-hot encoded, those of a column with more than
+  :data:`DETECTION_MAX_ONEHOT` levels (zip codes, comments, ids kept as
+  categories) one integer code each.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from scipy import stats
 
 from synthlearn.data.schema import ColumnKind, Schema, conform
 from synthlearn.learn.preprocessing import prepare_frame
+
+#: Detection encodes a categorical column with more levels than this as one ordinal code, not one-hot: one-hot
+#: memory grows with rows x levels (200,000 rows and a zip code column ran out of 23 GB).
+DETECTION_MAX_ONEHOT = 100
 
 
 def _conformed(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema):
@@ -189,12 +196,8 @@ def column_pairs(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema) ->
 def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, *, random_state=0,
                   n_splits: int = 5) -> float:
     """Cross-validated ROC AUC of a classifier telling real from synthetic (0.5 is best)."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import StratifiedKFold, cross_val_score
-    from sklearn.pipeline import make_pipeline
     from threadpoolctl import threadpool_limits
-
-    from synthlearn.learn.preprocessing import make_preprocessor
 
     real, synthetic = _conformed(real, synthetic, schema)
     both = pd.concat([real[schema.modelled], synthetic[schema.modelled]], ignore_index=True)
@@ -205,14 +208,25 @@ def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, *
     n_splits = int(min(n_splits, len(real), len(synthetic)))
     if n_splits < 2:
         return float("nan")
-    # leaves of 20 rows (the default) cannot split a fold of under 40 rows: the AUC would be exactly 0.5
-    # whatever the tables; small tables get leaves small enough to split (20 from 800 rows on)
-    leaf = int(np.clip(len(both) // 40, 2, 20))
-    model = make_pipeline(make_preprocessor(schema, schema.modelled, scale=False),
-                          HistGradientBoostingClassifier(max_iter=100, min_samples_leaf=leaf,
-                                                         random_state=random_state))
+    model = _detection_model(both, schema, random_state)
     cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
     # OpenMP threads on tables this small cost far more in spin-waiting than they
     # save (70x slower seen on a busy 2-core machine): one thread.
     with threadpool_limits(limits=1, user_api="openmp"):
         return float(np.mean(cross_val_score(model, both, y, cv=cv, scoring="roc_auc")))
+
+
+def _detection_model(both: pd.DataFrame, schema: Schema, random_state):
+    """The unfitted real-vs-synthetic classifier for the rows ``both``: preprocessing and gradient boosting."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+
+    from synthlearn.learn.preprocessing import make_preprocessor
+
+    # leaves of 20 rows (the default) cannot split a fold of under 40 rows: the AUC would be exactly 0.5
+    # whatever the tables; small tables get leaves small enough to split (20 from 800 rows on)
+    leaf = int(np.clip(len(both) // 40, 2, 20))
+    many = [c for c in schema.modelled if schema[c].is_discrete and both[c].nunique() > DETECTION_MAX_ONEHOT]
+    return make_pipeline(make_preprocessor(schema, schema.modelled, scale=False, ordinal=many),
+                         HistGradientBoostingClassifier(max_iter=100, min_samples_leaf=leaf,
+                                                        random_state=random_state))

@@ -214,20 +214,14 @@ class Synthesizer(BaseEstimator):
         missing = [c for c in self.schema_.modelled if c not in reference.columns]
         if missing:
             raise DataError(f"reference lacks the column(s) {missing} of the fitted table")
-        from sklearn.neighbors import NearestNeighbors
+        from synthlearn.evaluate.privacy import ClosestRecord  # the privacy report's own distance
 
-        from synthlearn.evaluate.privacy import GowerSpace  # the privacy report's own distance
-
-        space = GowerSpace(reference, self.schema_)
-        index = NearestNeighbors(n_neighbors=1, metric="manhattan").fit(space.embed(reference))
-        width = max(len(space.columns), 1)
+        closest = ClosestRecord(reference, self.schema_)
 
         def too_close(X):
             if len(X) == 0:
                 return np.zeros(0, dtype=bool)
-            rows = self.encoder_.inverse_transform(X, id_offset=0)
-            dist, _ = index.kneighbors(space.embed(rows))
-            return dist[:, 0] / width < min_distance
+            return closest.distances(self.encoder_.inverse_transform(X, id_offset=0)) < min_distance
 
         return too_close
 
