@@ -7,7 +7,10 @@ and prints: the share of synthetic city/zip values that are training levels, the
 distance to the real frequencies, and the share of synthetic (city, state) and (city, zip) pairs seen in
 training (a second real table from the same generator: 0.655 and 0.238, a third of its cities being new).
 
-    .venv/bin/python benchmarks/cart_many_levels.py [--seed 0] [--rows 35000]
+The reference is exact CART (every level a class of its tree, as before the grouping), fitted in the same
+process after the default; its peak RSS is the process's peak, so read it as an upper bound.
+
+    .venv/bin/python benchmarks/cart_many_levels.py [--seed 0] [--rows 35000] [--no-exact]
 """
 
 from __future__ import annotations
@@ -44,33 +47,51 @@ def make_table(n: int, seed: int = 1) -> pd.DataFrame:
     })
 
 
-def main() -> None:
+def run(df: pd.DataFrame, seed: int) -> dict:
     from synthlearn.synth import CARTSynthesizer
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        synth = CARTSynthesizer(random_state=seed).fit(df)
+        fitted = time.perf_counter()
+        out = synth.sample(len(df))
+        done = time.perf_counter()
+    row = {"fit_s": fitted - start, "sample_s": done - fitted,
+           "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "warnings": len(caught)}
+    for column in ("city", "zip"):
+        real = df[column].value_counts(normalize=True)
+        synthetic = out[column].value_counts(normalize=True)
+        row[f"{column}_known"] = out[column].isin(real.index).mean()
+        row[f"{column}_tvd"] = 0.5 * real.sub(synthetic, fill_value=0).abs().sum()
+    for a, b in (("city", "state"), ("city", "zip")):
+        seen = set(zip(df[a], df[b]))
+        row[f"{a}_{b}_seen"] = np.mean([p in seen for p in zip(out[a], out[b])])
+    return row
+
+
+def main() -> None:
+    from synthlearn.synth import cart
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rows", type=int, default=35_000)
+    parser.add_argument("--no-exact", action="store_true", help="skip the exact CART reference (~45 s)")
     args = parser.parse_args()
     df = make_table(args.rows)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        start = time.perf_counter()
-        synth = CARTSynthesizer(random_state=args.seed).fit(df)
-        fitted = time.perf_counter()
-        out = synth.sample(len(df))
-        done = time.perf_counter()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{len(df):,} rows: fit {fitted - start:.1f} s, sample {done - fitted:.1f} s, peak RSS {peak:,.0f} MiB, "
-          f"{len(caught)} warning(s)")
-    for column in ("city", "zip"):
-        real = df[column].value_counts(normalize=True)
-        synthetic = out[column].value_counts(normalize=True)
-        tvd = 0.5 * real.sub(synthetic, fill_value=0).abs().sum()
-        print(f"{column}: {df[column].nunique():,} levels, synthetic values that are training levels "
-              f"{out[column].isin(real.index).mean():.3f}, TVD {tvd:.3f}")
-    for a, b in (("city", "state"), ("city", "zip")):
-        seen = set(zip(df[a], df[b]))
-        print(f"({a}, {b}) pairs seen in training: {np.mean([p in seen for p in zip(out[a], out[b])]):.3f}")
+    print(f"{len(df):,} rows; city {df['city'].nunique():,} levels, zip {df['zip'].nunique():,}", flush=True)
+    rows = {"grouped (default)": run(df, args.seed)}  # first: ru_maxrss is the process's peak so far
+    if not args.no_exact:
+        default = cart.MAX_TREE_CLASSES
+        cart.MAX_TREE_CLASSES = 10**9  # every level a class of its tree: CART as before the grouping
+        try:
+            rows["exact (reference)"] = run(df, args.seed)
+        finally:
+            cart.MAX_TREE_CLASSES = default
+    table = pd.DataFrame(rows).T
+    if "exact (reference)" in rows:
+        table["fit_speedup"] = table.loc["exact (reference)", "fit_s"] / table["fit_s"]
+    print(table.to_markdown(floatfmt=".3f"))
 
 
 if __name__ == "__main__":
