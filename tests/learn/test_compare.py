@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from synthlearn.data import infer_schema
-from synthlearn.errors import ColumnError, DataError, InvalidParameterError
+from synthlearn.errors import ColumnError, DataError, InvalidParameterError, SchemaError
 from synthlearn.learn import compare
 from synthlearn.learn import registry
 from synthlearn.learn.compare import make_folds, score
@@ -172,3 +172,16 @@ def test_bad_input_gets_a_clear_error(penguins_small, change, kwargs, error, mat
     args = {"target": "species", "models": ["naive_bayes"], "cv": 3, **kwargs}
     with pytest.raises(error, match=match):
         compare(change(penguins_small.copy()), **args)
+
+
+@pytest.mark.parametrize("change, error, match", [
+    (lambda d: d.assign(body_mass_g=d["body_mass_g"].where(d.index != 2, np.inf)), DataError,
+     "column 'body_mass_g' has infinite values"),
+    (lambda d: d.assign(bill_length_mm=d["bill_length_mm"].astype(object).where(d.index != 2, "long")), SchemaError,
+     "'bill_length_mm' is declared numeric but holds 'long'"),
+    (lambda d: d.drop(columns="island"), ColumnError, r"lacks schema column\(s\) \['island'\]"),
+])
+def test_a_given_schema_is_checked_against_the_table(penguins_small, change, error, match):
+    schema = infer_schema(penguins_small)  # the clean table's schema, given with a changed one
+    with pytest.raises(error, match=match):
+        compare(change(penguins_small.copy()), "species", schema=schema, models=["naive_bayes"], cv=3)
