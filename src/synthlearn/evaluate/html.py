@@ -275,7 +275,7 @@ def render_html(report: QualityReport, train: pd.DataFrame, synthetic: pd.DataFr
         metric = "accuracy" if report.task == "classification" else "r2"
         col = f"rf_{metric}"
         cards.insert(4, (f"utility (RF {metric})", summary.loc["synthetic", col],
-                         f"real-trained {summary.loc['holdout', col]:.3f}",
+                         f"real-trained {fmt(summary.loc['holdout', col])}",
                          _grade(summary.loc["synthetic", col] - summary.loc["holdout", col], -0.03, -0.1)))
     card_html = "".join(
         f'<div class="card"><div class="l">{html.escape(lbl)}</div><div class="v {g}">{fmt(v, 1 if "copies" in lbl else 3)}</div>'
