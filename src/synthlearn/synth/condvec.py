@@ -2,8 +2,8 @@
 
 One slot per category of every discrete column (:meth:`ModeEncoder.condition_layout`; a column
 of many levels has a slot per frequent level and one shared by the rest, see
-:class:`~synthlearn.synth.modes.LevelPool`); a vector names one category of one column. The GAN learns it by training-by-sampling,
-the VAE from each row's own category of a column drawn at random. Unconditional
+:class:`~synthlearn.synth.modes.LevelPool`); a vector names one category of one column. The GAN
+learns it by training-by-sampling, the VAE from each row's own category of a column drawn at random. Unconditional
 sampling draws the column uniformly and the category with its real frequency, which
 is the vector's distribution in training; a condition on one discrete column is
 native (every vector names its category), other conditions fall back to rejection.

@@ -141,6 +141,10 @@ class ModeEncoder:
     ``assignment``: how :meth:`transform` gives a value its mode: ``"argmax"``, the mode of
     highest density at the value (so the mode is a function of the value), or ``"sample"``, a
     draw from the posterior over the modes, as in CTGAN.
+
+    After ``fit``: ``modes_`` (per model column, a continuous one's mode means and standard
+    deviations, None for a discrete one), ``pools_`` (the :class:`LevelPool` of every discrete
+    column of more than :data:`MAX_MODEL_LEVELS` levels, by model column), ``spans_`` and ``width_``.
     """
 
     def __init__(self, assignment: str = "argmax"):
@@ -240,8 +244,8 @@ class ModeEncoder:
 
     def condition_layout(self) -> tuple[list[tuple[int, int, int, int]], int]:
         """The conditional vector of the neural synthesizers: one one-hot slot per category of every
-        discrete column (per slot of a pooled column: its kept levels and "other"). Returns ``[(model column, span start in the row, offset in the vector, width)]``
-        and the vector's width."""
+        discrete column (of a pooled column: its kept levels and "other"). Returns ``[(model column,
+        span start in the row, offset in the vector, width)]`` and the vector's width."""
         return self._condition_layout
 
     def transform(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
