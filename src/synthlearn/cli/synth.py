@@ -247,12 +247,22 @@ def _balanced(synth, column: str, n: int, condition: dict):
     import numpy as np
     import pandas as pd
 
-    from synthlearn.errors import ColumnError
+    from synthlearn.errors import ColumnError, InvalidParameterError
 
     spec = synth.encoder_.specs_.get(column)
     if spec is None or "categories" not in spec:
         known = [c for c, s in synth.encoder_.specs_.items() if "categories" in s]
         raise ColumnError(f"--balance '{column}' is not a categorical column of the model; choose one of {known}")
+    modes = getattr(synth, "modes_", None)  # the neural synthesizers' encoding, which pools rare levels
+    pooled = modes.pooled_columns() if modes is not None and hasattr(modes, "pools_") else {}
+    if column in pooled:
+        from synthlearn.synth.modes import MAX_MODEL_LEVELS
+
+        raise InvalidParameterError(
+            f"--balance '{column}': the column has {pooled[column]:,} levels, more than the {MAX_MODEL_LEVELS} this "
+            f"model learns one by one (the rare ones share a slot), and balancing them would give each of its rare "
+            f"levels, which identify people, as many rows as the common ones; balance a column of at most "
+            f"{MAX_MODEL_LEVELS} levels, or sample one level with --where {column}=VALUE")
     cats = spec["categories"]
     table = pd.DataFrame({column: pd.Series(np.resize(np.array(cats, dtype=object), n), dtype=object)})
     for key, value in condition.items():

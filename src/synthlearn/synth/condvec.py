@@ -1,8 +1,9 @@
 """The conditional vector of the neural synthesizers (Xu et al. 2019, section 4.3).
 
-One slot per category of every discrete column (:meth:`ModeEncoder.condition_layout`);
-a vector names one category of one column. The GAN learns it by training-by-sampling,
-the VAE from each row's own category of a column drawn at random. Unconditional
+One slot per category of every discrete column (:meth:`ModeEncoder.condition_layout`; a column
+of many levels has a slot per frequent level and one shared by the rest, see
+:class:`~synthlearn.synth.modes.LevelPool`); a vector names one category of one column. The GAN
+learns it by training-by-sampling, the VAE from each row's own category of a column drawn at random. Unconditional
 sampling draws the column uniformly and the category with its real frequency, which
 is the vector's distribution in training; a condition on one discrete column is
 native (every vector names its category), other conditions fall back to rejection.
@@ -47,9 +48,9 @@ class ConditionVectorMixin:
                 z = torch.randn(m, self.embedding_dim, generator=gen)
                 rows, order = network(z, self._condition_codes(m, gen, condition), gen)
                 if order is None:
-                    out[lo:lo + m] = self.modes_.decode(rows)
+                    out[lo:lo + m] = self.modes_.decode(rows, gen)
                 else:  # decoded before reordering: fewer columns to move
-                    out[lo:lo + m].index_copy_(0, order, self.modes_.decode(rows))
+                    out[lo:lo + m].index_copy_(0, order, self.modes_.decode(rows, gen))
 
         self.modes_.decode_tables()  # built here, never by two threads at once
         before = torch.get_num_threads()
@@ -96,6 +97,7 @@ class ConditionVectorMixin:
 
     def _fit_category_freq(self, X: np.ndarray) -> None:
         layout, _ = self.modes_.condition_layout()
+        X = self.modes_.slots(X)
         self.category_freq_ = [np.bincount(X[:, j].astype(np.int64), minlength=w) / len(X)
                                for j, _start, _offset, w in layout]
 
@@ -130,8 +132,9 @@ class ConditionVectorMixin:
         return codes
 
     def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator):
-        """Native for one fixed discrete column: its category goes into the conditional vector;
-        other conditions use rejection (``None``)."""
+        """Native for one fixed discrete column: its category goes into the conditional vector (a
+        pooled level: the "other" slot, the rows then taking the level itself); other conditions use
+        rejection (``None``)."""
         layout, _ = self.modes_.condition_layout()
         if len(fixed) != 1 or not self.cond_dim_:
             return None
@@ -139,7 +142,7 @@ class ConditionVectorMixin:
         where = [i for i, (col, *_rest) in enumerate(layout) if col == j]
         if not where:
             return None
-        X = self._sample(n, rng, condition=(where[0], int(value)))
+        X = self._sample(n, rng, condition=(where[0], self.modes_.slot(j, int(value))))
         X[:, j] = value
         return X
 

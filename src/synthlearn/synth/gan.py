@@ -391,7 +391,8 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
         self.cond_dim_ = cond_dim
         n = data.shape[0]
         # training by sampling: per discrete column, category frequencies and the rows of each category
-        codes = [X[:, j].astype(np.int64) for j, *_ in layout]
+        slots = self.modes_.slots(X)
+        codes = [slots[:, j].astype(np.int64) for j, *_ in layout]
         counts = np.zeros((len(layout), max((w for *_, w in layout), default=1)), dtype=np.int64)
         for i, (c, (*_, w)) in enumerate(zip(codes, layout)):
             counts[i, :w] = np.bincount(c, minlength=w)

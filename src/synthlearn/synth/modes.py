@@ -11,7 +11,11 @@ of highest density there (``assignment="argmax"``); CTGAN draws it from the post
 over the modes (``"sample"``), which makes it noise where modes overlap: on diamonds,
 whose ``depth`` has nine overlapping modes, argmax raised both synthesizers'
 synthetic-trained random-forest accuracy (benchmarks/RESULTS.md). Every discrete column
-(categories, missing indicators) becomes a one-hot vector. The layout is
+(categories, missing indicators) becomes a one-hot vector, one slot per level, except that a column of
+more than :data:`MAX_MODEL_LEVELS` levels keeps only its most frequent ones as slots of their own and
+pools every other level into one shared "other" slot (:class:`LevelPool`; mostly AI's "rare category
+protection"), which decoding turns back into one of the pooled levels, drawn by their training
+frequencies. The layout is
 described by :class:`Span` entries so models know which outputs get ``tanh``
 and which a softmax. Reversible: :meth:`ModeEncoder.inverse_transform`.
 """
@@ -31,6 +35,13 @@ _MIN_WEIGHT = 0.005
 _FIT_ROWS = 5000  # the mixture of one column is fitted on at most this many values (its cost is linear)
 _MAX_ITER = 100  # EM iterations of each mixture: scikit-learn's default, which CTGAN's encoder keeps
 ASSIGNMENTS = ("argmax", "sample")  # how a value's mode is chosen (ModeEncoder's ``assignment``)
+#: A discrete column of more levels than this keeps its ``MAX_MODEL_LEVELS - 1`` most frequent levels as slots
+#: of their own and shares one "other" slot among the rest (:class:`LevelPool`). Every row, the conditional
+#: vector and the padded grid of the losses are as wide as the widest block, so a city of 19,092 levels made
+#: rows 25,000 wide (110 s per VAE epoch on 24,500 rows); 100 is above every column of the benchmark tables
+#: (the widest, adult's native-country, has 41 levels), so they are encoded as before, and leaves each kept
+#: level of a pooled column at least 1 % of the GAN's draws of that column's conditional vector.
+MAX_MODEL_LEVELS = 100
 
 
 def block_grid(rows, blocks):
@@ -69,6 +80,46 @@ def block_cross_entropy(logits, target):
 
 
 @dataclass(frozen=True)
+class LevelPool:
+    """The slots of a discrete column of more than :data:`MAX_MODEL_LEVELS` levels: its
+    ``MAX_MODEL_LEVELS - 1`` most frequent levels (ties: the lower code) are slots ``0..`` in code
+    order, every other level is the last slot, "other", which decodes to one of them drawn with
+    their training frequencies.
+
+    ``slot``: the slot of every level (code), ``(n_levels,)``; ``freq``: every level's training
+    frequency, ``(n_levels,)``."""
+
+    slot: np.ndarray
+    freq: np.ndarray
+
+    @classmethod
+    def fit(cls, codes: np.ndarray, n_levels: int) -> LevelPool:
+        counts = np.bincount(codes.astype(np.int64), minlength=n_levels)
+        kept = np.sort(np.argsort(-counts, kind="stable")[:MAX_MODEL_LEVELS - 1])
+        slot = np.full(n_levels, MAX_MODEL_LEVELS - 1, dtype=np.int64)
+        slot[kept] = np.arange(kept.size)
+        return cls(slot, counts / max(counts.sum(), 1))
+
+    @property
+    def n_slots(self) -> int:
+        return int(self.slot.max()) + 1
+
+    def tables(self):
+        """For decoding: the level of every slot (-1 for "other"), the pooled levels and the cumulative
+        distribution of their frequencies, as torch tensors."""
+        import torch
+
+        other = self.n_slots - 1
+        level = np.full(self.n_slots, -1, dtype=np.int64)
+        kept = np.flatnonzero(self.slot < other)
+        level[self.slot[kept]] = kept
+        pooled = np.flatnonzero(self.slot == other)
+        weight = self.freq[pooled] if self.freq[pooled].sum() > 0 else np.ones(pooled.size)
+        cdf = np.cumsum(weight) / weight.sum()
+        return torch.from_numpy(level), torch.from_numpy(pooled), torch.from_numpy(cdf)
+
+
+@dataclass(frozen=True)
 class Span:
     """A block of the encoded vector: ``width`` outputs from ``start`` with one activation."""
 
@@ -90,6 +141,10 @@ class ModeEncoder:
     ``assignment``: how :meth:`transform` gives a value its mode: ``"argmax"``, the mode of
     highest density at the value (so the mode is a function of the value), or ``"sample"``, a
     draw from the posterior over the modes, as in CTGAN.
+
+    After ``fit``: ``modes_`` (per model column, a continuous one's mode means and standard
+    deviations, None for a discrete one), ``pools_`` (the :class:`LevelPool` of every discrete
+    column of more than :data:`MAX_MODEL_LEVELS` levels, by model column), ``spans_`` and ``width_``.
     """
 
     def __init__(self, assignment: str = "argmax"):
@@ -100,9 +155,12 @@ class ModeEncoder:
 
         self.columns_ = columns
         self.modes_ = []  # per continuous column: (means, stds); None for discrete
+        self.pools_ = {}  # per discrete column of more than MAX_MODEL_LEVELS levels: its LevelPool
         for j, col in enumerate(columns):
             if col.discrete:
                 self.modes_.append(None)
+                if col.n_categories > MAX_MODEL_LEVELS:
+                    self.pools_[j] = LevelPool.fit(X[:, j], col.n_categories)
                 continue
             x = X[:, j]
             x = x[~np.isnan(x)]
@@ -131,8 +189,9 @@ class ModeEncoder:
         spans, start = [], 0
         for j, col in enumerate(self.columns_):
             if col.discrete:
-                spans.append(Span(start, col.n_categories, "softmax", j))
-                start += col.n_categories
+                width = self.pools_[j].n_slots if j in self.pools_ else col.n_categories
+                spans.append(Span(start, width, "softmax", j))
+                start += width
             else:
                 k = self.modes_[j][0].size
                 spans += [Span(start, 1, "tanh", j), Span(start + 1, k, "softmax", j)]
@@ -144,7 +203,26 @@ class ModeEncoder:
                 layout.append((s.column, s.start, offset, s.width))
                 offset += s.width
         self._condition_layout = (layout, offset)
-        self._decode_tables = None  # built on the first decode
+        self._decode_tables, self._pool_tables = None, {}  # built on the first decode
+
+    def slots(self, X: np.ndarray) -> np.ndarray:
+        """``X`` with the codes of every pooled column (:class:`LevelPool`) replaced by their slots: the
+        categories as the one-hot blocks and the conditional vector see them (``X`` itself when no column
+        is pooled)."""
+        if not self.pools_:
+            return X
+        S = X.copy()
+        for j, pool in self.pools_.items():
+            S[:, j] = pool.slot[X[:, j].astype(np.int64)]
+        return S
+
+    def slot(self, j: int, code: int) -> int:
+        """The slot of category ``code`` of discrete model column ``j``."""
+        return int(self.pools_[j].slot[code]) if j in self.pools_ else int(code)
+
+    def pooled_columns(self) -> dict[str, int]:
+        """The table columns whose rare levels share a slot, with their number of levels."""
+        return {self.columns_[j].source: pool.slot.size for j, pool in self.pools_.items()}
 
     def layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions for vectorised losses: the ``tanh`` outputs, and every softmax block padded to one grid.
@@ -166,8 +244,8 @@ class ModeEncoder:
 
     def condition_layout(self) -> tuple[list[tuple[int, int, int, int]], int]:
         """The conditional vector of the neural synthesizers: one one-hot slot per category of every
-        discrete column. Returns ``[(model column, span start in the row, offset in the vector, width)]``
-        and the vector's width."""
+        discrete column (of a pooled column: its kept levels and "other"). Returns ``[(model column,
+        span start in the row, offset in the vector, width)]`` and the vector's width."""
         return self._condition_layout
 
     def transform(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -175,6 +253,7 @@ class ModeEncoder:
         ``assignment="sample"`` a draw (from ``rng``) from its posterior over the modes, as in CTGAN."""
         n = X.shape[0]
         out = np.zeros((n, self.width_), dtype=np.float32)
+        X = self.slots(X)
         for span in self.spans_:
             j = span.column
             x = X[:, j]
@@ -203,10 +282,13 @@ class ModeEncoder:
 
         return self.decode(torch.from_numpy(np.ascontiguousarray(E, dtype=np.float32))).numpy()
 
-    def decode(self, rows):
+    def decode(self, rows, gen=None):
         """:meth:`inverse_transform` of a torch tensor of encoded rows, as a float64 tensor of model
         columns: every category and mode is the argmax of its block, in one pass over a padded grid
-        of the blocks (the neural synthesizers decode each sampling chunk while it is in cache)."""
+        of the blocks (the neural synthesizers decode each sampling chunk while it is in cache).
+        The "other" slot of a pooled column becomes one of its pooled levels, drawn by their training
+        frequencies with the torch generator ``gen`` (None: seeded with 0); without pooled columns
+        ``gen`` is not used."""
         import torch
 
         blocks, pad, discrete, discrete_block, continuous, tanh, mode_block, mode_first, means, scales = (
@@ -219,6 +301,17 @@ class ModeEncoder:
                 cell = chosen.index_select(1, mode_block).add_(mode_first)
                 alpha = rows.index_select(1, tanh).clamp_(-1, 1).double()
                 X.index_copy_(1, continuous, alpha.mul_(scales.take(cell)).add_(means.take(cell)))
+        if self._pool_tables:
+            if gen is None:
+                gen = torch.Generator().manual_seed(0)
+            for j, (level, pooled, cdf) in self._pool_tables.items():
+                codes = level.index_select(0, X[:, j].long())
+                other = (codes < 0).nonzero().squeeze(1)
+                if len(other):
+                    u = torch.rand(len(other), generator=gen, dtype=torch.float64)
+                    drawn = torch.searchsorted(cdf, u, right=True).clamp_(max=len(pooled) - 1)
+                    codes.index_copy_(0, other, pooled.index_select(0, drawn))
+                X[:, j] = codes.double()
         return X
 
     def decode_tables(self) -> tuple:
@@ -245,6 +338,7 @@ class ModeEncoder:
                 torch.tensor([block_of[j] for j in discrete], dtype=torch.long),
                 torch.tensor(continuous, dtype=torch.long), tanh, mode_block, mode_block * blocks.shape[1],
                 torch.from_numpy(means.ravel()), torch.from_numpy(4 * stds.ravel()))
+            self._pool_tables = {j: pool.tables() for j, pool in self.pools_.items()}
         return self._decode_tables
 
     def get_state(self) -> tuple[dict, dict]:
@@ -252,6 +346,8 @@ class ModeEncoder:
         for j, modes in enumerate(self.modes_):
             if modes is not None:
                 arrays[f"mode_means_{j}"], arrays[f"mode_stds_{j}"] = modes
+        for j, pool in self.pools_.items():
+            arrays[f"level_slot_{j}"], arrays[f"level_freq_{j}"] = pool.slot, pool.freq
         return {}, arrays
 
     @classmethod
@@ -260,5 +356,9 @@ class ModeEncoder:
         enc.columns_ = columns
         enc.modes_ = [None if c.discrete else (arrays[f"mode_means_{j}"], arrays[f"mode_stds_{j}"])
                       for j, c in enumerate(columns)]
+        # absent in folders saved before the pooling, whose columns all kept every level
+        enc.pools_ = {j: LevelPool(np.asarray(arrays[f"level_slot_{j}"], dtype=np.int64),
+                                   np.asarray(arrays[f"level_freq_{j}"], dtype=np.float64))
+                      for j in range(len(columns)) if f"level_slot_{j}" in arrays}
         enc._build_spans()
         return enc

@@ -1,0 +1,132 @@
+"""Rare levels of many-level columns share one slot in the neural synthesizers' encoding (LevelPool)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthlearn.data import infer_schema
+from synthlearn.errors import InvalidParameterError
+from synthlearn.synth import GANSynthesizer, Synthesizer, TableEncoder, VAESynthesizer
+from synthlearn.synth.modes import MAX_MODEL_LEVELS, ModeEncoder
+
+MODELS = {"vae": lambda: VAESynthesizer(epochs=2, batch_size=100, random_state=0),
+          "gan": lambda: GANSynthesizer(epochs=2, batch_size=100, random_state=0)}
+
+
+@pytest.fixture
+def many():
+    """600 rows, a 'city' of 300 levels: 20 common ones (15 rows each), 280 seen once or twice."""
+    rng = np.random.default_rng(0)
+    common = np.repeat(np.arange(20), 15)
+    rare = np.r_[np.arange(20, 300), rng.integers(20, 300, 20)]
+    city = rng.permutation(np.r_[common, rare])
+    return pd.DataFrame({"city": [f"c{c:03d}" for c in city], "x": rng.normal(size=city.size) + (city < 20),
+                         "sex": rng.choice(["F", "M"], city.size)})
+
+
+def _encoded(df):
+    enc = TableEncoder().fit(df, infer_schema(df))
+    return enc, enc.transform(df)
+
+
+def test_a_many_level_column_keeps_its_most_frequent_levels_and_pools_the_rest(many):
+    enc, X = _encoded(many)
+    modes = ModeEncoder().fit(X, enc.columns_, random_state=0)
+    city = enc.columns_.index(next(c for c in enc.columns_ if c.name == "city"))
+    counts = np.bincount(X[:, city].astype(int), minlength=300)
+    # reference: the MAX_MODEL_LEVELS - 1 largest counts, ties to the lower code, in code order
+    kept = sorted(sorted(range(300), key=lambda k: (-counts[k], k))[:MAX_MODEL_LEVELS - 1])
+    pool = modes.pools_[city]
+    assert [k for k in range(300) if pool.slot[k] < MAX_MODEL_LEVELS - 1] == kept
+    assert [pool.slot[k] for k in kept] == list(range(len(kept)))
+    assert set(pool.slot[np.setdiff1d(np.arange(300), kept)]) == {MAX_MODEL_LEVELS - 1}
+    np.testing.assert_allclose(pool.freq, counts / len(X))
+    assert [s.width for s in modes.spans_ if s.column == city] == [MAX_MODEL_LEVELS]
+    assert modes.pooled_columns() == {"city": 300}
+    E = modes.transform(X, np.random.default_rng(0))
+    back = modes.inverse_transform(E)
+    is_kept = np.isin(X[:, city], kept)
+    np.testing.assert_array_equal(back[is_kept, city], X[is_kept, city])  # kept levels come back as they were
+    assert not np.isin(back[~is_kept, city], kept).any()  # the pooled ones as pooled levels
+
+
+def test_the_other_slot_draws_pooled_levels_by_their_frequencies_reproducibly(many):
+    import torch
+
+    enc, X = _encoded(many)
+    modes = ModeEncoder().fit(X, enc.columns_, random_state=0)
+    city = [j for j, c in enumerate(enc.columns_) if c.name == "city"][0]
+    pool = modes.pools_[city]
+    rows = torch.zeros(40_000, modes.width_)
+    rows[:, [s.start for s in modes.spans_ if s.column == city][0] + MAX_MODEL_LEVELS - 1] = 1.0  # all "other"
+    a = modes.decode(rows, torch.Generator().manual_seed(5))[:, city].numpy().astype(int)
+    b = modes.decode(rows, torch.Generator().manual_seed(5))[:, city].numpy().astype(int)
+    np.testing.assert_array_equal(a, b)
+    pooled = np.flatnonzero(pool.slot == MAX_MODEL_LEVELS - 1)
+    assert set(a) <= set(pooled)
+    expected = pool.freq[pooled] / pool.freq[pooled].sum()
+    observed = np.bincount(a, minlength=300)[pooled] / len(a)
+    assert np.abs(observed - expected).sum() / 2 < 0.03  # total variation, sampling error ~0.01
+
+
+def test_few_level_tables_are_encoded_as_before_and_draw_nothing_more(many):
+    """One one-hot slot per category of every column, as a reference encoding writes it, and decoding
+    leaves the sampling generator untouched, so samples of such tables are the rows they were."""
+    import torch
+
+    df = many.assign(city=many["city"].str[:2])  # 3 levels
+    enc, X = _encoded(df)
+    modes = ModeEncoder().fit(X, enc.columns_, random_state=0)
+    assert modes.pools_ == {} and modes.slots(X) is X
+    E = modes.transform(X, np.random.default_rng(0))
+    for j, col in enumerate(enc.columns_):
+        if col.discrete:
+            (span,) = [s for s in modes.spans_ if s.column == j]
+            assert span.width == col.n_categories
+            np.testing.assert_array_equal(E[:, span.start:span.start + span.width],
+                                          np.eye(col.n_categories)[X[:, j].astype(int)])
+    n_modes = sum(s.width for s in modes.spans_ if s.activation == "softmax" and not enc.columns_[s.column].discrete)
+    assert modes.width_ == sum(c.n_categories for c in enc.columns_ if c.discrete) + 1 + n_modes
+    gen = torch.Generator().manual_seed(3)
+    state = gen.get_state()
+    modes.decode(torch.from_numpy(E), gen)
+    assert torch.equal(gen.get_state(), state)
+
+
+@pytest.mark.parametrize("method", sorted(MODELS))
+def test_models_pool_rare_levels_condition_on_them_and_save_them(method, many, tmp_path, monkeypatch):
+    import synthlearn.synth.conditions as conditions
+
+    synth = MODELS[method]().fit(many)
+    assert synth.modes_.width_ < 120 and synth.cond_dim_ == MAX_MODEL_LEVELS + 2
+    out = synth.sample(500, random_state=1)
+    assert set(out["city"]) <= set(many["city"])
+    counts = many["city"].value_counts()
+    assert out["city"].isin(counts.index[counts <= 2]).any()  # the "other" slot decodes to rare levels
+    pd.testing.assert_frame_equal(out, synth.sample(500, random_state=1))
+
+    def no_rejection(*args, **kwargs):
+        raise AssertionError("rejection sampling used")
+
+    monkeypatch.setattr(conditions, "rejection_sample", no_rejection)
+    rare = counts.index[-1]
+    assert counts[rare] == 1
+    for level in (rare, counts.index[0]):
+        conditioned = synth.sample(50, conditions={"city": level}, random_state=2)
+        assert (conditioned["city"] == level).all()
+    synth.save(tmp_path / "model")
+    again = Synthesizer.load(tmp_path / "model")
+    assert again.modes_.pooled_columns() == {"city": 300}
+    np.testing.assert_array_equal(again.modes_.pools_[0].freq, synth.modes_.pools_[0].freq)
+    pd.testing.assert_frame_equal(again.sample(500, random_state=1), out)
+    pd.testing.assert_frame_equal(again.sample(50, conditions={"city": rare}, random_state=2),
+                                  synth.sample(50, conditions={"city": rare}, random_state=2))
+
+
+def test_balance_refuses_a_pooled_column_and_takes_a_kept_one(many):
+    from synthlearn.cli.synth import _balanced
+
+    synth = MODELS["vae"]().fit(many)
+    with pytest.raises(InvalidParameterError, match="--balance 'city'.*300 levels.*--where city="):
+        _balanced(synth, "city", 10, {})
+    assert list(_balanced(synth, "sex", 4, {})["sex"]) == ["F", "M", "F", "M"]
