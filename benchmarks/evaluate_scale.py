@@ -40,11 +40,11 @@ def run_step(step: str, real: pd.DataFrame, other: pd.DataFrame, schema) -> tupl
     elif step == "coverage":
         from synthlearn.evaluate.coverage import OutlierDetector
         result = f"outlier ratio {OutlierDetector(real, schema).summary(other)['outlier_ratio']:.2f}"
-    else:  # the copy guard: sample as many rows, none closer than 0.001 to a training row
+    else:  # the copy guard: sample as many rows, none closer than 1e-5 to a training row (near-copies)
         from synthlearn.synth import GaussianCopulaSynthesizer
         synth = GaussianCopulaSynthesizer(random_state=0).fit(real, schema=schema)
         start = time.perf_counter()
-        synth.sample(len(other), min_distance=0.001)
+        synth.sample(len(other), min_distance=1e-5)
         result = f"{synth.last_sample_info_['too_close_replaced']} replaced"
     return time.perf_counter() - start, result
 
