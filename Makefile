@@ -57,6 +57,7 @@ bench: $(BENCH_VENV)/.installed $(VENV)/.installed-dev
 	$(BENCH_PY) benchmarks/diamonds_side.py --table penguins --threads 2 --epochs 200,300
 	$(PY) benchmarks/cart_many_levels.py
 	$(PY) benchmarks/evaluate_scale.py --rows 200000
+	$(PY) benchmarks/neural_many_levels.py
 	$(PY) benchmarks/learn.py
 	$(PY) benchmarks/generate.py
 	$(PY) benchmarks/autoencoders.py

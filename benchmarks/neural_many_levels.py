@@ -1,27 +1,56 @@
 """The neural synthesizers on categorical columns of many levels: fit time per epoch, sampling speed, quality.
 
 The table of benchmarks/cart_many_levels.py (35,000 rows; a 'city' of ~19,000 levels and a 'zip' of
-~6,000) or a CSV. Fits ``VAESynthesizer`` or ``GANSynthesizer`` for ``--epochs`` passes, samples as
-many rows as the table has, and prints one line: fit seconds, seconds per epoch (the loop's own
-timing), rows sampled per second, the mean column-shape and column-pair scores of
-``synthlearn.evaluate``, and the share of synthetic city values that are training levels.
+~6,000) or a CSV. Fits ``VAESynthesizer`` and ``GANSynthesizer`` for ``--epochs`` passes and, as the
+reference, ``CARTSynthesizer``, samples as many rows as the table has, and prints one table: fit
+seconds, seconds per epoch (the loop's own timing), rows sampled per second, the mean column-shape
+and column-pair scores of ``synthlearn.evaluate``, the city and zip shapes, the share of synthetic
+city values that are training levels, and fit time and shapes as ratios to CART's.
 
-    .venv/bin/python benchmarks/neural_many_levels.py --method vae --epochs 5 [--csv /tmp/ml/ml.csv]
+    .venv/bin/python benchmarks/neural_many_levels.py [--methods vae,gan] [--epochs 30] [--head 10000]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import pandas as pd
 
 
+def run(method: str, df: pd.DataFrame, schema, epochs: int, seed: int, quality: bool) -> dict:
+    from synthlearn.synth import CARTSynthesizer, GANSynthesizer, VAESynthesizer
+
+    if method == "cart":
+        synth = CARTSynthesizer(random_state=seed)
+    else:
+        synth = (VAESynthesizer if method == "vae" else GANSynthesizer)(epochs=epochs, random_state=seed)
+    start = time.perf_counter()
+    synth.fit(df, schema)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    out = synth.sample(len(df))
+    sample_s = time.perf_counter() - start
+    history = getattr(synth, "history_", None)
+    row = {"method": method, "epochs": len(history) if history else None,
+           "width": synth.modes_.width_ if hasattr(synth, "modes_") else None, "fit_s": fit_s,
+           "s_per_epoch": sum(r["seconds"] for r in history) / len(history) if history else None,
+           "sample_rows_s": len(df) / sample_s}
+    if quality:
+        from synthlearn.evaluate import column_pairs, column_shapes
+
+        shapes = column_shapes(df, out, schema).set_index("column")["score"]
+        row.update(shapes=shapes.mean(), pairs=column_pairs(df, out, schema)["score"].mean(),
+                   city_shape=shapes["city"], zip_shape=shapes["zip"],
+                   city_known=out["city"].isin(set(df["city"])).mean())
+    print(f"  {method}: fit {fit_s:.1f} s", flush=True)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--method", choices=("vae", "gan"), default="vae")
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--methods", default="vae,gan", help="comma-separated: vae, gan (cart is the reference)")
+    parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--rows", type=int, default=35000)
     parser.add_argument("--csv", default=None)
     parser.add_argument("--head", type=int, default=None, help="only the first rows of the table")
@@ -37,28 +66,15 @@ def main() -> None:
     if args.head:
         df = df.head(args.head)
     from synthlearn.data import infer_schema
-    from synthlearn.synth import GANSynthesizer, VAESynthesizer
 
-    cls = VAESynthesizer if args.method == "vae" else GANSynthesizer
     schema = infer_schema(df)
-    start = time.perf_counter()
-    synth = cls(epochs=args.epochs, random_state=args.seed).fit(df, schema)
-    fit_s = time.perf_counter() - start
-    per_epoch = sum(row["seconds"] for row in synth.history_) / len(synth.history_)
-    start = time.perf_counter()
-    out = synth.sample(len(df))
-    sample_s = time.perf_counter() - start
-    row = {"method": args.method, "epochs": args.epochs, "width": synth.modes_.width_, "fit_s": round(fit_s, 1),
-           "s_per_epoch": round(per_epoch, 2), "sample_rows_per_s": round(len(df) / sample_s)}
-    if not args.no_quality:
-        from synthlearn.evaluate import column_pairs, column_shapes
-
-        shapes = column_shapes(df, out, schema)
-        pairs = column_pairs(df, out, schema)
-        row.update(shapes=round(float(shapes["score"].mean()), 3), pairs=round(float(pairs["score"].mean()), 3),
-                   per_column={r.column: round(r.score, 3) for r in shapes.itertuples()},
-                   city_seen=round(float(out["city"].isin(set(df["city"])).mean()), 3))
-    print(json.dumps(row))
+    rows = [run(m, df, schema, args.epochs, args.seed, not args.no_quality)
+            for m in ["cart"] + args.methods.split(",")]
+    table = pd.DataFrame(rows).set_index("method")
+    table["fit_vs_cart"] = table["fit_s"] / table.loc["cart", "fit_s"]
+    if "shapes" in table:
+        table["shapes_vs_cart"] = table["shapes"] / table.loc["cart", "shapes"]
+    print(table.to_markdown(floatfmt=".3f"))
 
 
 if __name__ == "__main__":
