@@ -209,7 +209,7 @@ def profiles(df: pd.DataFrame, schema: Schema, labels: np.ndarray) -> pd.DataFra
         if kind.is_numeric:
             means = groups[column].mean()
             if kind.value == "datetime":
-                means = pd.to_datetime(means * 1e9, unit="ns").round("s").astype(str)  # not to the nanosecond
+                means = pd.to_datetime(means * 1e9, unit="ns").dt.round("s").astype(str)  # not to the nanosecond
             columns[column] = means
         else:
             columns[column] = groups[column].agg(lambda s: s.value_counts().index[0])
