@@ -408,6 +408,8 @@ def test_sample_corrupt_model(model_copy, tmp_path, damage, fragments):
         (["--out", "OUT/folder.csv"], ["is a folder"]),
         (["--where", "t=pos", "--where", "t=neg", "--out", "OUT/x.csv"], ["--where gives 't' two values", "once"]),
         (["--balance", "t", "--where", "t=pos", "--out", "OUT/x.csv"], ["--balance t and --where t=pos contradict"]),
+        (["--balance", "t", "--rows", "1", "--out", "OUT/x.csv"],
+         ["--balance 't'", "2 categories, more than the 1 rows asked for", "at least --rows 2"]),
     ],
 )
 def test_sample_bad_options(model_copy, tmp_path, args, fragments):

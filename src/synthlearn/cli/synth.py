@@ -264,6 +264,10 @@ def _balanced(synth, column: str, n: int, condition: dict):
             f"levels, which identify people, as many rows as the common ones; balance a column of at most "
             f"{MAX_MODEL_LEVELS} levels, or sample one level with --where {column}=VALUE")
     cats = spec["categories"]
+    if n < len(cats):  # np.resize would keep the first n categories only
+        raise InvalidParameterError(f"--balance '{column}': the column has {len(cats):,} categories, more than the "
+                                    f"{n:,} rows asked for, so they cannot all appear equally often; ask for at least "
+                                    f"--rows {len(cats)} or balance a column of fewer categories")
     table = pd.DataFrame({column: pd.Series(np.resize(np.array(cats, dtype=object), n), dtype=object)})
     for key, value in condition.items():
         table[key] = value
