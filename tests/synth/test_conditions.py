@@ -247,6 +247,43 @@ def test_categories_never_seen_together_are_refused_by_every_synthesizer(islands
         assert (out["species"] == "Adelie").all() and (out["island"] == "Dream").all()
 
 
+def test_pairs_are_checked_past_the_bit_matrix_with_a_many_level_column(islands, monkeypatch, tmp_path):
+    from synthlearn.data import infer_schema
+    from synthlearn.synth import conditions
+
+    rng = np.random.default_rng(1)
+    table = pd.concat([islands] * 100, ignore_index=True)  # 12,000 rows
+    table["zip"] = [f"z{z:04d}" for z in rng.integers(0, 9000, len(table))]  # ~6,500 levels: past MAX_PAIR_CODES
+    schema = infer_schema(table).override({"zip": "categorical"})
+    synth = CARTSynthesizer(random_state=0).fit(table, schema)
+    assert synth.seen_pairs_.dtype == np.int64  # the pairs that occur, not a 6,500 x 6,500 bit matrix
+    message = "the conditions species='Gentoo' and island='Dream' never occur together"
+    with pytest.raises(ConditionError, match=message):
+        synth.sample(10, conditions={"species": "Gentoo", "island": "Dream"})
+    gentoo_zips = set(table.loc[table["species"] == "Gentoo", "zip"])
+    unseen_zip = sorted(set(table["zip"]) - gentoo_zips)[0]
+    with pytest.raises(ConditionError, match=f"species='Gentoo' and zip='{unseen_zip}' never occur together"):
+        synth.sample(10, conditions={"species": "Gentoo", "zip": unseen_zip})
+    synth.save(tmp_path / "m")
+    with pytest.raises(ConditionError, match=message):
+        Synthesizer.load(tmp_path / "m").sample(10, conditions={"island": "Dream", "species": "Gentoo"})
+    seen_zip = table.loc[table["species"] == "Gentoo", "zip"].iloc[0]
+    out = synth.sample(5, conditions={"species": "Gentoo", "zip": seen_zip}, random_state=0)
+    assert (out["zip"] == seen_zip).all()
+    # the keys say what the bit matrix says, pair by pair
+    X = synth.encoder_.transform(table)
+    keys = conditions.seen_category_pairs(X, synth.encoder_)
+    monkeypatch.setattr(conditions, "MAX_PAIR_CODES", 10**6)
+    bits = conditions.seen_category_pairs(X, synth.encoder_)
+    size = sum(c.n_categories for c in synth.encoder_.columns_ if c.discrete)
+    together = np.unpackbits(bits, count=size * size).reshape(size, size).astype(bool)
+    a, b = np.nonzero(np.triu(together, k=1))
+    expected = a * size + b
+    sizes = np.cumsum([0] + [c.n_categories for c in synth.encoder_.columns_ if c.discrete])
+    same_column = np.searchsorted(sizes, a, side="right") == np.searchsorted(sizes, b, side="right")
+    np.testing.assert_array_equal(keys, np.sort(expected[~same_column]))
+
+
 def test_too_rare_names_the_values_not_the_codes(fitted):
     from synthlearn.synth.conditions import rejection_sample
 

@@ -18,7 +18,8 @@ from synthlearn.synth.transform import MISSING_SUFFIX, TableEncoder, written_wit
 
 #: A numeric condition accepts rejection draws within this share of the column's range.
 NUMERIC_TOLERANCE = 0.025
-#: Category pairs seen in training are kept for at most this many codes of discrete columns in all.
+#: Category pairs seen in training are kept as a bit matrix up to this many codes of discrete columns in all,
+#: past it (zip codes, cities) as the sorted keys of the pairs that occur.
 MAX_PAIR_CODES = 4096
 
 
@@ -97,17 +98,23 @@ def encode_condition(encoder: TableEncoder, condition: dict) -> dict[int, float]
 
 
 def seen_category_pairs(X: np.ndarray, encoder: TableEncoder) -> np.ndarray:
-    """Which codes of the discrete model columns occur together in a row of encoded ``X``: a packed (bits)
-    square matrix over all their codes, column after column; empty when there are more than
-    ``MAX_PAIR_CODES`` codes (too large to keep), which turns the check of :func:`check_seen_together` off."""
+    """Which codes of the discrete model columns occur together in a row of encoded ``X``, numbering the codes
+    of all these columns one after another: up to ``MAX_PAIR_CODES`` codes a packed (bits) square matrix
+    (uint8), past it the sorted keys ``a * size + b`` (int64, ``a < b``) of the pairs that occur, whose number
+    grows with the rows, not with the square of the codes."""
+    from itertools import combinations
+
     from scipy import sparse
 
     discrete = [j for j, c in enumerate(encoder.columns_) if c.discrete]
     offsets = _code_offsets(encoder)
     size = sum(encoder.columns_[j].n_categories for j in discrete)
-    if not discrete or size > MAX_PAIR_CODES:
+    if not discrete:
         return np.zeros(0, dtype=np.uint8)
     codes = np.column_stack([np.rint(X[:, j]).astype(np.int64) + offsets[j] for j in discrete])
+    if size > MAX_PAIR_CODES:  # offsets grow with the column: a column's codes are below every later one's
+        keys = [np.unique(codes[:, a] * size + codes[:, b]) for a, b in combinations(range(len(discrete)), 2)]
+        return np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
     rows = np.repeat(np.arange(len(X)), len(discrete))
     onehot = sparse.csr_matrix((np.ones(codes.size, dtype=np.int32), (rows, codes.ravel())), shape=(len(X), size))
     together = (onehot.T @ onehot).toarray() > 0
@@ -116,16 +123,24 @@ def seen_category_pairs(X: np.ndarray, encoder: TableEncoder) -> np.ndarray:
 
 def check_seen_together(encoder: TableEncoder, fixed: dict[int, float], seen: np.ndarray | None) -> None:
     """Refuse a condition fixing two categories (or missing values) that no training row has together: no
-    synthesizer can learn a combination that never occurred, so none invents one."""
+    synthesizer can learn a combination that never occurred, so none invents one. ``seen`` is what
+    :func:`seen_category_pairs` gave (empty, or None for a model saved before the check: no check)."""
     if seen is None or seen.size == 0:
         return
     offsets = _code_offsets(encoder)
     size = sum(c.n_categories for c in encoder.columns_ if c.discrete)
-    together = np.unpackbits(seen, count=size * size).reshape(size, size).astype(bool)
+    if seen.dtype == np.uint8:
+        together = np.unpackbits(seen, count=size * size).reshape(size, size).astype(bool)
+        occurs = lambda a, b: bool(together[a, b])  # noqa: E731
+    else:
+        def occurs(a, b):
+            key = min(a, b) * size + max(a, b)
+            at = np.searchsorted(seen, key)
+            return bool(at < seen.size and seen[at] == key)
     fixed_codes = [(j, offsets[j] + int(v)) for j, v in sorted(fixed.items()) if encoder.columns_[j].discrete]
     for a, (j, code_j) in enumerate(fixed_codes):
         for k, code_k in fixed_codes[a + 1:]:
-            if not together[code_j, code_k]:
+            if not occurs(code_j, code_k):
                 raise ConditionError(
                     f"the conditions {describe(encoder, j, fixed[j])} and {describe(encoder, k, fixed[k])} never "
                     f"occur together in the training rows, and synthesizers do not invent combinations; "
