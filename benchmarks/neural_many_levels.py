@@ -5,7 +5,8 @@ The table of benchmarks/cart_many_levels.py (35,000 rows; a 'city' of ~19,000 le
 reference, ``CARTSynthesizer``, samples as many rows as the table has, and prints one table: fit
 seconds, seconds per epoch (the loop's own timing), rows sampled per second, the mean column-shape
 and column-pair scores of ``synthlearn.evaluate``, the city and zip shapes, the share of synthetic
-city values that are training levels, and fit time and shapes as ratios to CART's.
+city values that are training levels, the share of synthetic (city, state) pairs seen in training
+(the city fixes the state), and fit time and shapes as ratios to CART's.
 
     .venv/bin/python benchmarks/neural_many_levels.py [--methods vae,gan] [--epochs 30] [--head 10000]
 """
@@ -42,7 +43,9 @@ def run(method: str, df: pd.DataFrame, schema, epochs: int, seed: int, quality: 
         shapes = column_shapes(df, out, schema).set_index("column")["score"]
         row.update(shapes=shapes.mean(), pairs=column_pairs(df, out, schema)["score"].mean(),
                    city_shape=shapes["city"], zip_shape=shapes["zip"],
-                   city_known=out["city"].isin(set(df["city"])).mean())
+                   city_known=out["city"].isin(set(df["city"])).mean(),
+                   city_state_seen=pd.MultiIndex.from_frame(out[["city", "state"]]).isin(
+                       pd.MultiIndex.from_frame(df[["city", "state"]])).mean())
     print(f"  {method}: fit {fit_s:.1f} s", flush=True)
     return row
 

@@ -7,7 +7,7 @@ import pytest
 from synthlearn.data import infer_schema
 from synthlearn.errors import InvalidParameterError
 from synthlearn.synth import GANSynthesizer, Synthesizer, TableEncoder, VAESynthesizer
-from synthlearn.synth.modes import MAX_MODEL_LEVELS, ModeEncoder
+from synthlearn.synth.modes import MAX_MODEL_LEVELS, LevelPool, ModeEncoder
 
 MODELS = {"vae": lambda: VAESynthesizer(epochs=2, batch_size=100, random_state=0),
           "gan": lambda: GANSynthesizer(epochs=2, batch_size=100, random_state=0)}
@@ -130,3 +130,104 @@ def test_balance_refuses_a_pooled_column_and_takes_a_kept_one(many):
     with pytest.raises(InvalidParameterError, match="--balance 'city'.*300 levels.*--where city="):
         _balanced(synth, "city", 10, {})
     assert list(_balanced(synth, "sex", 4, {})["sex"]) == ["F", "M", "F", "M"]
+
+
+@pytest.fixture
+def states():
+    """860 rows, a 'city' of 300 levels (20 common ones, 15 rows each, 280 seen twice) that fixes a 'state'
+    of 20 (city number % 20), and a random 'sex'. Twice, not once: a level seen once says nothing of how
+    its state goes with it."""
+    rng = np.random.default_rng(0)
+    city = rng.permutation(np.r_[np.repeat(np.arange(20), 15), np.repeat(np.arange(20, 300), 2)])
+    return pd.DataFrame({"city": [f"c{c:03d}" for c in city], "x": rng.normal(size=city.size),
+                         "sex": rng.choice(["F", "M"], city.size), "state": [f"s{c % 20:02d}" for c in city]})
+
+
+def _column(enc, name):
+    return [j for j, c in enumerate(enc.columns_) if c.name == name][0]
+
+
+def test_the_given_column_is_the_one_that_best_predicts_the_pooled_levels(states):
+    enc, X = _encoded(states)
+    modes = ModeEncoder().fit(X, enc.columns_, random_state=0)
+    city, state = _column(enc, "city"), _column(enc, "state")
+    pool = modes.pools_[city]
+    assert pool.given == state
+    other = pool.slot[X[:, city].astype(int)] == MAX_MODEL_LEVELS - 1
+    pairs = pd.Series(list(zip(X[other, state].astype(int), X[other, city].astype(int)))).value_counts().sort_index()
+    assert list(zip(pool.pair_slot, pool.pair_level)) == list(pairs.index)
+    np.testing.assert_array_equal(pool.pair_count, pairs.to_numpy())
+    # without the state, no column tells the pooled level better than chance (sex is random)
+    enc, X = _encoded(states.drop(columns="state"))
+    assert ModeEncoder().fit(X, enc.columns_, random_state=0).pools_[_column(enc, "city")].given == -1
+
+
+def test_the_given_column_must_beat_chance_and_ties_go_to_the_first():
+    """Six pooled levels (2..7), five rows each; candidates: a constant, a random column, and two equal
+    columns that the level fixes."""
+    pool = LevelPool(np.r_[0, 1, np.full(6, 2)], np.full(8, 1 / 8))
+    rng = np.random.default_rng(0)
+    codes = np.r_[np.repeat(np.arange(2, 8), 5), 0, 1]
+    fixed = codes % 3
+    slots = np.c_[np.zeros(codes.size), rng.integers(0, 3, codes.size), fixed, fixed]
+    assert pool.with_given(codes, slots, [0, 1], np.random.default_rng(0)) is pool
+    chosen = pool.with_given(codes, slots, [0, 1, 3, 2], np.random.default_rng(0))
+    assert chosen.given == 3
+    other = slice(0, 30)
+    ref = pd.Series(list(zip(fixed[other], codes[other]))).value_counts().sort_index()
+    assert list(zip(chosen.pair_slot, chosen.pair_level)) == list(ref.index)
+    np.testing.assert_array_equal(chosen.pair_count, ref.to_numpy())
+
+
+def test_other_draws_the_pooled_level_of_its_given_slot_and_falls_back_where_none():
+    import torch
+
+    pool = LevelPool(np.r_[0, 1, 2, 2, 2, 2], np.r_[0.1, 0.1, 0.2, 0.2, 0.2, 0.2], given=1,
+                     pair_slot=np.r_[0, 0, 2], pair_level=np.r_[2, 3, 4], pair_count=np.r_[1, 3, 5])
+    level, pooled, cdf, pairs = pool.tables()
+    u = torch.rand(40_000, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    slot = torch.arange(40_000) % 4  # slot 1 had no pooled level, slot 3 is past the pairs' last
+    overall = pooled[torch.searchsorted(cdf, u, right=True)]
+    drawn = ModeEncoder._draw_given(overall.clone(), u, slot, pairs).numpy()
+    fallback = (slot == 1) | (slot == 3)
+    np.testing.assert_array_equal(drawn[fallback.numpy()], overall[fallback].numpy())
+    assert set(drawn[(slot == 2).numpy()]) == {4}
+    zero = drawn[(slot == 0).numpy()]
+    assert set(zero) == {2, 3} and abs((zero == 3).mean() - 0.75) < 0.02
+    # reference: the level whose cumulative count in the slot first exceeds u times the slot's rows
+    ref = np.where(u[(slot == 0)].numpy() * 4 < 1, 2, 3)
+    np.testing.assert_array_equal(zero, ref)
+
+
+@pytest.mark.parametrize("method", sorted(MODELS))
+def test_models_draw_pooled_levels_that_agree_with_the_given_column(method, states, tmp_path):
+    synth = MODELS[method]().fit(states)
+    out = synth.sample(2000, random_state=1)
+    counts = states["city"].value_counts()
+    kept = sorted(counts.index, key=lambda c: (-counts[c], c))[:MAX_MODEL_LEVELS - 1]
+    pooled = ~out["city"].isin(kept)
+    seen = set(zip(states["city"], states["state"]))
+    agree = np.mean([p in seen for p in zip(out["city"][pooled], out["state"][pooled])])
+    assert pooled.sum() >= 50 and agree > 0.9  # the overall draw: ~1 / 20
+    synth.save(tmp_path / "model")
+    again = Synthesizer.load(tmp_path / "model")
+    pd.testing.assert_frame_equal(again.sample(2000, random_state=1), out)
+
+
+def test_models_saved_without_the_given_column_draw_as_before(states, tmp_path):
+    import torch
+
+    synth = MODELS["gan"]().fit(states)
+    city = _column(synth.encoder_, "city")
+    _, arrays = synth.modes_.get_state()
+    old = ModeEncoder.from_state(synth.encoder_.columns_, {k: v for k, v in arrays.items() if "_given_" not in k
+                                                           and "_pair_" not in k})
+    assert old.pools_[city].given == -1 and synth.modes_.pools_[city].given >= 0
+    rows = torch.zeros(5000, old.width_)
+    for s in old.spans_:
+        if s.activation == "softmax":
+            rows[:, s.start + (s.width - 1 if s.column == city else 0)] = 1.0  # city "other"
+    a = old.decode(rows, torch.Generator().manual_seed(5))[:, city].numpy().astype(int)
+    level, pooled, cdf, _ = old.pools_[city].tables()
+    u = torch.rand(5000, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    np.testing.assert_array_equal(a, pooled[torch.searchsorted(cdf, u, right=True)].numpy())

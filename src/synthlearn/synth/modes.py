@@ -15,7 +15,7 @@ synthetic-trained random-forest accuracy (benchmarks/RESULTS.md). Every discrete
 more than :data:`MAX_MODEL_LEVELS` levels keeps only its most frequent ones as slots of their own and
 pools every other level into one shared "other" slot (:class:`LevelPool`; mostly AI's "rare category
 protection"), which decoding turns back into one of the pooled levels, drawn by their training
-frequencies. The layout is
+frequencies among the rows of the same slot of the column that best predicts them (a city's state). The layout is
 described by :class:`Span` entries so models know which outputs get ``tanh``
 and which a softmax. Reversible: :meth:`ModeEncoder.inverse_transform`.
 """
@@ -23,7 +23,7 @@ and which a softmax. Reversible: :meth:`ModeEncoder.inverse_transform`.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,6 +42,7 @@ ASSIGNMENTS = ("argmax", "sample")  # how a value's mode is chosen (ModeEncoder'
 #: (the widest, adult's native-country, has 41 levels), so they are encoded as before, and leaves each kept
 #: level of a pooled column at least 1 % of the GAN's draws of that column's conditional vector.
 MAX_MODEL_LEVELS = 100
+_GIVEN_SHUFFLES = 8  # random orders of a candidate given column's slots, for the chance level of its entropy
 
 
 def block_grid(rows, blocks):
@@ -84,13 +85,20 @@ class LevelPool:
     """The slots of a discrete column of more than :data:`MAX_MODEL_LEVELS` levels: its
     ``MAX_MODEL_LEVELS - 1`` most frequent levels (ties: the lower code) are slots ``0..`` in code
     order, every other level is the last slot, "other", which decodes to one of them drawn with
-    their training frequencies.
+    their training frequencies among the rows of the same slot of the ``given`` column.
 
     ``slot``: the slot of every level (code), ``(n_levels,)``; ``freq``: every level's training
-    frequency, ``(n_levels,)``."""
+    frequency, ``(n_levels,)``; ``given``: the discrete model column whose slot best predicts the pooled
+    level (:meth:`with_given`), -1 for none (then the draw is by ``freq`` alone, as in models saved
+    before it); ``pair_slot``, ``pair_level``, ``pair_count``: the (given column's slot, pooled level)
+    pairs of the training rows of "other", sorted, with their counts, ``(n_pairs,)`` each."""
 
     slot: np.ndarray
     freq: np.ndarray
+    given: int = -1
+    pair_slot: np.ndarray | None = None
+    pair_level: np.ndarray | None = None
+    pair_count: np.ndarray | None = None
 
     @classmethod
     def fit(cls, codes: np.ndarray, n_levels: int) -> LevelPool:
@@ -100,13 +108,56 @@ class LevelPool:
         slot[kept] = np.arange(kept.size)
         return cls(slot, counts / max(counts.sum(), 1))
 
+    def with_given(self, codes: np.ndarray, slots: np.ndarray, candidates: list[int],
+                   rng: np.random.Generator) -> LevelPool:
+        """This pool with its ``given`` column: of the ``candidates`` (model columns; ``slots`` their
+        slots, ``(n_rows, n_columns)``, ``codes`` this column's levels), the one whose slot lowers the
+        conditional entropy of the pooled level, on the training rows of "other", most below what the
+        same slots give in random order (the first of equal ones); the pool unchanged if none lowers it
+        by more than three standard deviations of that chance level.
+
+        In random order too, a slot "predicts" the levels seen once (most pooled ones), so the raw
+        entropy would prefer any column of many slots; against chance, only levels seen more than once
+        with consistent slots count, as a city always seen in one state."""
+        codes = codes.astype(np.int64)
+        other = self.slot[codes] == self.n_slots - 1
+        level = codes[other]
+        if not level.size:
+            return self
+        n_levels = self.slot.size
+
+        def conditional_entropy(s):  # of the level given the slot s, and the (slot, level) pairs
+            keys, counts = np.unique(s * n_levels + level, return_counts=True)
+            per_slot = np.bincount(s)
+            per_slot = per_slot[per_slot > 0]
+            return (float((per_slot * np.log(per_slot)).sum() - (counts * np.log(counts)).sum()) / level.size,
+                    keys, counts)
+
+        orders = [rng.permutation(level.size) for _ in range(_GIVEN_SHUFFLES)]  # the same for every candidate
+        best, best_gain, best_pairs = -1, 0.0, None
+        for g in candidates:
+            s = slots[other, g].astype(np.int64)
+            h, keys, counts = conditional_entropy(s)
+            chance = np.array([conditional_entropy(s[order])[0] for order in orders])
+            gain = chance.mean() - h
+            if gain > max(best_gain, 3 * chance.std(ddof=1)) + 1e-9:
+                best, best_gain, best_pairs = g, gain, (keys, counts)
+        if best < 0:
+            return self
+        keys, counts = best_pairs
+        return replace(self, given=best, pair_slot=keys // n_levels, pair_level=keys % n_levels,
+                       pair_count=counts.astype(np.int64))
+
     @property
     def n_slots(self) -> int:
         return int(self.slot.max()) + 1
 
     def tables(self):
         """For decoding: the level of every slot (-1 for "other"), the pooled levels and the cumulative
-        distribution of their frequencies, as torch tensors."""
+        distribution of their frequencies, as torch tensors; with a ``given`` column, also the pairs'
+        levels, their cumulative counts (float64, exact) and per slot of the given column its first and
+        last pair, the rows of the pairs before its first and its number of rows (zero where none had a
+        pooled level), else None."""
         import torch
 
         other = self.n_slots - 1
@@ -116,7 +167,16 @@ class LevelPool:
         pooled = np.flatnonzero(self.slot == other)
         weight = self.freq[pooled] if self.freq[pooled].sum() > 0 else np.ones(pooled.size)
         cdf = np.cumsum(weight) / weight.sum()
-        return torch.from_numpy(level), torch.from_numpy(pooled), torch.from_numpy(cdf)
+        tables = (torch.from_numpy(level), torch.from_numpy(pooled), torch.from_numpy(cdf))
+        if self.given < 0:
+            return (*tables, None)
+        n_given = int(self.pair_slot.max()) + 1
+        first = np.searchsorted(self.pair_slot, np.arange(n_given))
+        last = np.searchsorted(self.pair_slot, np.arange(n_given), side="right") - 1
+        cum = np.cumsum(self.pair_count).astype(np.float64)
+        total = np.bincount(self.pair_slot, weights=self.pair_count, minlength=n_given)
+        below = np.r_[0.0, cum][first]  # the rows of the pairs before a slot's first
+        return (*tables, tuple(torch.from_numpy(a) for a in (self.pair_level, cum, first, last, below, total)))
 
 
 @dataclass(frozen=True)
@@ -182,6 +242,11 @@ class ModeEncoder:
                 spread = max(float(x.std()), 1e-6)
                 stds = np.maximum(stds, spread * 1e-3)
             self.modes_.append((means.astype(float), stds.astype(float)))
+        if self.pools_:
+            slots, rng = self.slots(X), np.random.default_rng(random_state)
+            discrete = [j for j, col in enumerate(columns) if col.discrete]
+            for j, pool in self.pools_.items():
+                self.pools_[j] = pool.with_given(X[:, j], slots, [g for g in discrete if g != j], rng)
         self._build_spans()
         return self
 
@@ -304,15 +369,37 @@ class ModeEncoder:
         if self._pool_tables:
             if gen is None:
                 gen = torch.Generator().manual_seed(0)
-            for j, (level, pooled, cdf) in self._pool_tables.items():
+            # the given columns' slots, before any pooled column's become levels
+            given = {pool.given: X[:, pool.given].long() for pool in self.pools_.values() if pool.given >= 0}
+            for j, (level, pooled, cdf, pairs) in self._pool_tables.items():
                 codes = level.index_select(0, X[:, j].long())
                 other = (codes < 0).nonzero().squeeze(1)
                 if len(other):
                     u = torch.rand(len(other), generator=gen, dtype=torch.float64)
-                    drawn = torch.searchsorted(cdf, u, right=True).clamp_(max=len(pooled) - 1)
-                    codes.index_copy_(0, other, pooled.index_select(0, drawn))
+                    drawn = pooled.index_select(0, torch.searchsorted(cdf, u, right=True).clamp_(max=len(pooled) - 1))
+                    if pairs is not None:
+                        drawn = self._draw_given(drawn, u, given[self.pools_[j].given].index_select(0, other), pairs)
+                    codes.index_copy_(0, other, drawn)
                 X[:, j] = codes.double()
         return X
+
+    @staticmethod
+    def _draw_given(drawn, u, slot, pairs):
+        """``drawn`` (the overall draws by ``u``), where the given column's ``slot`` had pooled levels in
+        training, replaced by the level of the pair that ``u`` picks among that slot's, by their counts:
+        one search of the pairs' cumulative counts for all rows."""
+        import torch
+
+        pair_level, cum, first, last, below, total = pairs
+        n = total.index_select(0, slot.clamp(max=len(total) - 1)).masked_fill_(slot >= len(total), 0)
+        seen = (n > 0).nonzero().squeeze(1)
+        if len(seen):
+            slot, n = slot.index_select(0, seen), n.index_select(0, seen)
+            target = below.index_select(0, slot) + u.index_select(0, seen) * n
+            k = torch.searchsorted(cum, target, right=True)
+            k = torch.minimum(torch.maximum(k, first.index_select(0, slot)), last.index_select(0, slot))
+            drawn.index_copy_(0, seen, pair_level.index_select(0, k))
+        return drawn
 
     def decode_tables(self) -> tuple:
         """The index tensors :meth:`decode` reads, built on first use (the sampling threads call
@@ -348,6 +435,10 @@ class ModeEncoder:
                 arrays[f"mode_means_{j}"], arrays[f"mode_stds_{j}"] = modes
         for j, pool in self.pools_.items():
             arrays[f"level_slot_{j}"], arrays[f"level_freq_{j}"] = pool.slot, pool.freq
+            if pool.given >= 0:
+                arrays[f"level_given_{j}"] = np.array([pool.given], dtype=np.int64)
+                arrays[f"level_pair_slot_{j}"], arrays[f"level_pair_level_{j}"], arrays[f"level_pair_count_{j}"] = (
+                    pool.pair_slot, pool.pair_level, pool.pair_count)
         return {}, arrays
 
     @classmethod
@@ -360,5 +451,10 @@ class ModeEncoder:
         enc.pools_ = {j: LevelPool(np.asarray(arrays[f"level_slot_{j}"], dtype=np.int64),
                                    np.asarray(arrays[f"level_freq_{j}"], dtype=np.float64))
                       for j in range(len(columns)) if f"level_slot_{j}" in arrays}
+        for j, pool in enc.pools_.items():  # absent in folders saved before the given column: the overall draw
+            if f"level_given_{j}" in arrays:
+                enc.pools_[j] = replace(pool, given=int(np.asarray(arrays[f"level_given_{j}"])[0]),
+                                        **{f"pair_{k}": np.asarray(arrays[f"level_pair_{k}_{j}"], dtype=np.int64)
+                                           for k in ("slot", "level", "count")})
         enc._build_spans()
         return enc
