@@ -193,12 +193,13 @@ class Schema:
             raise SchemaError(f"schema file '{path}' is not valid JSON (line {exc.lineno}: {exc.msg})") from None
         return cls.from_dict(data)
 
-    def validate(self, df: pd.DataFrame) -> None:
-        """Check that ``df`` has exactly the schema's columns and values that fit their kinds."""
+    def validate(self, df: pd.DataFrame, *, extra_columns: bool = False) -> None:
+        """Check that ``df`` has the schema's columns (exactly them unless ``extra_columns``) and values that
+        fit their kinds."""
         missing = [c for c in self.kinds if c not in df.columns]
         if missing:
             raise ColumnError(f"table lacks schema column(s) {missing}; give a table with the same columns")
-        extra = [c for c in df.columns if c not in self.kinds]
+        extra = [] if extra_columns else [c for c in df.columns if c not in self.kinds]
         if extra:
             raise ColumnError(f"table has column(s) {extra} not in the schema; drop them or add them to the schema")
         for column, kind in self.kinds.items():

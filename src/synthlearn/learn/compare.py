@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from synthlearn.data.schema import Schema, check_column, infer_schema
+from synthlearn.data.schema import Schema, infer_schema
 from synthlearn.errors import ColumnError, DataError, InvalidParameterError
 from synthlearn.learn.registry import get_spec, make_pipeline, model_names, task_of
 
@@ -126,11 +126,7 @@ def check_supervised(df: pd.DataFrame, target: str, schema: Schema | None):
         schema = infer_schema(df)
         check_mixed_types(df, schema)
     else:  # a schema given with the table: its columns must be there and read as their kinds (no inf)
-        absent = [c for c in schema.modelled if c not in df.columns]
-        if absent:
-            raise ColumnError(f"the table lacks schema column(s) {absent}; give the table the schema describes")
-        for column in schema.modelled:
-            check_column(df[column], schema[column], column)
+        schema.validate(df, extra_columns=True)
     if schema[target].value == "identifier":
         raise ColumnError(f"target '{target}' is an identifier (unique per row); choose a column to predict")
     notes = []
