@@ -223,10 +223,11 @@ def test_recommend_never_returns_rated_items(files):
     # bad values name their column or file
     (["features", "{f}/p_text.csv", "--model", "{f}/tab", "--out", "{f}/x.csv"],
      "column 'bill_length_mm' has the non-numeric value 'oops' (row 3)"),
-    (["train", "{f}/p_inf.csv", "--out", "{f}/x"], "column 'bill_length_mm' has infinite values"),
+    (["train", "{f}/p_inf.csv", "--out", "{f}/x"],
+     "column 'bill_length_mm' has infinite values (the first in row 3); replace or drop them first"),
     (["reduce", "{f}/p_inf.csv", "--out", "{f}/x.csv"], "column 'bill_length_mm' has infinite values"),
     (["anomaly", "{f}/p_inf.csv", "--out", "{f}/x.csv"], "column 'bill_length_mm' has infinite values"),
-    (["features", "{f}/p_inf.csv", "--model", "{f}/tab", "--out", "{f}/x.csv"], "has infinite values"),
+    (["features", "{f}/p_inf.csv", "--model", "{f}/tab", "--out", "{f}/x.csv"], "has infinite values (the first in"),
     (["recommend", "{f}/r_inf.csv", "--user", "who", "--item", "what", "--rating", "stars", "--out", "{f}/x.csv"],
      "column 'stars' has infinite ratings"),
     (["forecast", "{f}/s_inf.csv", "--column", "y", "--window", "5", "--out", "{f}/x.csv"],

@@ -215,6 +215,14 @@ def test_evaluate_refuses_a_holdout_fraction_that_leaves_no_training_row(real_cs
     assert_no_outputs(tmp_path / "e")
 
 
+def test_evaluate_refuses_infinite_numbers_in_the_real_table_naming_it(real_csv, tmp_path):
+    real = make_real(40).assign(y=lambda d: d["y"].where(d.index != 3, np.inf))
+    real.to_csv(tmp_path / "real.csv", index=False)
+    result = invoke("evaluate", tmp_path / "real.csv", real_csv, "--out", tmp_path / "e")
+    assert_user_error(result, "column 'y' of the real table has infinite values (inf/-inf) in row 4")
+    assert_no_outputs(tmp_path / "e")
+
+
 def test_evaluate_refuses_infinite_numbers_in_the_synthetic_table(real_csv, tmp_path):
     synthetic = make_real(40).assign(y=lambda d: d["y"].where(d.index != 5, -np.inf))
     synthetic.to_csv(tmp_path / "synthetic.csv", index=False)

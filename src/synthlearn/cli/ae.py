@@ -82,7 +82,9 @@ def _read_input(path: Path, progress, columns=None):
     df = read_table(path)
     # an entirely empty column has no kind to infer and nothing to learn from: only the columns the model
     # reads must be complete (checked below)
-    schema = infer_schema(df[[c for c in df.columns if df[c].notna().any()]])
+    # an infinite value is refused below, with this command's advice (it takes no missing values either)
+    finite = df.replace([np.inf, -np.inf], np.nan)
+    schema = infer_schema(finite[[c for c in df.columns if finite[c].notna().any()]])
     ids = schema.columns_of("identifier")
     if columns is None:
         columns = [c for c in df.columns if c in schema and c not in ids

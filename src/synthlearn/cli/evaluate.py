@@ -54,7 +54,7 @@ def evaluate(
         progress.step("reading tables")
         real_df = read_table(real)
         synth_df = read_table(synthetic)
-        schema = build_schema(real_df, schema_file, categorical)
+        schema = build_schema(real_df, schema_file, categorical, table="real")
         check_target(real_df, schema, target)
         sensitive = check_sensitive(real_df, schema, sensitive, target)
         split = None

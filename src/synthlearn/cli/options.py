@@ -77,8 +77,10 @@ def writable_file(path: Path) -> Path:
     return path
 
 
-def build_schema(df: pd.DataFrame, schema_file: Path | None, categorical: list[str] | None) -> Schema:
-    """Infer the schema, then apply ``--schema`` (whole or partial) and ``--categorical`` overrides."""
+def build_schema(df: pd.DataFrame, schema_file: Path | None, categorical: list[str] | None,
+                 table: str | None = None) -> Schema:
+    """Infer the schema, then apply ``--schema`` (whole or partial) and ``--categorical`` overrides;
+    ``table`` names the table in errors on its values ("real")."""
     overrides, formats = {}, {}
     if schema_file is not None:
         given = Schema.load(schema_file)
@@ -91,7 +93,7 @@ def build_schema(df: pd.DataFrame, schema_file: Path | None, categorical: list[s
     unknown = [c for c in overrides if c not in df.columns]
     if unknown:
         raise ColumnError(f"--schema names unknown column(s) {unknown}; columns are {list(df.columns)}")
-    return infer_schema(df, overrides, formats=formats)
+    return infer_schema(df, overrides, formats=formats, table=table)
 
 
 def check_target(df: pd.DataFrame, schema: Schema, target: str | None) -> None:

@@ -220,21 +220,24 @@ def check_finite(values: pd.Series, column: str, table: str | None = None) -> No
         raise DataError(f"{where} has infinite values (inf/-inf) {which}")
 
 
-def check_column(values: pd.Series, kind: ColumnKind, column: str, fix: str | None = None) -> None:
-    """Raise if ``values`` cannot be read as ``kind``; ``fix`` replaces the advice that ends the message."""
+def check_column(values: pd.Series, kind: ColumnKind, column: str, fix: str | None = None,
+                 table: str | None = None) -> None:
+    """Raise if ``values`` cannot be read as ``kind``; ``fix`` replaces the advice that ends the message,
+    ``table`` names the table in the message on infinite values."""
     nonnull = values.dropna()
     if len(nonnull) == 0:
         raise DataError(f"column '{column}' is entirely missing; drop it or fill it in")
     if kind in (ColumnKind.NUMERIC, ColumnKind.INTEGER):
+        numbers = values
         if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
-            converted = pd.to_numeric(nonnull, errors="coerce")
-            bad = nonnull[converted.isna()]
+            numbers = pd.to_numeric(values, errors="coerce")  # once, for both checks
+            bad = values[numbers.isna() & values.notna()]
             if len(bad):
                 raise SchemaError(
                     f"column '{column}' is declared {kind} but holds {bad.iloc[0]!r}; "
                     f"{fix or 'declare it categorical or fix the values'}"
                 )
-        check_finite(values, column)
+        check_finite(numbers, column, table)
     elif kind is ColumnKind.BOOLEAN:
         distinct = nonnull.nunique()
         if distinct > 2:
@@ -343,6 +346,7 @@ def infer_schema(
     *,
     categorical: Iterable[str] = (),
     formats: Mapping[str, str] | None = None,
+    table: str | None = None,
 ) -> Schema:
     """Infer every column's kind from its values.
 
@@ -357,6 +361,8 @@ def infer_schema(
     formats : mapping of str to str, optional
         Column name to the strftime format its dates are written in, replacing the one inference finds
         (every value must read with it).
+    table : str, optional
+        What the table is ("real"), named in the message on infinite values.
 
     Returns
     -------
@@ -394,7 +400,7 @@ def infer_schema(
         merged[column] = ColumnKind.CATEGORICAL
     kinds = Schema(kinds).override(merged).kinds
     for column, kind in kinds.items():
-        check_column(df[column], kind, column)
+        check_column(df[column], kind, column, table=table)
     given = dict(formats or {})
     unknown = [c for c in given if c not in kinds]
     if unknown:
