@@ -404,6 +404,19 @@ def test_utility_single_class_table_gives_an_error_entry(evaluated):
     assert table.get("accuracy", pd.Series([np.nan, np.nan])).isna().all()
 
 
+def test_utility_refuses_a_holdout_whose_target_cannot_score_models(evaluated):
+    constant = evaluated.holdout.assign(flipper_length_mm=200.0)
+    with pytest.raises(DataError, match=r"^'flipper_length_mm' is 200 in every row of the holdout table, so R²"):
+        utility(evaluated.train, constant, {"real": evaluated.train}, evaluated.schema, "flipper_length_mm")
+    unknown = evaluated.holdout.assign(species=np.nan)
+    with pytest.raises(DataError, match=r"^the holdout table has no known value of 'species'"):
+        utility(evaluated.train, unknown, {"real": evaluated.train}, evaluated.schema, "species")
+    # one class in the holdout still scores a classifier: accuracy needs no variance
+    one_class = evaluated.holdout[evaluated.holdout["species"] == "Adelie"]
+    assert utility(evaluated.train, one_class, {"real": evaluated.train}, evaluated.schema, "species")[
+        "accuracy"].notna().all()
+
+
 # ------------------------------------------------------------- the report
 def test_report_to_dict_is_json(evaluated):
     data = evaluated.report.to_dict()

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from synthlearn.data.schema import ColumnKind, Schema
+from synthlearn.errors import DataError
 from synthlearn.learn.preprocessing import make_preprocessor, prepare_frame
 from synthlearn.learn.registry import MAX_INTEGER_CLASSES, get_spec, make_model, task_of
 
@@ -68,6 +69,12 @@ def utility(train: pd.DataFrame, holdout: pd.DataFrame, candidates: dict[str, pd
     task = task_of(train, schema, target)
     features = [c for c in schema.modelled if c != target]
     test, y_test = _xy(holdout, schema, target, task)
+    if not len(y_test):
+        raise DataError(f"the holdout table has no known value of '{target}' to score models on; "
+                        f"give a holdout where the target is filled in")
+    if task == "regression" and np.ptp(y_test) == 0:
+        raise DataError(f"'{target}' is {y_test[0]:g} in every row of the holdout table, so R² (the share of its "
+                        f"variance a model explains) is undefined; give a holdout where it varies")
     if predictions is not None:
         predictions.update(index=test.index, y_true=y_test)
     rows = []
