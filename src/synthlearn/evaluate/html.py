@@ -43,8 +43,11 @@ def _column_plot(column: str, kind, real: pd.Series, synth: pd.Series, score: fl
             ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         both = np.concatenate([r, s])
         bins = np.histogram_bin_edges(both, bins=min(30, max(5, int(np.sqrt(both.size)))))
-        ax.hist(r, bins=bins, density=True, alpha=0.55, color=REAL, label="real")
-        ax.hist(s, bins=bins, density=True, alpha=0.55, color=SYNTH, label="synthetic")
+        for values, color, label in ((r, REAL, "real"), (s, SYNTH, "synthetic")):
+            if values.size:  # a density of no values divides by zero
+                ax.hist(values, bins=bins, density=True, alpha=0.55, color=color, label=label)
+            else:
+                ax.bar([], [], color=color, alpha=0.55, label=f"{label}: every value missing")
     else:
         pr, ps = r.value_counts(normalize=True), s.value_counts(normalize=True)
         labels = list(pr.index[:12]) + [x for x in ps.index if x not in pr.index][: max(0, 12 - len(pr))]
