@@ -70,6 +70,24 @@ def test_datetime_target_is_predicted_as_datetimes():
     assert (abs(out["prediction"] - df["when"].head(3)) < pd.Timedelta("1D")).all()
 
 
+@pytest.mark.parametrize("written, zone", [
+    (lambda w: w.dt.tz_localize("UTC").dt.tz_convert("Europe/Paris"), "Europe/Paris"),  # a zone-aware column
+    (lambda w: w.dt.strftime("%Y-%m-%dT%H:%M:%S") + "-05:00", "UTC-05:00"),  # text written with one offset
+    (lambda w: w.dt.strftime("%Y-%m-%dT%H:%M:%SZ"), "UTC"),
+    (lambda w: w, None),  # naive stays naive
+])
+def test_datetime_predictions_keep_the_target_time_zone(tmp_path, written, zone):
+    days = np.arange(60)
+    when = written(pd.Series(pd.Timestamp("2021-03-01 12:00") + pd.to_timedelta(days, "D")))
+    df = pd.DataFrame({"x": days.astype(float), "when": when})
+    fitted = train(df, "when", "ridge", alpha=1e-9)  # an exact line: the predictions are the training times
+    fitted.save(tmp_path / "m")
+    out = load_model(tmp_path / "m").predict(df.head(3))["prediction"]
+    assert (str(out.dt.tz) if out.dt.tz is not None else None) == zone
+    truth = pd.to_datetime(df["when"].head(3), utc=zone is not None)
+    assert (abs(out - truth) < pd.Timedelta("1s")).all()  # the same instants, shown in the zone
+
+
 def test_svm_gets_probabilities_and_params_pass_through(table):
     assert "proba_Gentoo" in train(table, "species", "svm").predict(table.head(3)).columns
     assert train(table, "species", "random_forest", n_estimators=5).pipeline[-1].n_estimators == 5

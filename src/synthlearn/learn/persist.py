@@ -60,8 +60,10 @@ class TrainedModel:
         """One row per input row: the id column (when the schema has one), ``prediction``, ``proba_<class>``.
 
         For a classifier, ``prediction`` is the class with the highest
-        ``proba_<class>``; a datetime target is predicted as datetimes (in UTC,
-        as the model learned it), not as the seconds the model works in.
+        ``proba_<class>``; a datetime target is predicted as datetimes, not as
+        the seconds the model works in, in the target's own time zone (a
+        zone-aware column's zone, or the one offset its text was written with;
+        naive times stay naive).
 
         The new table must have every feature column (extra columns, the
         target included, are ignored) with values of the same kind. A
@@ -81,6 +83,9 @@ class TrainedModel:
                 pred, proba = self.pipeline.predict(X), None
         if self.task == "regression" and self.schema[self.target] is ColumnKind.DATETIME:
             pred = pd.to_datetime(np.round(np.asarray(pred, dtype=float) * 1e9).astype(np.int64), unit="ns")
+            zone = target_zone(self.meta.get("target_zone"))
+            if zone is not None:
+                pred = pred.tz_localize("UTC").tz_convert(zone)
         out = {}
         for column in self.schema.columns_of("identifier"):
             if column in df.columns:
@@ -204,7 +209,30 @@ def train(df: pd.DataFrame, target: str, model: str = "random_forest", schema: S
             "numpy_version": np.__version__, "pandas_version": pd.__version__, "rows": len(df), "notes": notes,
             "params": {k: _plain(v) for k, v in params.items()}, "random_state": random_state,
             "categories": categories}
+    if task == "regression" and schema[target] is ColumnKind.DATETIME:
+        meta["target_zone"] = zone_of(df[target], schema.formats.get(target))
     return TrainedModel(pipe, schema, target, task, name, features, classes, meta)
+
+
+def zone_of(values: pd.Series, fmt: str | None = None) -> str | int | None:
+    """The time zone of a datetime column, for its predictions: a zone-aware column's zone name, the offset in
+    seconds that every value of a text column was written with ('Z': 0; mixed offsets are UTC), or None for
+    naive times."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return str(values.dt.tz) if values.dt.tz is not None else None
+    from synthlearn.data.dates import text_datetime_format
+
+    written = text_datetime_format(values, fmt)
+    return None if written["offset"] == "" else int(written["offset_seconds"])
+
+
+def target_zone(zone: str | int | None):
+    """What :func:`zone_of` recorded, for ``tz_convert``: a zone name, a fixed offset, or None."""
+    if zone is None or isinstance(zone, str):
+        return zone
+    from datetime import timedelta, timezone
+
+    return timezone(timedelta(seconds=int(zone)))
 
 
 def _plain(v):
