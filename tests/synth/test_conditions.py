@@ -337,3 +337,26 @@ def test_a_rare_but_reachable_condition_is_not_refused_early():
     for seed in range(40):
         out = rejection_sample(draw, 200, {0: 0.0}, synth.encoder_, np.random.default_rng(seed), max_draws=400_000)
         assert len(out) == 200
+
+
+@pytest.mark.parametrize("name", ["vae", "gan"])
+def test_two_conditions_name_the_rarer_category_and_reject_among_its_draws(fitted, name, monkeypatch):
+    synth = fitted[name]
+    named = []
+    sample = synth._sample
+
+    def recording(k, rng, condition=None):
+        named.append(condition)
+        return sample(k, rng, condition=condition)
+
+    monkeypatch.setattr(synth, "_sample", recording)
+    out = synth.sample(40, conditions={"kind": "c", "other": 40.0}, random_state=3)
+    assert (out["kind"] == "c").all() and (out["other"] == 40.0).all()
+    layout, _ = synth.modes_.condition_layout()
+    kind = [i for i, (j, *_rest) in enumerate(layout) if synth.encoder_.columns_[j].name == "kind"][0]
+    assert set(named) == {(kind, 2)}  # every draw names kind 'c' (10 % of rows), the rarer of 'c' and 'other' present
+    named.clear()
+    out = synth.sample(40, conditions={"kind": "a", "other": np.nan}, random_state=3)
+    assert (out["kind"] == "a").all() and out["other"].isna().all()
+    (missing,) = [i for i, (j, *_rest) in enumerate(layout) if synth.encoder_.columns_[j].name == "other#missing"]
+    assert set(named) == {(missing, 1)}  # 'other' missing (10 %) is rarer than kind 'a' (60 %)

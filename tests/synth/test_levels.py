@@ -231,3 +231,37 @@ def test_models_saved_without_the_given_column_draw_as_before(states, tmp_path):
     level, pooled, cdf, _ = old.pools_[city].tables()
     u = torch.rand(5000, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
     np.testing.assert_array_equal(a, pooled[torch.searchsorted(cdf, u, right=True)].numpy())
+
+
+@pytest.mark.parametrize("method", sorted(MODELS))
+def test_a_condition_on_a_pooled_level_draws_its_given_column_from_the_level_rows(method, states, monkeypatch):
+    import synthlearn.synth.conditions as conditions
+
+    synth = MODELS[method]().fit(states)
+    counts = states["city"].value_counts()
+    rare = counts.index[-1]  # seen twice, in one state
+    (state,) = set(states["state"][states["city"] == rare])
+    rejection = conditions.rejection_sample
+    used = []
+    monkeypatch.setattr(conditions, "rejection_sample", lambda *a, **k: used.append(1) or rejection(*a, **k))
+    out = synth.sample(200, conditions={"city": rare}, random_state=2)
+    assert (out["city"] == rare).all() and (out["state"] == state).all()  # the other slot's mixture: ~1 / 20
+    out = synth.sample(50, conditions={"city": rare, "state": state}, random_state=2)
+    assert (out["city"] == rare).all() and (out["state"] == state).all() and not used
+    out = synth.sample(50, conditions={"city": rare, "sex": "F"}, random_state=2)  # sex by rejection
+    assert (out["city"] == rare).all() and (out["state"] == state).all() and (out["sex"] == "F").all() and used
+    pd.testing.assert_frame_equal(out, synth.sample(50, conditions={"city": rare, "sex": "F"}, random_state=2))
+
+
+def test_a_pooled_level_of_several_given_slots_draws_them_by_its_training_rows(states):
+    """The last city, pooled, seen once in its own state and once in another: each for half the rows."""
+    df = states.copy()
+    rows = np.flatnonzero(df["city"] == "c299")
+    df.loc[rows[1], "state"] = "s00" if df.loc[rows[0], "state"] != "s00" else "s01"
+    synth = MODELS["gan"]().fit(df)
+    code = list(synth.encoder_.specs_["city"]["categories"]).index("c299")
+    pool = synth.modes_.pools_[_column(synth.encoder_, "city")]
+    assert pool.slot[code] == MAX_MODEL_LEVELS - 1 and pool.given == _column(synth.encoder_, "state")
+    out = synth.sample(4000, conditions={"city": "c299"}, random_state=0)
+    share = out["state"].value_counts(normalize=True)
+    assert set(share.index) == set(df.loc[rows, "state"]) and abs(share.iloc[0] - 0.5) < 0.03

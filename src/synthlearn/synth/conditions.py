@@ -35,6 +35,7 @@ def condition_groups(encoder: TableEncoder, conditions, n: int) -> list[tuple[di
     """
     if isinstance(conditions, dict):
         return [(encode_condition(encoder, conditions), np.arange(n))]
+    lookups: dict = {}  # per column, its categories' codes by value, built once for all condition rows
     if isinstance(conditions, pd.DataFrame):
         if len(conditions) != n:
             raise InvalidParameterError(f"conditions has {len(conditions)} rows but n is {n}; give one row per sample")
@@ -42,13 +43,15 @@ def condition_groups(encoder: TableEncoder, conditions, n: int) -> list[tuple[di
         groups = []
         for key, idx in keys.groupby(keys, sort=False).indices.items():
             row = {c: v for c, v in zip(conditions.columns, key) if v is not None}
-            groups.append((encode_condition(encoder, row), np.asarray(idx)))
+            groups.append((encode_condition(encoder, row, lookups), np.asarray(idx)))
         return groups
     raise InvalidParameterError(f"conditions must be a dict or a DataFrame, got {type(conditions).__name__}")
 
 
-def encode_condition(encoder: TableEncoder, condition: dict) -> dict[int, float]:
-    """``{column: value}`` → ``{model column index: encoded value}``, validated."""
+def encode_condition(encoder: TableEncoder, condition: dict, lookups: dict | None = None) -> dict[int, float]:
+    """``{column: value}`` → ``{model column index: encoded value}``, validated. ``lookups`` keeps the
+    categories' codes by value across calls (a dict, filled on first use of each column)."""
+    lookups = {} if lookups is None else lookups
     position = {c.name: i for i, c in enumerate(encoder.columns_)}
     fixed: dict[int, float] = {}
     for column, value in condition.items():
@@ -66,7 +69,9 @@ def encode_condition(encoder: TableEncoder, condition: dict) -> dict[int, float]
                     raise ConditionError(f"column '{column}' had no missing values in training; condition on a category")
                 fixed[position[column]] = float(len(cats))
                 continue
-            code = _category_code(cats, value)
+            if column not in lookups:
+                lookups[column] = _CategoryLookup(cats)
+            code = lookups[column].code(value)
             if code is None:
                 raise ConditionError(f"condition {column}={value!r} names a category not seen in training; "
                                      f"known: {cats[:20]}")
@@ -168,16 +173,35 @@ def describe(encoder: TableEncoder, j: int, value: float) -> str:
     return f"{col.source}={_show(value, ColumnKind(spec['kind']))}"
 
 
-def _category_code(cats: list, value):
-    for i, c in enumerate(cats):
-        if c == value or str(c) == str(value):
-            return i
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        flag = value.lower() == "true"
+class _CategoryLookup:
+    """The code of a condition's category: the first category equal to the value or written the same
+    (``3`` finds ``"3"``, ``"2008"`` finds ``2008``), or a boolean's ``"true"``/``"false"``; by two dict
+    lookups, not a scan of every level (a city of 19,000 levels, per row of a DataFrame of conditions)."""
+
+    def __init__(self, cats: list):
+        self.cats = cats
+        self.by_value, self.by_text = {}, {}
         for i, c in enumerate(cats):
-            if c is flag or c == flag:
-                return i
-    return None
+            try:
+                self.by_value.setdefault(c, i)
+            except TypeError:  # unhashable: found by its text
+                pass
+            self.by_text.setdefault(str(c), i)
+
+    def code(self, value) -> int | None:
+        try:
+            found = self.by_value.get(value)
+        except TypeError:
+            found = None
+        text = self.by_text.get(str(value))
+        if found is not None or text is not None:
+            return min(i for i in (found, text) if i is not None)
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            flag = value.lower() == "true"
+            for i, c in enumerate(self.cats):
+                if c is flag or c == flag:
+                    return i
+        return None
 
 
 def _number(value, kind: ColumnKind, column: str, spec: dict) -> float:

@@ -132,19 +132,74 @@ class ConditionVectorMixin:
         return codes
 
     def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator):
-        """Native for one fixed discrete column: its category goes into the conditional vector (a
-        pooled level: the "other" slot, the rows then taking the level itself); other conditions use
-        rejection (``None``)."""
+        """Native where a discrete column is fixed: every conditional vector names the category of the
+        fixed discrete column rarest in training (so the fewest draws miss the rest), and further
+        conditions are met by rejection among these draws, which keeps exactly the conditional
+        distribution the model gives the named category; ``None`` (rejection among unconditional draws)
+        when no discrete column is fixed.
+
+        A pooled level (:class:`~synthlearn.synth.modes.LevelPool`) is known to the model only as the
+        "other" slot, so its vectors would name a slot of all the pooled levels and leave the column that
+        predicts them (a city's state) to that slot's mixture, which rarely agrees with the level. Where
+        its pool has such a ``given`` column, each row names instead a slot of the given column, drawn
+        from the training rows of the level (the given column's own condition, if it has one), and takes
+        the level itself."""
         layout, _ = self.modes_.condition_layout()
-        if len(fixed) != 1 or not self.cond_dim_:
+        if not self.cond_dim_:
             return None
-        (j, value), = fixed.items()
-        where = [i for i, (col, *_rest) in enumerate(layout) if col == j]
-        if not where:
+        where = {col: i for i, (col, *_rest) in enumerate(layout)}
+        native = [j for j in fixed if j in where]
+        if not native:
             return None
-        X = self._sample(n, rng, condition=(where[0], self.modes_.slot(j, int(value))))
-        X[:, j] = value
-        return X
+        pools = self.modes_.pools_
+        for j in native:
+            pool = pools.get(j)
+            code = int(fixed[j])
+            if pool is None or pool.given < 0 or code >= pool.slot.size or pool.slot[code] < pool.n_slots - 1:
+                continue
+            g = pool.given
+            if g in fixed:
+                return self._draw_named(n, fixed, rng, g, self.modes_.slot(g, int(fixed[g])),
+                                        {g: fixed[g], j: fixed[j]})
+            given_slots, counts = pool.pair_slot[pool.pair_level == code], pool.pair_count[pool.pair_level == code]
+            if not given_slots.size:
+                break  # a level without training rows of its own (cannot happen for a fitted pool)
+            other_slot = pools[g].n_slots - 1 if g in pools else None
+            drawn = rng.choice(given_slots, size=n, p=counts / counts.sum())
+            X = np.empty((n, len(self.modes_.columns_)))
+            for s in np.unique(drawn):
+                rows = np.flatnonzero(drawn == s)
+                # a slot of the given column's own: its code too (a pooled "other" slot is decoded as drawn)
+                named = {j: fixed[j]} if s == other_slot else {j: fixed[j], g: float(self._code_of_slot(g, int(s)))}
+                X[rows] = self._draw_named(rows.size, fixed, rng, g, int(s), named)
+            return X
+        freq = {j: self.category_freq_[where[j]][self.modes_.slot(j, int(fixed[j]))] for j in native}
+        j = min(native, key=lambda c: (freq[c], c))  # the rarest
+        return self._draw_named(n, fixed, rng, j, self.modes_.slot(j, int(fixed[j])), {j: fixed[j]})
+
+    def _code_of_slot(self, j: int, slot: int) -> int:
+        """The category of a kept slot of discrete model column ``j`` (the slot itself if ``j`` is not pooled)."""
+        pool = self.modes_.pools_.get(j)
+        return slot if pool is None else int(np.flatnonzero(pool.slot == slot)[0])
+
+    def _draw_named(self, n: int, fixed: dict, rng, j: int, slot: int, named: dict) -> np.ndarray:
+        """``n`` rows meeting ``fixed`` from conditional vectors naming ``slot`` of discrete model column ``j``.
+        The model columns of ``named`` take its values (the named category itself, where the model does not
+        honour its vector; a pooled level); the rest of ``fixed`` is met by rejection among the draws."""
+        from synthlearn.synth import conditions
+
+        layout, _ = self.modes_.condition_layout()
+        index = [i for i, (col, *_rest) in enumerate(layout) if col == j][0]
+
+        def draw(k, rng):
+            X = self._sample(k, rng, condition=(index, slot))
+            for c, v in named.items():
+                X[:, c] = v
+            return X
+
+        if all(c in named for c in fixed):
+            return draw(n, rng)
+        return conditions.rejection_sample(draw, n, fixed, self.encoder_, rng)
 
     def _condition_state(self, arrays: dict) -> dict:
         """The state both models save beside their own: the categories' frequencies (into ``arrays``)
