@@ -9,7 +9,7 @@ city values that are training levels, the share of synthetic (city, state) pairs
 (the city fixes the state), the same share and the rows/s of 2,000 rows sampled conditioned on the cities
 of as many training rows (a DataFrame of conditions), and fit time and shapes as ratios to CART's.
 
-    .venv/bin/python benchmarks/neural_many_levels.py [--methods vae,gan] [--epochs 30] [--head 10000]
+    .venv/bin/python benchmarks/neural_many_levels.py [--methods vae,gan,copula] [--epochs 30] [--head 10000]
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ _CONDITIONED = 2000  # rows sampled conditioned on the cities of as many trainin
 
 
 def run(method: str, df: pd.DataFrame, schema, epochs: int, seed: int, quality: bool) -> dict:
-    from synthlearn.synth import CARTSynthesizer, GANSynthesizer, VAESynthesizer
+    from synthlearn.synth import CARTSynthesizer, GANSynthesizer, GaussianCopulaSynthesizer, VAESynthesizer
 
     if method == "cart":
         synth = CARTSynthesizer(random_state=seed)
+    elif method == "copula":
+        synth = GaussianCopulaSynthesizer(random_state=seed)
     else:
         synth = (VAESynthesizer if method == "vae" else GANSynthesizer)(epochs=epochs, random_state=seed)
     start = time.perf_counter()
@@ -62,7 +64,8 @@ def run(method: str, df: pd.DataFrame, schema, epochs: int, seed: int, quality: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--methods", default="vae,gan", help="comma-separated: vae, gan (cart is the reference)")
+    parser.add_argument("--methods", default="vae,gan",
+                        help="comma-separated: vae, gan, copula (cart is the reference)")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--rows", type=int, default=35000)
     parser.add_argument("--csv", default=None)

@@ -360,3 +360,79 @@ def test_two_conditions_name_the_rarer_category_and_reject_among_its_draws(fitte
     assert (out["kind"] == "a").all() and out["other"].isna().all()
     (missing,) = [i for i, (j, *_rest) in enumerate(layout) if synth.encoder_.columns_[j].name == "other#missing"]
     assert set(named) == {(missing, 1)}  # 'other' missing (10 %) is rarer than kind 'a' (60 %)
+
+
+def test_cart_weighs_a_later_condition_within_the_draw_as_rejection_would(fitted):
+    """kind is visited last: rows are kept at kind's tree with the share of their leaf's donors of kind 'b',
+    which must give the rows that rejection among unconditional rows gives, with far fewer rows drawn."""
+    from scipy import stats
+
+    from synthlearn.synth.conditions import encode_condition, rejection_sample
+
+    synth = fitted["cart-later"]
+    out = synth.sample(3000, conditions={"kind": "b"}, random_state=1)
+    fixed = encode_condition(synth.encoder_, {"kind": "b"})
+    reference = synth.encoder_.inverse_transform(
+        rejection_sample(synth._sample, 3000, fixed, synth.encoder_, np.random.default_rng(2)))
+    assert (out["kind"] == "b").all()
+    for column in ("size", "other"):
+        assert stats.ks_2samp(out[column].dropna(), reference[column].dropna()).pvalue > 0.01
+    assert abs(out["other"].isna().mean() - reference["other"].isna().mean()) < 0.03
+
+
+def test_cart_draws_fewer_rows_for_a_value_spread_thin_over_its_leaves():
+    """A tag of 20 levels independent of x: 5 % of unconditional rows, but at most some 15-20 % of any leaf's
+    donors, so a row kept with its leaf's share over the largest share is kept more than twice as often as
+    rejection among unconditional rows keeps one (which would draw some 40,000 for 2,000)."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=2000), "tag": rng.choice([f"t{i:02d}" for i in range(20)], 2000)})
+    synth = CARTSynthesizer(random_state=0).fit(df)
+    drawn = []
+    candidates = synth._draw_candidates
+    synth._draw_candidates = lambda owner, *a: drawn.append(owner.size) or candidates(owner, *a)
+    out = synth.sample(2000, conditions={"tag": "t07"}, random_state=0)
+    assert (out["tag"] == "t07").all() and 2000 < sum(drawn) < 0.5 * 2000 / 0.05
+
+
+def test_cart_refuses_a_number_no_donor_comes_near():
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.uniform(0, 1, 100), rng.uniform(9, 10, 100)]
+    df = pd.DataFrame({"k": rng.choice(["u", "v"], 200), "x": x})
+    synth = CARTSynthesizer(random_state=0).fit(df)
+    with pytest.raises(ConditionError, match=r"^no training row has x=5 \(within 2.5% of the column's range\)"):
+        synth.sample(10, conditions={"x": 5.0})
+    assert (synth.sample(10, conditions={"x": 9.5}, random_state=0)["x"] == 9.5).all()
+
+
+def test_cart_draws_a_dataframe_of_conditions_together(fitted):
+    from scipy import stats
+
+    synth = fitted["cart-later"]
+    wanted = pd.DataFrame({"kind": np.resize(["a", "b", "c"], 1500)})
+    rounds = []
+    candidates = synth._draw_candidates
+    synth._draw_candidates = lambda owner, *a: rounds.append(owner.size) or candidates(owner, *a)
+    try:
+        out = synth.sample(1500, conditions=wanted, random_state=0)
+    finally:
+        del synth._draw_candidates
+    assert (out["kind"] == wanted["kind"]).all() and len(rounds) <= 4  # rounds for all three, not per kind
+    for kind in "abc":
+        alone = synth.sample(500, conditions={"kind": kind}, random_state=1)
+        assert stats.ks_2samp(out.loc[out["kind"] == kind, "size"], alone["size"]).pvalue > 0.01
+
+
+def test_copula_conditions_every_row_on_its_own_values_in_one_draw(fitted, table):
+    synth = fitted["copula"]
+    wanted = pd.DataFrame({"size": np.resize([0.0, 10.0, 20.0], 900)})
+    calls = []
+    given = synth._sample_given
+    synth._sample_given = lambda values, rng: calls.append(len(next(iter(values.values())))) or given(values, rng)
+    try:
+        out = synth.sample(900, conditions=wanted, random_state=0)
+    finally:
+        del synth._sample_given
+    assert calls == [900] and (out["size"] == wanted["size"]).all()
+    for size in (0.0, 10.0, 20.0):  # other is about twice size, row by row
+        assert abs(out.loc[out["size"] == size, "other"].median() - 2 * size) < 3
+    assert out.loc[out["size"] == 20.0, "kind"].eq("c").mean() > 0.6 > out.loc[out["size"] == 0.0, "kind"].eq("c").mean()

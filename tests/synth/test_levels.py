@@ -265,3 +265,20 @@ def test_a_pooled_level_of_several_given_slots_draws_them_by_its_training_rows(s
     out = synth.sample(4000, conditions={"city": "c299"}, random_state=0)
     share = out["state"].value_counts(normalize=True)
     assert set(share.index) == set(df.loc[rows, "state"]) and abs(share.iloc[0] - 0.5) < 0.03
+
+
+@pytest.mark.parametrize("method", sorted(MODELS))
+def test_a_dataframe_of_cities_is_one_pass_of_the_network(method, states, monkeypatch):
+    synth = MODELS[method]().fit(states)
+    wanted = states[["city"]].sample(300, random_state=0).reset_index(drop=True)  # kept and pooled cities
+    calls = []
+    sample = synth._sample
+    monkeypatch.setattr(synth, "_sample", lambda k, rng, condition=None: calls.append(k) or sample(k, rng, condition))
+    out = synth.sample(300, conditions=wanted, random_state=0)
+    assert calls == [300] and (out["city"] == wanted["city"]).all()
+    pairs = set(zip(states["city"], states["state"]))
+    counts = states["city"].value_counts()
+    pooled = ~out["city"].isin(sorted(counts.index, key=lambda c: (-counts[c], c))[:MAX_MODEL_LEVELS - 1])
+    assert pooled.sum() > 100  # their state is named from their training rows (kept ones: the model's, 2 epochs)
+    assert all(p in pairs for p in zip(out["city"][pooled], out["state"][pooled]))
+    pd.testing.assert_frame_equal(out, synth.sample(300, conditions=wanted, random_state=0))

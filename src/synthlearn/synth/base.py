@@ -160,9 +160,7 @@ class Synthesizer(BaseEstimator):
         if len(groups) == 1:  # every row under the same conditions: no copy into place
             X = np.asarray(self._draw(n, groups[0][0], rng), dtype=np.float64)
         else:
-            X = np.empty((n, len(self.encoder_.columns_)))
-            for fixed, idx in groups:
-                X[idx] = self._draw(len(idx), fixed, rng)
+            X = self._draw_groups(groups, n, rng)
         too_close = self._check_min_distance(min_distance, reference)
         replaced = close_replaced = 0
         if reject_copies:
@@ -224,6 +222,28 @@ class Synthesizer(BaseEstimator):
             return closest.distances(self.encoder_.inverse_transform(X, id_offset=0)) < min_distance
 
         return too_close
+
+    def _draw_groups(self, groups: list, n: int, rng) -> np.ndarray:
+        """The ``n`` encoded rows of a DataFrame of conditions, split into ``groups`` of ``(fixed, rows)``.
+        A subclass with ``_sample_given`` (model column → one value per row) draws the groups that fix the
+        same columns together, each row with its own values (2,000 rows conditioned on as many cities: one
+        draw, not 1,500); otherwise one draw per group."""
+        X = np.empty((n, len(self.encoder_.columns_)))
+        if not hasattr(self, "_sample_given"):
+            for fixed, idx in groups:
+                X[idx] = self._draw(len(idx), fixed, rng)
+            return X
+        together: dict[tuple, list] = {}
+        for fixed, idx in groups:
+            together.setdefault(tuple(sorted(fixed)), []).append((fixed, idx))
+        for columns, members in together.items():
+            idx = np.concatenate([i for _, i in members])
+            if not columns:
+                X[idx] = self._sample(idx.size, rng)
+                continue
+            X[idx] = self._sample_given({j: np.concatenate([np.full(i.size, float(f[j])) for f, i in members])
+                                         for j in columns}, rng)
+        return X
 
     def _draw(self, n: int, fixed: dict, rng) -> np.ndarray:
         """Encoded rows meeting ``fixed``: natively if the subclass can, else by rejection."""

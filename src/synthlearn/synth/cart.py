@@ -33,6 +33,8 @@ from synthlearn.synth.base import Synthesizer
 _SMOOTH_MIN_UNIQUE = 20  # columns with fewer distinct values are never smoothed
 #: Most classes a tree is fitted on: a discrete column with more levels groups its rarer ones (see ``_grow``).
 MAX_TREE_CLASSES = 256
+_CANDIDATES_PER_ROUND = 500_000  # candidate rows of one round of conditional sampling, for all output rows
+_SHARE_GRID = 4_000_000  # leaves x distinct values whose donor shares are computed at once
 
 
 class CARTSynthesizer(Synthesizer):
@@ -212,23 +214,95 @@ class CARTSynthesizer(Synthesizer):
         self._leaf_bw.append(bw)
 
     # --------------------------------------------------------------- sample
-    def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator):
-        """Native when the fixed columns come first in the visit order (e.g. ``visit_order=[target]``):
-        they are set and every later column is drawn given them; otherwise ``None`` (rejection)."""
-        first = {int(j) for j in self.order_[: len(fixed)]}
-        return self._sample(n, rng, fixed) if first == set(fixed) else None
+    def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator, *, max_draws: int = 2_000_000):
+        """Native for every condition (:meth:`_sample_given`)."""
+        return self._sample_given({j: np.full(n, float(v)) for j, v in fixed.items()}, rng, max_draws=max_draws)
 
-    def _sample(self, n: int, rng: np.random.Generator, fixed: dict | None = None) -> np.ndarray:
+    def _sample_given(self, values: dict[int, np.ndarray], rng: np.random.Generator, *,
+                      max_draws: int = 2_000_000) -> np.ndarray:
+        """Rows meeting per-row conditions: ``values`` maps model columns to one value per output row.
+
+        A fixed column whose earlier columns (in the visit order) are all fixed too is set, and every later
+        column is drawn given it. One after a free column is met by rejection within the draw, at its own
+        place: a candidate row whose earlier columns fell into a leaf of the column's tree is kept with
+        probability the share of that leaf's donors that meet the condition, over the largest share of any
+        leaf, which keeps exactly the model's rows given the condition (Bayes' rule: P(earlier columns |
+        value) is proportional to P(earlier columns) times P(value | their leaf)). Candidates a leaf makes
+        unlikely are dropped before any later column is drawn, and a value concentrated in a few leaves is
+        kept far more often than unconditional rows would meet it.
+
+        Output rows of the same values share candidates: each round draws, for every such condition still
+        short of rows, the candidates its acceptance so far (at first, the training rows' shares) says it
+        needs, for all conditions at once; up to ``max_draws`` candidates per condition (then it is too rare,
+        as in :func:`~synthlearn.synth.conditions.rejection_sample`)."""
+        from synthlearn.synth.conditions import too_rare_error
+
+        n = len(next(iter(values.values())))
+        fixed = {k: values[int(j)] for k, j in enumerate(self.order_) if int(j) in values}
+        positions = sorted(fixed)
+        conditions, group = np.unique(np.column_stack([fixed[k] for k in positions]), axis=0, return_inverse=True)
+        group = group.ravel()
+        by_group = {k: conditions[:, i] for i, k in enumerate(positions)}  # visit position -> value per condition
+        weighers = {k: _Weigher(self, k, v) for k, v in by_group.items() if any(i not in fixed for i in range(k))}
+        if not weighers:
+            return self._in_model_order(self._draw_candidates(group, by_group, {}, rng)[0])
+        n_groups = len(conditions)
+        out = np.empty((n, len(self.order_)))
+        waiting = np.argsort(group, kind="stable")  # output rows still without a row, grouped by condition
+        tried, kept = np.zeros(n_groups), np.zeros(n_groups)
+        expected = np.prod([w.estimate for w in weighers.values()], axis=0)  # acceptance, per the training rows
+        while waiting.size:
+            short = np.bincount(group[waiting], minlength=n_groups)
+            # none kept yet after some candidates: a quarter of the lesser of the estimate and 1 / candidates
+            rate = np.where(kept > 0, kept / np.maximum(tried, 1),
+                            np.where(tried > 0, np.minimum(expected, 1 / np.maximum(tried, 1)) / 4, expected))
+            count = np.where(short > 0, np.ceil(1.25 * short / np.maximum(rate, 1e-9)) + 8, 0)
+            count = np.minimum(count, max_draws - tried)
+            if count.sum() > _CANDIDATES_PER_ROUND:
+                count = np.where(short > 0, np.maximum(1.0, np.floor(count * _CANDIDATES_PER_ROUND / count.sum())), 0)
+            tried += count
+            owner = np.repeat(np.arange(n_groups), count.astype(np.int64))
+            S, owner = self._draw_candidates(owner, by_group, weighers, rng)
+            kept += np.bincount(owner, minlength=n_groups)
+            # the r-th kept candidate of a condition goes to its r-th waiting row (both in order)
+            start = np.r_[0, np.cumsum(np.bincount(owner, minlength=n_groups))[:-1]]
+            rank = np.arange(owner.size) - start[owner]
+            wait_start = np.r_[0, np.cumsum(short)[:-1]]
+            used = rank < short[owner]
+            filled = waiting[wait_start[owner[used]] + rank[used]]
+            out[filled] = S[used]
+            waiting = np.setdiff1d(waiting, filled, assume_unique=True)  # keeps the grouped order
+            failed = np.flatnonzero((np.bincount(group[waiting], minlength=n_groups) > 0) & (tried >= max_draws))
+            if failed.size:
+                g = int(failed[0])
+                raise too_rare_error(int(kept[g]), int(tried[g]),
+                                     {int(self.order_[k]): float(v[g]) for k, v in by_group.items()}, self.encoder_)
+        return self._in_model_order(out)
+
+    def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return self._in_model_order(self._draw_candidates(np.arange(n), {}, {}, rng)[0])
+
+    def _in_model_order(self, S: np.ndarray) -> np.ndarray:
+        out = np.empty_like(S)
+        out[:, self.order_] = S
+        return out
+
+    def _draw_candidates(self, owner: np.ndarray, fixed: dict, weighers: dict, rng: np.random.Generator):
+        """Rows in visit order, one per entry of ``owner`` (the output row each is a candidate for), and
+        ``owner`` less the candidates dropped: at a visit position of ``weighers`` a candidate is kept with
+        its probability there; at one of ``fixed`` (visit position → value per output row) it takes its
+        row's value; every other column is drawn from the donors of the leaf the row falls into."""
         columns = self.encoder_.columns_
-        m = len(self.order_)
-        S = np.empty((n, m))
-        for k in range(m):
-            if fixed and int(self.order_[k]) in fixed:
-                S[:, k] = fixed[int(self.order_[k])]
+        S = np.empty((owner.size, len(self.order_)))
+        for k in range(len(self.order_)):
+            if k in weighers:
+                keep = rng.random(len(S)) < weighers[k].accept(self._leaves(k, S), owner)
+                S, owner = S[keep], owner[keep]
+            if k in fixed:
+                S[:, k] = fixed[k][owner]
                 continue
-            tree = self.trees_[k]
             col = columns[self.order_[k]]
-            rows = np.ones(n, dtype=bool)
+            rows = np.ones(len(S), dtype=bool)
             indicator = self._indicator_position(k)
             if indicator is not None:  # value column: only where not missing
                 rows = S[:, indicator] < 0.5
@@ -236,16 +310,19 @@ class CARTSynthesizer(Synthesizer):
             S[:, k] = np.nan
             if n_rows == 0:
                 continue
-            leaves = tree.apply(S[rows, :k]) if tree is not None else np.zeros(n_rows, dtype=np.int64)
+            leaves = self._leaves(k, S[rows])
             count = self._leaf_count[k][leaves]
             pick = self._leaf_start[k][leaves] + (rng.random(n_rows) * count).astype(np.int64)
             values = self._donors[k][pick]
             if self._smooths(col):
                 values = values + rng.standard_normal(n_rows) * self._leaf_bw[k][leaves]
             S[rows, k] = values
-        out = np.empty_like(S)
-        out[:, self.order_] = S
-        return out
+        return S, owner
+
+    def _leaves(self, k: int, S: np.ndarray) -> np.ndarray:
+        """The leaf of the tree at visit position ``k`` that each row of ``S`` (visit order) falls into."""
+        tree = self.trees_[k]
+        return tree.apply(S[:, :k]) if tree is not None else np.zeros(len(S), dtype=np.int64)
 
     def _indicator_position(self, k: int):
         """Visit position of the missing indicator of the value column at position ``k`` (None if none)."""
@@ -351,6 +428,66 @@ class TreeArrays:
             node[active] = nxt
             active = active[self.left[nxt] != -1]
         return node
+
+
+class _Weigher:
+    """How a condition on the column at visit position ``k`` of a fitted :class:`CARTSynthesizer` weighs a
+    candidate row: the share of the donors of the row's leaf that meet its output row's value (a discrete
+    column: equal; a number: within the conditions' tolerance of the column's range, clipped to it as
+    decoded), over the largest such share of any leaf (``accept``); and ``estimate``, per output row, the
+    share of all donors that meet its value over that largest one: the candidates' expected acceptance if
+    their leaves were spread as the training rows'.
+
+    Donors are keyed ``leaf * span + value`` and sorted, so a leaf's donors within a window of values are
+    one pair of binary searches, for any number of rows at once."""
+
+    def __init__(self, synth: CARTSynthesizer, k: int, values: np.ndarray):
+        from synthlearn.synth.conditions import NUMERIC_TOLERANCE, ConditionError, describe
+
+        j = int(synth.order_[k])
+        col = synth.encoder_.columns_[j]
+        donors, self.count = synth._donors[k], synth._leaf_count[k]
+        if col.discrete:
+            base, self.tol, span = 0.0, 0.5, float(max(donors.max(initial=0), values.max()) + 2)
+            level = donors
+        else:
+            spec = synth.encoder_.specs_[col.source]
+            lo, hi = float(spec["min"]), float(spec["max"])
+            base, self.tol = lo, NUMERIC_TOLERANCE * (hi - lo)
+            span = (hi - lo) + 2 * self.tol + 1  # a leaf's window never reaches the next leaf's keys
+            level = np.clip(donors, lo, hi)
+        self.base, self.span = base, span
+        node = np.repeat(np.arange(self.count.size), self.count)  # donors are stored grouped by node
+        self.keys = np.sort(node * span + (level - base))
+        self.values = values - base
+        distinct, inverse = np.unique(self.values, return_inverse=True)
+        leaves = np.flatnonzero(self.count > 0)
+        top = np.zeros(distinct.size)
+        step = max(1, _SHARE_GRID // max(leaves.size, 1))
+        for a in range(0, distinct.size, step):
+            v = distinct[a:a + step]
+            top[a:a + step] = self._share(np.repeat(leaves, v.size), np.tile(v, leaves.size)).reshape(
+                leaves.size, v.size).max(axis=0)
+        if not top.all():
+            value = float(distinct[np.flatnonzero(top == 0)[0]] + base)
+            raise ConditionError(f"no training row has {describe(synth.encoder_, j, value)} (within "
+                                 f"{NUMERIC_TOLERANCE:.1%} of the column's range), and this synthesizer draws "
+                                 f"training values; condition on a value nearer the data")
+        level = np.sort(level - base)
+        overall = (np.searchsorted(level, distinct + self.tol, side="right")
+                   - np.searchsorted(level, distinct - self.tol, side="left")) / max(level.size, 1)
+        self.top = top[inverse]
+        self.estimate = np.minimum(1.0, overall / top)[inverse]
+
+    def _share(self, leaves: np.ndarray, values: np.ndarray) -> np.ndarray:
+        at = leaves * self.span + values
+        inside = (np.searchsorted(self.keys, at + self.tol, side="right")
+                  - np.searchsorted(self.keys, at - self.tol, side="left"))
+        return inside / np.maximum(self.count[leaves], 1)
+
+    def accept(self, leaves: np.ndarray, owner: np.ndarray) -> np.ndarray:
+        """The probability of keeping each candidate, in ``leaves``, for its output row ``owner``."""
+        return self._share(leaves, self.values[owner]) / self.top[owner]
 
 
 def _silverman(x: np.ndarray) -> float:

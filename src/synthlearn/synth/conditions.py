@@ -239,6 +239,14 @@ def matches(X: np.ndarray, fixed: dict[int, float], encoder: TableEncoder) -> np
     return ok
 
 
+def too_rare_error(got: int, drawn: int, fixed: dict[int, float], encoder: TableEncoder) -> ConditionError:
+    """The error of a condition met by ``got`` of ``drawn`` sampled rows, fewer than asked for."""
+    shown = [j for j in fixed if not (encoder.columns_[j].is_indicator and fixed[j] < 0.5)]  # implied by a value
+    desc = ", ".join(describe(encoder, j, fixed[j]) for j in shown)
+    return ConditionError(f"only {got} of {drawn:,} sampled rows met the condition ({desc}); it is too rare "
+                          f"for this synthesizer to sample; relax the condition")
+
+
 def rejection_sample(draw, n: int, fixed: dict[int, float], encoder: TableEncoder, rng, *, max_draws: int = 2_000_000):
     """Draw from ``draw(k, rng)`` until ``n`` rows satisfy ``fixed``; bounded by ``max_draws`` rows."""
     kept, got, drawn = [], 0, 0
@@ -254,10 +262,7 @@ def rejection_sample(draw, n: int, fixed: dict[int, float], encoder: TableEncode
         if got < n and (n - got) * drawn > (got + 6 + 4 * np.sqrt(got)) * (max_draws - drawn):
             break
     if got < n:
-        shown = [j for j in fixed if not (encoder.columns_[j].is_indicator and fixed[j] < 0.5)]  # implied by a value
-        desc = ", ".join(describe(encoder, j, fixed[j]) for j in shown)
-        raise ConditionError(f"only {got} of {drawn:,} sampled rows met the condition ({desc}); it is too rare "
-                             f"for this synthesizer to sample; relax the condition")
+        raise too_rare_error(got, drawn, fixed, encoder)
     X = np.concatenate(kept)[:n]
     for j, value in fixed.items():
         X[:, j] = value

@@ -5,8 +5,11 @@ of many levels has a slot per frequent level and one shared by the rest, see
 :class:`~synthlearn.synth.modes.LevelPool`); a vector names one category of one column. The GAN
 learns it by training-by-sampling, the VAE from each row's own category of a column drawn at random. Unconditional
 sampling draws the column uniformly and the category with its real frequency, which
-is the vector's distribution in training; a condition on one discrete column is
-native (every vector names its category), other conditions fall back to rejection.
+is the vector's distribution in training; a condition on discrete columns is
+native (every vector names the rarest fixed category, further conditions are met by
+rejection among these draws; a pooled level names its given column's slot), one on
+numbers alone falls back to rejection, and a DataFrame of conditions goes through the
+network in one pass where no row needs rejection.
 Both models also sample the same way: noise beside conditional vectors, through their
 network, decoded chunk by chunk (:meth:`ConditionVectorMixin._sample_chunks`).
 """
@@ -46,7 +49,8 @@ class ConditionVectorMixin:
             gen = torch.Generator().manual_seed(int(seeds[k]))
             with torch.no_grad():  # grad mode is per thread
                 z = torch.randn(m, self.embedding_dim, generator=gen)
-                rows, order = network(z, self._condition_codes(m, gen, condition), gen)
+                here = condition[lo:lo + m] if isinstance(condition, np.ndarray) else condition  # per row: slice
+                rows, order = network(z, self._condition_codes(m, gen, here), gen)
                 if order is None:
                     out[lo:lo + m] = self.modes_.decode(rows, gen)
                 else:  # decoded before reordering: fewer columns to move
@@ -113,12 +117,15 @@ class ConditionVectorMixin:
     def _condition_codes(self, m: int, gen, condition: tuple | None = None):
         """The slot of each of ``m`` conditional vectors (a long tensor; None without a conditional vector):
         a discrete column drawn uniformly, then its category with its training frequency (the
-        ``condition`` ``(layout index, category code)``, if given), with the torch generator ``gen``."""
+        ``condition`` ``(layout index, category code)``, if given, or an array of every row's position in
+        the vector), with the torch generator ``gen``."""
         import torch
 
         layout, _ = self.modes_.condition_layout()
         if not self.cond_dim_:
             return None
+        if isinstance(condition, np.ndarray):  # every row's own position in the vector
+            return torch.from_numpy(condition.astype(np.int64))
         if condition is not None:
             return torch.full((m,), layout[condition[0]][2] + condition[1], dtype=torch.long)
         codes = torch.empty(m, dtype=torch.long)
@@ -132,11 +139,28 @@ class ConditionVectorMixin:
         return codes
 
     def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator):
-        """Native where a discrete column is fixed: every conditional vector names the category of the
-        fixed discrete column rarest in training (so the fewest draws miss the rest), and further
-        conditions are met by rejection among these draws, which keeps exactly the conditional
-        distribution the model gives the named category; ``None`` (rejection among unconditional draws)
-        when no discrete column is fixed.
+        """Native where a discrete column is fixed (:meth:`_plan`); ``None`` (rejection among unconditional
+        draws) when none is."""
+        plan = self._plan(n, fixed, rng)
+        if plan is None:
+            return None
+        if len(plan) == 1:
+            (_rows, index, slot, named), = plan
+            return self._draw_named(n, fixed, rng, index, slot, named)
+        X = np.empty((n, len(self.modes_.columns_)))
+        for rows, index, slot, named in plan:
+            X[rows] = self._draw_named(rows.size, fixed, rng, index, slot, named)
+        return X
+
+    def _plan(self, n: int, fixed: dict, rng: np.random.Generator):
+        """How ``n`` rows meeting ``fixed`` are drawn: ``[(rows, layout index, slot, named)]``, the
+        conditional vectors of ``rows`` naming ``slot`` of the discrete column at ``layout index``, and the
+        model columns of ``named`` taking its values; conditions not named are met by rejection among these
+        draws. None when no discrete column is fixed.
+
+        Every vector names the category of the fixed discrete column rarest in training (so the fewest
+        draws miss the rest); rejection among these draws keeps exactly the conditional distribution the
+        model gives the named category.
 
         A pooled level (:class:`~synthlearn.synth.modes.LevelPool`) is known to the model only as the
         "other" slot, so its vectors would name a slot of all the pooled levels and leave the column that
@@ -159,37 +183,58 @@ class ConditionVectorMixin:
                 continue
             g = pool.given
             if g in fixed:
-                return self._draw_named(n, fixed, rng, g, self.modes_.slot(g, int(fixed[g])),
-                                        {g: fixed[g], j: fixed[j]})
+                return [(np.arange(n), where[g], self.modes_.slot(g, int(fixed[g])), {g: fixed[g], j: fixed[j]})]
             given_slots, counts = pool.pair_slot[pool.pair_level == code], pool.pair_count[pool.pair_level == code]
             if not given_slots.size:
                 break  # a level without training rows of its own (cannot happen for a fitted pool)
             other_slot = pools[g].n_slots - 1 if g in pools else None
             drawn = rng.choice(given_slots, size=n, p=counts / counts.sum())
-            X = np.empty((n, len(self.modes_.columns_)))
-            for s in np.unique(drawn):
-                rows = np.flatnonzero(drawn == s)
-                # a slot of the given column's own: its code too (a pooled "other" slot is decoded as drawn)
-                named = {j: fixed[j]} if s == other_slot else {j: fixed[j], g: float(self._code_of_slot(g, int(s)))}
-                X[rows] = self._draw_named(rows.size, fixed, rng, g, int(s), named)
-            return X
+            # a slot of the given column's own: its code too (a pooled "other" slot is decoded as drawn)
+            return [(np.flatnonzero(drawn == s), where[g], int(s),
+                     {j: fixed[j]} if s == other_slot else {j: fixed[j], g: float(self._code_of_slot(g, int(s)))})
+                    for s in np.unique(drawn)]
         freq = {j: self.category_freq_[where[j]][self.modes_.slot(j, int(fixed[j]))] for j in native}
         j = min(native, key=lambda c: (freq[c], c))  # the rarest
-        return self._draw_named(n, fixed, rng, j, self.modes_.slot(j, int(fixed[j])), {j: fixed[j]})
+        return [(np.arange(n), where[j], self.modes_.slot(j, int(fixed[j])), {j: fixed[j]})]
+
+    def _draw_groups(self, groups: list, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Every group of a DataFrame of conditions whose plan needs no rejection (:meth:`_plan`: one fixed
+        discrete column, or a pooled level and its given column) in one pass of the network, each row with
+        its own conditional vector (2,000 rows conditioned on as many cities: one draw, not 1,500); the rest
+        group by group."""
+        layout, _ = self.modes_.condition_layout()
+        X = np.empty((n, len(self.modes_.columns_)))
+        rows, positions, named_rows = [], [], []
+        for fixed, idx in groups:
+            plan = self._plan(len(idx), fixed, rng) if fixed else None
+            if plan is None or any(c not in named for c in fixed for *_rest, named in plan):
+                X[idx] = self._draw(len(idx), fixed, rng)
+                continue
+            for part, index, slot, named in plan:
+                rows.append(idx[part])
+                positions.append(np.full(part.size, layout[index][2] + slot, dtype=np.int64))
+                named_rows.append((part.size, named))
+        if rows:
+            drawn = self._sample(sum(r.size for r in rows), rng, condition=np.concatenate(positions))
+            at = 0
+            for size, named in named_rows:
+                for c, v in named.items():
+                    drawn[at:at + size, c] = v
+                at += size
+            X[np.concatenate(rows)] = drawn
+        return X
 
     def _code_of_slot(self, j: int, slot: int) -> int:
         """The category of a kept slot of discrete model column ``j`` (the slot itself if ``j`` is not pooled)."""
         pool = self.modes_.pools_.get(j)
         return slot if pool is None else int(np.flatnonzero(pool.slot == slot)[0])
 
-    def _draw_named(self, n: int, fixed: dict, rng, j: int, slot: int, named: dict) -> np.ndarray:
-        """``n`` rows meeting ``fixed`` from conditional vectors naming ``slot`` of discrete model column ``j``.
-        The model columns of ``named`` take its values (the named category itself, where the model does not
-        honour its vector; a pooled level); the rest of ``fixed`` is met by rejection among the draws."""
+    def _draw_named(self, n: int, fixed: dict, rng, index: int, slot: int, named: dict) -> np.ndarray:
+        """``n`` rows meeting ``fixed`` from conditional vectors naming ``slot`` of the discrete column at
+        ``index`` of the condition layout. The model columns of ``named`` take its values (the named category
+        itself, where the model does not honour its vector; a pooled level); the rest of ``fixed`` is met by
+        rejection among the draws."""
         from synthlearn.synth import conditions
-
-        layout, _ = self.modes_.condition_layout()
-        index = [i for i, (col, *_rest) in enumerate(layout) if col == j][0]
 
         def draw(k, rng):
             X = self._sample(k, rng, condition=(index, slot))

@@ -163,25 +163,33 @@ class GaussianCopulaSynthesizer(Synthesizer):
         return out
 
     def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator) -> np.ndarray:
-        """Gaussian conditioning: fixed numbers become points in z-space, fixed categories
-        truncate their normal score to the category's interval (drawn one column at a time,
-        each given the ones before), and the free columns follow the conditional normal."""
+        """Gaussian conditioning (:meth:`_sample_given`), every row given ``fixed``."""
+        return self._sample_given({j: np.full(n, float(v)) for j, v in fixed.items()}, rng)
+
+    def _sample_given(self, values: dict[int, np.ndarray], rng: np.random.Generator) -> np.ndarray:
+        """Gaussian conditioning, per row: ``values`` maps model columns to one value per output row. Fixed
+        numbers become points in z-space, fixed categories truncate their normal score to the category's
+        interval (drawn one column at a time, each given the ones before), and the free columns follow the
+        conditional normal, whose covariance depends only on which columns are fixed: one for all rows."""
         S = self.correlation_
         m = S.shape[0]
+        n = len(next(iter(values.values())))
         Z = np.zeros((n, m))
         known: list[int] = []
-        for j, value in fixed.items():
+        for j, value in values.items():
             marginal = self.marginals_[j]
             if marginal["type"] != "categorical":
-                u = self._cdf(marginal, self._quantiles[j], np.array([value])) if marginal["type"] == "empirical" \
+                u = self._cdf(marginal, self._quantiles[j], value) if marginal["type"] == "empirical" \
                     else getattr(stats, marginal["type"]).cdf(value, *marginal["params"])
                 Z[:, j] = ndtri(np.clip(u, _EPS, 1 - _EPS))
                 known.append(j)
-        for j, value in fixed.items():
+        for j, value in values.items():
             marginal = self.marginals_[j]
             if marginal["type"] != "categorical":
                 continue
-            slot = int(np.flatnonzero(marginal["order"] == int(value))[0])
+            order = marginal["order"]
+            by_code = np.argsort(order)
+            slot = by_code[np.searchsorted(order[by_code], value.astype(np.int64))]
             lo, hi = ndtri(marginal["edges"][slot]), ndtri(marginal["edges"][slot + 1])
             mean, var = _conditional(S, [j], known, Z)
             sd = np.sqrt(max(var[0, 0], 1e-12))
@@ -194,7 +202,7 @@ class GaussianCopulaSynthesizer(Synthesizer):
             chol = np.linalg.cholesky(cov + 1e-9 * np.eye(len(free)))
             Z[:, free] = mean + rng.standard_normal((n, len(free))) @ chol.T
         out = self._z_to_values(Z)
-        for j, value in fixed.items():
+        for j, value in values.items():
             out[:, j] = value
         return out
 
