@@ -436,3 +436,28 @@ def test_copula_conditions_every_row_on_its_own_values_in_one_draw(fitted, table
     for size in (0.0, 10.0, 20.0):  # other is about twice size, row by row
         assert abs(out.loc[out["size"] == size, "other"].median() - 2 * size) < 3
     assert out.loc[out["size"] == 20.0, "kind"].eq("c").mean() > 0.6 > out.loc[out["size"] == 0.0, "kind"].eq("c").mean()
+
+
+def test_balance_with_where_shares_the_rows_among_the_categories_seen_with_it(tmp_path):
+    from synthlearn.cli.synth import _balanced
+
+    rng = np.random.default_rng(0)
+    species = rng.choice(["Adelie", "Chinstrap", "Gentoo"], 150)
+    island = np.where(species == "Gentoo", "Biscoe", rng.choice(["Biscoe", "Dream"], 150))  # no Gentoo on Dream
+    df = pd.DataFrame({"species": species, "island": island, "size": rng.normal(size=150).round(2)})
+    synth = CARTSynthesizer(random_state=0).fit(df)
+    warned = []
+    table = _balanced(synth, "species", 6, {"island": "Dream"}, warned.append)
+    assert list(table["species"]) == ["Adelie", "Chinstrap"] * 3 and (table["island"] == "Dream").all()
+    assert warned == ["--balance 'species': Gentoo never occurs with island=Dream in the training rows; the rows "
+                      "are shared among Adelie, Chinstrap"]
+    out = synth.sample(6, conditions=table, random_state=0)
+    assert list(out["species"]) == list(table["species"]) and (out["island"] == "Dream").all()
+    assert list(_balanced(synth, "species", 3, {"island": "Biscoe"}, warned.append)["species"]) == [
+        "Adelie", "Chinstrap", "Gentoo"] and len(warned) == 1
+    with pytest.raises(ConditionError, match="names a category not seen in training"):
+        _balanced(synth, "species", 6, {"island": "Atlantis"})
+    twice = df.assign(colour=np.where(df["island"] == "Dream", "blue", "green"))
+    synth = CARTSynthesizer(random_state=0).fit(twice)
+    with pytest.raises(ConditionError, match="island='Dream' and colour='green' never occur together"):
+        _balanced(synth, "species", 6, {"island": "Dream", "colour": "green"})

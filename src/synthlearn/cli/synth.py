@@ -198,7 +198,7 @@ def sample(
                 raise InvalidParameterError(
                     f"--rows {n:,} with --where/--balance/--no-copies/--min-distance is sampled in memory (at most "
                     f"{IN_MEMORY_ROWS:,}); ask for fewer rows or drop those options to stream")
-            conditions = _balanced(synth, balance, n, condition) if balance else (condition or None)
+            conditions = _balanced(synth, balance, n, condition, progress.warn) if balance else (condition or None)
             train = None
             if reference is not None:
                 from synthlearn.data import read_table
@@ -242,8 +242,9 @@ def _parse_where(items: list[str]) -> dict:
     return condition
 
 
-def _balanced(synth, column: str, n: int, condition: dict):
-    """A conditions table giving every category of ``column`` an equal share of ``n`` rows."""
+def _balanced(synth, column: str, n: int, condition: dict, warn=None):
+    """A conditions table giving every category of ``column`` an equal share of ``n`` rows: every category
+    that occurs with the ``condition`` (``--where``) in the training rows, the others named to ``warn``."""
     import numpy as np
     import pandas as pd
 
@@ -264,6 +265,28 @@ def _balanced(synth, column: str, n: int, condition: dict):
             f"levels, which identify people, as many rows as the common ones; balance a column of at most "
             f"{MAX_MODEL_LEVELS} levels, or sample one level with --where {column}=VALUE")
     cats = spec["categories"]
+    if condition:
+        from synthlearn.synth.conditions import ConditionError, check_seen_together, encode_condition
+
+        seen, possible = getattr(synth, "seen_pairs_", None), []
+        # an unknown column or value, or two never seen together, are refused as without --balance
+        check_seen_together(synth.encoder_, encode_condition(synth.encoder_, condition), seen)
+        for cat in cats:
+            try:
+                check_seen_together(synth.encoder_, encode_condition(synth.encoder_, {**condition, column: cat}), seen)
+                possible.append(cat)
+            except ConditionError:
+                pass
+        where = " and ".join(f"{k}={v}" for k, v in condition.items())
+        if not possible:
+            raise ConditionError(f"--balance '{column}': none of its categories occurs with {where} in the training "
+                                 f"rows; drop a --where condition")
+        if len(possible) < len(cats) and warn is not None:
+            absent = [c for c in cats if c not in possible]
+            warn(f"--balance '{column}': {', '.join(map(str, absent[:10]))}{' ...' if len(absent) > 10 else ''} "
+                 f"never occur{'s' if len(absent) == 1 else ''} with {where} in the training rows; the rows are "
+                 f"shared among {', '.join(map(str, possible[:10]))}{' ...' if len(possible) > 10 else ''}")
+        cats = possible
     if n < len(cats):  # np.resize would keep the first n categories only
         raise InvalidParameterError(f"--balance '{column}': the column has {len(cats):,} categories, more than the "
                                     f"{n:,} rows asked for, so they cannot all appear equally often; ask for at least "
