@@ -114,6 +114,25 @@ def test_copy_guard_never_returns_a_training_row():
     assert synth.last_sample_info_["copies_replaced"] > 0
 
 
+@pytest.mark.parametrize("name", ["cart", "copula", "gan"])
+def test_copy_guard_with_a_dataframe_of_conditions_checks_all_rows_at_once(name):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({c: rng.integers(0, 2, 200).astype(bool) for c in "abc"}).assign(
+        d=rng.choice(["u", "v", "w"], 200), e=rng.normal(size=200).round(1))
+    synth = {"cart": lambda: CARTSynthesizer(random_state=0), "copula": lambda: GaussianCopulaSynthesizer(random_state=0),
+             "gan": lambda: GANSynthesizer(epochs=2, batch_size=100, random_state=0)}[name]().fit(df)
+    wanted = pd.DataFrame({"d": np.resize(["u", "v", "w"], 300), "a": np.resize([True, False], 300)})  # 6 groups
+    checks = []
+    is_copy = synth._is_copy
+    synth._is_copy = lambda X: checks.append(len(X)) or is_copy(X)
+    guarded = synth.sample(300, conditions=wanted, random_state=1, reject_copies=True)
+    train_rows = set(map(tuple, df.astype(str).to_numpy()))
+    assert not any(tuple(r) in train_rows for r in guarded[df.columns].astype(str).to_numpy())
+    assert (guarded["d"] == wanted["d"]).all() and (guarded["a"] == wanted["a"]).all()
+    # every row in the first check, then only the redrawn ones: never a check per group of conditions
+    assert checks[0] == 300 and all(a >= b for a, b in zip(checks, checks[1:])) and checks[-1] > 0
+
+
 def test_copy_guard_survives_save_and_load(tmp_path, table):
     synth = CARTSynthesizer(random_state=0).fit(table)
     synth.save(tmp_path / "m")

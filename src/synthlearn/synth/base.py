@@ -181,18 +181,27 @@ class Synthesizer(BaseEstimator):
 
     def _redraw(self, X, groups, rejected, rng, failure: str) -> int:
         """Draw again, in place, the rows of ``X`` that ``rejected`` flags, until none is; returns how many rows
-        were replaced (each once, however many draws it took)."""
+        were replaced (each once, however many draws it took). Each round checks every row still pending at
+        once and draws them again under their own groups' conditions together (:meth:`_draw_groups`), so a
+        DataFrame of 1,834 distinct conditions costs one check, not 1,834."""
         replaced = np.zeros(len(X), dtype=bool)
-        for fixed, idx in groups:
-            pending = idx  # only rows drawn again need checking again
-            for _ in range(50):
-                pending = pending[rejected(X[pending])]
-                if pending.size == 0:
-                    break
-                replaced[pending] = True
-                X[pending] = self._draw(pending.size, fixed, rng)
-            else:
-                raise InvalidParameterError(failure)
+        owner = np.zeros(len(X), dtype=np.int64)  # each row's group
+        for g, (_fixed, idx) in enumerate(groups):
+            owner[idx] = g
+        pending = np.arange(len(X))  # only rows drawn again need checking again
+        for _ in range(50):
+            pending = pending[rejected(X[pending])]
+            if pending.size == 0:
+                break
+            replaced[pending] = True
+            pending = pending[np.argsort(owner[pending], kind="stable")]
+            kinds, starts = np.unique(owner[pending], return_index=True)
+            bounds = np.r_[starts, pending.size]
+            again = [(groups[g][0], np.arange(bounds[i], bounds[i + 1])) for i, g in enumerate(kinds)]
+            X[pending] = (self._draw(pending.size, again[0][0], rng) if len(again) == 1
+                          else self._draw_groups(again, pending.size, rng))
+        else:
+            raise InvalidParameterError(failure)
         return int(replaced.sum())
 
     def _check_min_distance(self, min_distance, reference):
