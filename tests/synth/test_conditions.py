@@ -480,3 +480,31 @@ def test_balance_with_where_shares_the_rows_among_the_categories_seen_with_it(tm
     synth = CARTSynthesizer(random_state=0).fit(twice)
     with pytest.raises(ConditionError, match="island='Dream' and colour='green' never occur together"):
         _balanced(synth, "species", 6, {"island": "Dream", "colour": "green"})
+
+
+@pytest.mark.parametrize("name", ["vae", "gan"])
+def test_neural_rejection_for_a_dataframe_of_numbers_runs_all_groups_together(fitted, table, name):
+    from scipy import stats
+
+    synth = fitted[name]
+    others = table["size"].sample(100, random_state=0).to_numpy()  # 100 more distinct numbers, one row each
+    wanted = pd.DataFrame({"size": np.r_[np.full(300, 10.0), others]})
+    calls = []
+    sample = synth._sample
+    synth._sample = lambda k, rng, condition=None: calls.append(k) or sample(k, rng, condition)
+    try:
+        out = synth.sample(len(wanted), conditions=wanted, random_state=0)
+    finally:
+        del synth._sample
+    assert (out["size"] == wanted["size"]).all() and len(calls) <= 12  # rounds for all 101 groups, not per group
+    alone = synth.sample(300, conditions={"size": 10.0}, random_state=1)  # one group: rejection_sample
+    assert stats.ks_2samp(out["other"][:300].dropna(), alone["other"].dropna()).pvalue > 0.01
+    assert abs(out["kind"][:300].eq("b").mean() - alone["kind"].eq("b").mean()) < 0.1
+    far = synth.encoder_.transform(table.iloc[[0]].assign(size=-3.0))  # a model that only makes this row
+    synth._sample = lambda k, rng, condition=None: np.repeat(far, k, axis=0)
+    try:
+        with pytest.raises(ConditionError, match=r"only 0 of 2,0\d\d sampled rows met the condition \(size=10\)"):
+            synth._reject_together([({1: -3.0}, np.arange(5), None, {}), ({1: 10.0}, np.arange(5, 9), None, {})],
+                                   np.empty((9, far.shape[1])), np.random.default_rng(0), max_draws=2000)
+    finally:
+        del synth._sample

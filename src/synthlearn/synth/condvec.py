@@ -201,18 +201,25 @@ class ConditionVectorMixin:
         """Every group of a DataFrame of conditions whose plan needs no rejection (:meth:`_plan`: one fixed
         discrete column, or a pooled level and its given column) in one pass of the network, each row with
         its own conditional vector (2,000 rows conditioned on as many cities: one draw, not 1,500); the rest
-        group by group."""
+        by rejection, all together (:meth:`_reject_together`)."""
         layout, _ = self.modes_.condition_layout()
         X = np.empty((n, len(self.modes_.columns_)))
-        rows, positions, named_rows = [], [], []
+        rows, positions, named_rows, rejecting = [], [], [], []
         for fixed, idx in groups:
-            plan = self._plan(len(idx), fixed, rng) if fixed else None
-            if plan is None or any(c not in named for c in fixed for *_rest, named in plan):
-                X[idx] = self._draw(len(idx), fixed, rng)
+            if not fixed:
+                X[idx] = self._sample(len(idx), rng)
+                continue
+            plan = self._plan(len(idx), fixed, rng)
+            if plan is None:  # numbers alone: rejection among unconditional rows
+                rejecting.append((fixed, idx, None, {}))
                 continue
             for part, index, slot, named in plan:
+                position = layout[index][2] + slot
+                if any(c not in named for c in fixed):
+                    rejecting.append((fixed, idx[part], position, named))
+                    continue
                 rows.append(idx[part])
-                positions.append(np.full(part.size, layout[index][2] + slot, dtype=np.int64))
+                positions.append(np.full(part.size, position, dtype=np.int64))
                 named_rows.append((part.size, named))
         if rows:
             drawn = self._sample(sum(r.size for r in rows), rng, condition=np.concatenate(positions))
@@ -222,7 +229,59 @@ class ConditionVectorMixin:
                     drawn[at:at + size, c] = v
                 at += size
             X[np.concatenate(rows)] = drawn
+        if rejecting:
+            self._reject_together(rejecting, X, rng)
         return X
+
+    def _reject_together(self, parts: list, X: np.ndarray, rng: np.random.Generator, *,
+                         max_draws: int = 2_000_000) -> None:
+        """Fill the rows of ``parts`` ``[(fixed, rows, position, named)]`` in ``X`` by rejection, all parts in
+        one pass of the network per round: each part's candidates come from conditional vectors naming its
+        ``position`` in the vector (None: unconditional ones) with its ``named`` values set, and those meeting
+        its ``fixed`` go to its rows in order. A candidate is drawn for one part and tested against that part
+        only, so each part keeps exactly what its own rejection would. Each round draws, per part still short,
+        the candidates its acceptance so far says it needs; up to ``max_draws`` per part (then the condition is
+        too rare, as in :func:`~synthlearn.synth.conditions.rejection_sample`)."""
+        from synthlearn.synth.conditions import matches, too_rare_error
+
+        short = np.array([rows.size for _fixed, rows, _p, _n in parts])
+        filled = np.zeros(len(parts), dtype=np.int64)
+        tried, kept = np.zeros(len(parts)), np.zeros(len(parts))
+        while short.any():
+            rate = np.where(kept > 0, kept / np.maximum(tried, 1), np.where(tried > 0, 1 / np.maximum(tried, 1), 0.25))
+            count = np.where(short > 0, np.minimum(np.ceil(1.25 * short / rate) + 8, max_draws - tried), 0)
+            count = count.astype(np.int64)
+            tried += count
+            for unconditional in (True, False):
+                chosen = [i for i, (_f, _r, position, _n) in enumerate(parts)
+                          if count[i] and (position is None) == unconditional]
+                if not chosen:
+                    continue
+                total = int(count[chosen].sum())
+                if unconditional:
+                    drawn = self._sample(total, rng)
+                else:
+                    drawn = self._sample(total, rng, condition=np.repeat(
+                        np.array([parts[i][2] for i in chosen], dtype=np.int64), count[chosen]))
+                at = 0
+                for i in chosen:
+                    fixed, rows, _position, named = parts[i]
+                    block = drawn[at:at + count[i]]
+                    at += count[i]
+                    for c, v in named.items():
+                        block[:, c] = v
+                    good = block[matches(block, fixed, self.encoder_)]
+                    kept[i] += len(good)
+                    take = good[:short[i]]
+                    for c, v in fixed.items():
+                        take[:, c] = v
+                    X[rows[filled[i]:filled[i] + len(take)]] = take
+                    filled[i] += len(take)
+                    short[i] -= len(take)
+            failed = np.flatnonzero((short > 0) & (tried >= max_draws))
+            if failed.size:
+                i = int(failed[0])
+                raise too_rare_error(int(kept[i]), int(tried[i]), parts[i][0], self.encoder_)
 
     def _code_of_slot(self, j: int, slot: int) -> int:
         """The category of a kept slot of discrete model column ``j`` (the slot itself if ``j`` is not pooled)."""
