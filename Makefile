@@ -58,6 +58,7 @@ bench: $(BENCH_VENV)/.installed $(VENV)/.installed-dev
 	$(PY) benchmarks/cart_many_levels.py
 	$(PY) benchmarks/evaluate_scale.py --rows 200000
 	$(PY) benchmarks/neural_many_levels.py
+	$(PY) benchmarks/conditional_sampling.py
 	$(PY) benchmarks/learn.py
 	$(PY) benchmarks/generate.py
 	$(PY) benchmarks/autoencoders.py
