@@ -79,6 +79,18 @@ def test_dataframe_of_conditions_one_row_each(fitted):
         fitted["copula"].sample(5, conditions=cond)
 
 
+def test_dataframe_of_conditions_groups_rows_with_missing_cells_free(fitted):
+    from synthlearn.synth.conditions import condition_groups
+
+    synth = fitted["copula"]
+    cond = pd.DataFrame({"kind": pd.Categorical(["b", None, "b", "a", None]), "size": [10.0, np.nan, 10.0, None, 1.0]})
+    groups = condition_groups(synth.encoder_, cond, 5)  # in order of first appearance
+    assert [(fixed, list(idx)) for fixed, idx in groups] == [
+        ({0: 1.0, 1: 10.0}, [0, 2]), ({}, [1]), ({0: 0.0}, [3]), ({1: 1.0}, [4])]
+    with pytest.raises(ValueError, match=r"conditions has the column\(s\) \['kind'\] more than once"):
+        synth.sample(2, conditions=pd.DataFrame([["a", "b"], ["a", "b"]], columns=["kind", "kind"]))
+
+
 @pytest.mark.parametrize("condition, words", [({"kind": "zzz"}, "not seen in training"),
                                               ({"size": 1e6}, "outside the training range"),
                                               ({"nope": 1}, "unknown column"),

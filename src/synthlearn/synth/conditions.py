@@ -39,13 +39,27 @@ def condition_groups(encoder: TableEncoder, conditions, n: int) -> list[tuple[di
     if isinstance(conditions, pd.DataFrame):
         if len(conditions) != n:
             raise InvalidParameterError(f"conditions has {len(conditions)} rows but n is {n}; give one row per sample")
-        keys = conditions.astype(object).where(conditions.notna(), None).apply(tuple, axis=1)
+        twice = conditions.columns[conditions.columns.duplicated()].tolist()
+        if twice:
+            raise InvalidParameterError(f"conditions has the column(s) {twice} more than once; give each once")
+        if conditions.shape[1] == 0:
+            return [({}, np.arange(n))]
+        # pandas' hashing of the rows, in order of first appearance, missing cells as a key of their own
+        found = conditions.groupby(list(conditions.columns), dropna=False, sort=False, observed=True).indices
         groups = []
-        for key, idx in keys.groupby(keys, sort=False).indices.items():
-            row = {c: v for c, v in zip(conditions.columns, key) if v is not None}
+        for key, idx in found.items():
+            key = key if isinstance(key, tuple) else (key,)
+            row = {c: v for c, v in zip(conditions.columns, key) if not _missing(v)}
             groups.append((encode_condition(encoder, row, lookups), np.asarray(idx)))
         return groups
     raise InvalidParameterError(f"conditions must be a dict or a DataFrame, got {type(conditions).__name__}")
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or array: not one missing value
+        return False
 
 
 def encode_condition(encoder: TableEncoder, condition: dict, lookups: dict | None = None) -> dict[int, float]:
