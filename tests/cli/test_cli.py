@@ -430,6 +430,32 @@ def test_sample_bad_options(model_copy, tmp_path, args, fragments):
     assert not any((tmp_path / "folder.csv").iterdir())
 
 
+def test_sample_with_a_table_of_conditions_one_row_each(model_copy, tmp_path):
+    pd.DataFrame({"t": ["pos", "neg", None, "pos"], "k": [0, None, 2, 3]}).to_csv(tmp_path / "c.csv", index=False)
+    result = invoke("sample", model_copy, "--conditions", tmp_path / "c.csv", "--seed", 1, "--out", tmp_path / "x.csv")
+    assert result.exit_code == 0, result.stderr
+    out = pd.read_csv(tmp_path / "x.csv")
+    assert len(out) == 4 and list(out["t"][[0, 1, 3]]) == ["pos", "neg", "pos"] and list(out["k"][[0, 2, 3]]) == [0, 2, 3]
+    result = invoke("sample", model_copy, "--conditions", tmp_path / "c.csv", "--where", "x=0.5", "--seed", 1,
+                    "--out", tmp_path / "y.csv")
+    assert result.exit_code == 0, result.stderr
+    assert (pd.read_csv(tmp_path / "y.csv")["x"] == 0.5).all()
+    before = (tmp_path / "c.csv").read_bytes()
+    for args, fragments in [
+        (["--rows", "3"], ["--rows 3 but --conditions", "has 4 rows"]),
+        (["--balance", "t"], ["--conditions and --balance"]),
+        (["--where", "t=pos"], ["--where t=pos and the column 't' of --conditions"]),
+    ]:
+        result = invoke("sample", model_copy, "--conditions", tmp_path / "c.csv", *args, "--out", tmp_path / "z.csv")
+        assert_user_error(result, *fragments)
+    result = invoke("sample", model_copy, "--conditions", tmp_path / "c.csv", "--out", tmp_path / "c.csv")
+    assert_user_error(result, "refusing to overwrite the input file", "c.csv")
+    pd.DataFrame({"t": ["pos"], "colour": ["red"]}).to_csv(tmp_path / "bad.csv", index=False)
+    result = invoke("sample", model_copy, "--conditions", tmp_path / "bad.csv", "--out", tmp_path / "z.csv")
+    assert_user_error(result, "unknown column 'colour'")
+    assert not (tmp_path / "z.csv").exists() and (tmp_path / "c.csv").read_bytes() == before
+
+
 def test_sample_missing_model_folder(tmp_path):
     result = invoke("sample", tmp_path / "nowhere", "--out", tmp_path / "x.csv")
     assert_user_error(result, "model folder not found", "nowhere")

@@ -150,6 +150,9 @@ def sample(
     out: Path = typer.Option(Path("synthetic.parquet"), "--out", "-o", help="Output table (.csv or .parquet)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default: the model's own seed)."),
     where: Optional[list[str]] = typer.Option(None, "--where", "-w", help="Condition COL=VALUE for every row (repeatable)."),
+    conditions_file: Optional[Path] = typer.Option(None, "--conditions", help="A table (.csv or .parquet) of "
+                                                   "conditions, one row per output row (empty cells free); "
+                                                   "--rows defaults to its length."),
     balance: Optional[str] = typer.Option(None, "--balance", help="Make every category of this column equally frequent."),
     no_copies: bool = typer.Option(False, "--no-copies", help="Never output a row identical to a training row."),
     min_distance: Optional[float] = typer.Option(None, "--min-distance", help="Also redraw rows closer than this "
@@ -166,6 +169,8 @@ def sample(
     Example: synthlearn sample out/model --rows 1000 --where species=Gentoo --no-copies --out gentoo.csv
 
     Example: synthlearn sample out/model --rows 900 --balance species --out balanced.parquet
+
+    Example: synthlearn sample out/model --conditions wanted.csv --out twins.csv
     """
     import numpy as np
 
@@ -183,8 +188,20 @@ def sample(
     if balance is not None and balance in condition:
         raise InvalidParameterError(f"--balance {balance} and --where {balance}={condition[balance]} contradict "
                                     f"each other; give one of them")
+    if conditions_file is not None and balance is not None:
+        raise InvalidParameterError("--conditions and --balance both say what each row is; give one of them")
     table_format(out)
     writable_file(out)
+    from synthlearn.data.io import same_file
+    from synthlearn.errors import FileFormatError
+
+    for source in (conditions_file, reference):
+        if source is not None and same_file(out, source):
+            raise FileFormatError(f"refusing to overwrite the input file '{source}' with --out; choose another --out")
+    table = None
+    if conditions_file is not None:
+        table = _conditions_table(conditions_file, rows, condition)
+        rows = len(table)
     if min_distance is not None and reference is None:
         raise InvalidParameterError("--min-distance needs --reference <the training table>: saved models keep no "
                                     "training rows")
@@ -193,12 +210,14 @@ def sample(
         synth = Synthesizer.load(model)
         n = rows if rows is not None else synth.n_rows_
         progress.step(f"sampling {n:,} rows")
-        if condition or balance or no_copies or min_distance is not None:
+        if condition or balance or table is not None or no_copies or min_distance is not None:
             if n > IN_MEMORY_ROWS:
                 raise InvalidParameterError(
-                    f"--rows {n:,} with --where/--balance/--no-copies/--min-distance is sampled in memory (at most "
+                    f"--rows {n:,} with --where/--conditions/--balance/--no-copies/--min-distance is sampled in "
+                    f"memory (at most "
                     f"{IN_MEMORY_ROWS:,}); ask for fewer rows or drop those options to stream")
-            conditions = _balanced(synth, balance, n, condition, progress.warn) if balance else (condition or None)
+            conditions = (table if table is not None else _balanced(synth, balance, n, condition, progress.warn)
+                          if balance else (condition or None))
             train = None
             if reference is not None:
                 from synthlearn.data import read_table
@@ -225,6 +244,24 @@ def sample(
             extra += (f"; {synth.last_sample_info_['too_close_replaced']} rows closer than {min_distance} to a "
                       f"training row replaced")
         progress.done(f"wrote {out} ({n:,} rows{extra})")
+
+
+def _conditions_table(path: Path, rows: int | None, condition: dict):
+    """The ``--conditions`` table, with the ``--where`` conditions as columns of their own."""
+    from synthlearn.data import read_table
+    from synthlearn.errors import DataError, InvalidParameterError
+
+    table = read_table(path)
+    if len(table) == 0:
+        raise DataError(f"--conditions '{path}' has no rows; give one condition row per output row")
+    if rows is not None and rows != len(table):
+        raise InvalidParameterError(f"--rows {rows:,} but --conditions '{path}' has {len(table):,} rows, one per "
+                                    f"output row; drop --rows or give that many")
+    both = [c for c in condition if c in table.columns]
+    if both:
+        raise InvalidParameterError(f"--where {both[0]}={condition[both[0]]} and the column '{both[0]}' of "
+                                    f"--conditions both condition it; give one of them")
+    return table.assign(**condition)
 
 
 def _parse_where(items: list[str]) -> dict:
