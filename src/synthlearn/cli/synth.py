@@ -305,12 +305,13 @@ def _balanced(synth, column: str, n: int, condition: dict, warn=None):
     if condition:
         from synthlearn.synth.conditions import ConditionError, check_seen_together, encode_condition
 
-        seen, possible = getattr(synth, "seen_pairs_", None), []
+        seen, possible, lookups = getattr(synth, "seen_pairs_", None), [], {}  # each column's codes found once
         # an unknown column or value, or two never seen together, are refused as without --balance
-        check_seen_together(synth.encoder_, encode_condition(synth.encoder_, condition), seen)
+        check_seen_together(synth.encoder_, encode_condition(synth.encoder_, condition, lookups), seen)
         for cat in cats:
             try:
-                check_seen_together(synth.encoder_, encode_condition(synth.encoder_, {**condition, column: cat}), seen)
+                check_seen_together(synth.encoder_, encode_condition(synth.encoder_, {**condition, column: cat},
+                                                                     lookups), seen)
                 possible.append(cat)
             except ConditionError:
                 pass

@@ -33,7 +33,6 @@ from synthlearn.synth.base import Synthesizer
 _SMOOTH_MIN_UNIQUE = 20  # columns with fewer distinct values are never smoothed
 #: Most classes a tree is fitted on: a discrete column with more levels groups its rarer ones (see ``_grow``).
 MAX_TREE_CLASSES = 256
-_CANDIDATES_PER_ROUND = 500_000  # candidate rows of one round of conditional sampling, for all output rows
 _SHARE_GRID = 4_000_000  # leaves x distinct values whose donor shares are computed at once
 
 
@@ -235,7 +234,7 @@ class CARTSynthesizer(Synthesizer):
         short of rows, the candidates its acceptance so far (at first, the training rows' shares) says it
         needs, for all conditions at once; up to ``max_draws`` candidates per condition (then it is too rare,
         as in :func:`~synthlearn.synth.conditions.rejection_sample`)."""
-        from synthlearn.synth.conditions import too_rare_error
+        from synthlearn.synth.conditions import round_sizes, too_rare_error
 
         n = len(next(iter(values.values())))
         fixed = {k: values[int(j)] for k, j in enumerate(self.order_) if int(j) in values}
@@ -253,15 +252,9 @@ class CARTSynthesizer(Synthesizer):
         expected = np.prod([w.estimate for w in weighers.values()], axis=0)  # acceptance, per the training rows
         while waiting.size:
             short = np.bincount(group[waiting], minlength=n_groups)
-            # none kept yet after some candidates: a quarter of the lesser of the estimate and 1 / candidates
-            rate = np.where(kept > 0, kept / np.maximum(tried, 1),
-                            np.where(tried > 0, np.minimum(expected, 1 / np.maximum(tried, 1)) / 4, expected))
-            count = np.where(short > 0, np.ceil(1.25 * short / np.maximum(rate, 1e-9)) + 8, 0)
-            count = np.minimum(count, max_draws - tried)
-            if count.sum() > _CANDIDATES_PER_ROUND:
-                count = np.where(short > 0, np.maximum(1.0, np.floor(count * _CANDIDATES_PER_ROUND / count.sum())), 0)
+            count = round_sizes(short, kept, tried, expected, max_draws)
             tried += count
-            owner = np.repeat(np.arange(n_groups), count.astype(np.int64))
+            owner = np.repeat(np.arange(n_groups), count)
             S, owner = self._draw_candidates(owner, by_group, weighers, rng)
             kept += np.bincount(owner, minlength=n_groups)
             # the r-th kept candidate of a condition goes to its r-th waiting row (both in order)

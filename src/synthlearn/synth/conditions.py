@@ -253,6 +253,26 @@ def matches(X: np.ndarray, fixed: dict[int, float], encoder: TableEncoder) -> np
     return ok
 
 
+#: Candidate rows of one round of shared rejection (:func:`round_sizes`), for all conditions together.
+CANDIDATES_PER_ROUND = 500_000
+
+
+def round_sizes(short: np.ndarray, kept: np.ndarray, tried: np.ndarray, expected: np.ndarray,
+                max_draws: int) -> np.ndarray:
+    """How many candidates to draw this round for each condition of a shared rejection (CART's weighted draw,
+    the neural synthesizers' DataFrame of conditions), ``short`` of that many rows: 1.25 times what its
+    acceptance so far says is needed (``kept`` of ``tried``; before any, ``expected``; none kept yet, a
+    quarter of the lesser of ``expected`` and 1 / ``tried``), plus 8; at most ``max_draws`` per condition in
+    all and :data:`CANDIDATES_PER_ROUND` in the round (shared in proportion, at least one each). int64."""
+    rate = np.where(kept > 0, kept / np.maximum(tried, 1),
+                    np.where(tried > 0, np.minimum(expected, 1 / np.maximum(tried, 1)) / 4, expected))
+    count = np.where(short > 0, np.ceil(1.25 * short / np.maximum(rate, 1e-9)) + 8, 0)
+    count = np.minimum(count, max_draws - tried)
+    if count.sum() > CANDIDATES_PER_ROUND:
+        count = np.where(short > 0, np.maximum(1.0, np.floor(count * CANDIDATES_PER_ROUND / count.sum())), 0)
+    return count.astype(np.int64)
+
+
 def too_rare_error(got: int, drawn: int, fixed: dict[int, float], encoder: TableEncoder) -> ConditionError:
     """The error of a condition met by ``got`` of ``drawn`` sampled rows, fewer than asked for."""
     shown = [j for j in fixed if not (encoder.columns_[j].is_indicator and fixed[j] < 0.5)]  # implied by a value

@@ -240,17 +240,17 @@ class ConditionVectorMixin:
         ``position`` in the vector (None: unconditional ones) with its ``named`` values set, and those meeting
         its ``fixed`` go to its rows in order. A candidate is drawn for one part and tested against that part
         only, so each part keeps exactly what its own rejection would. Each round draws, per part still short,
-        the candidates its acceptance so far says it needs; up to ``max_draws`` per part (then the condition is
-        too rare, as in :func:`~synthlearn.synth.conditions.rejection_sample`)."""
-        from synthlearn.synth.conditions import matches, too_rare_error
+        the candidates its acceptance so far says it needs (:func:`~synthlearn.synth.conditions.round_sizes`);
+        up to ``max_draws`` per part (then the condition is too rare, as in
+        :func:`~synthlearn.synth.conditions.rejection_sample`)."""
+        from synthlearn.synth.conditions import matches, round_sizes, too_rare_error
 
         short = np.array([rows.size for _fixed, rows, _p, _n in parts])
         filled = np.zeros(len(parts), dtype=np.int64)
         tried, kept = np.zeros(len(parts)), np.zeros(len(parts))
+        expected = np.full(len(parts), 0.25)  # before any draw: a guess, corrected by the first round
         while short.any():
-            rate = np.where(kept > 0, kept / np.maximum(tried, 1), np.where(tried > 0, 1 / np.maximum(tried, 1), 0.25))
-            count = np.where(short > 0, np.minimum(np.ceil(1.25 * short / rate) + 8, max_draws - tried), 0)
-            count = count.astype(np.int64)
+            count = round_sizes(short, kept, tried, expected, max_draws)
             tried += count
             for unconditional in (True, False):
                 chosen = [i for i, (_f, _r, position, _n) in enumerate(parts)
