@@ -453,6 +453,11 @@ def test_sample_with_a_table_of_conditions_one_row_each(model_copy, tmp_path):
     pd.DataFrame({"t": ["pos"], "colour": ["red"]}).to_csv(tmp_path / "bad.csv", index=False)
     result = invoke("sample", model_copy, "--conditions", tmp_path / "bad.csv", "--out", tmp_path / "z.csv")
     assert_user_error(result, "unknown column 'colour'")
+    for value, fragment in [(99, "condition k=99 is outside the training range"),  # shown as written, not np.int64
+                            ("abc", "condition k='abc' is not an integer value")]:
+        pd.DataFrame({"k": [value]}).to_csv(tmp_path / "bad.csv", index=False)
+        result = invoke("sample", model_copy, "--conditions", tmp_path / "bad.csv", "--out", tmp_path / "z.csv")
+        assert_user_error(result, fragment)
     assert not (tmp_path / "z.csv").exists() and (tmp_path / "c.csv").read_bytes() == before
 
 

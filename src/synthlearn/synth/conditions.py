@@ -69,6 +69,8 @@ def encode_condition(encoder: TableEncoder, condition: dict, lookups: dict | Non
     position = {c.name: i for i, c in enumerate(encoder.columns_)}
     fixed: dict[int, float] = {}
     for column, value in condition.items():
+        if isinstance(value, np.generic):  # a cell of a DataFrame: shown as 99999, not np.int64(99999)
+            value = value.item()
         if column not in encoder.specs_:
             raise ColumnError(f"condition names unknown column '{column}'; columns are {encoder.column_order_}")
         spec = encoder.specs_[column]
@@ -231,7 +233,8 @@ def _number(value, kind: ColumnKind, column: str, spec: dict) -> float:
             return ts.value / 1e9
         return float(value)
     except (TypeError, ValueError):
-        raise ConditionError(f"condition {column}={value!r} is not a {kind} value") from None
+        article = "an" if str(kind)[0] in "aeiou" else "a"
+        raise ConditionError(f"condition {column}={value!r} is not {article} {kind} value") from None
 
 
 def _show(x: float, kind: ColumnKind) -> str:
