@@ -163,8 +163,8 @@ def sample(
 ) -> None:
     """Sample rows from a saved synthesizer, optionally conditioned.
 
-    Plain sampling streams to the file in partitions of 1,000,000 rows (bounded memory for any
-    --rows; partition i uses child i of numpy's SeedSequence(--seed)).
+    Plain sampling streams to the file in partitions of 1,000,000 rows, so memory stays bounded
+    for any --rows (partition i uses child i of numpy's SeedSequence(--seed)).
 
     Example: synthlearn sample out/model --rows 1000 --where species=Gentoo --no-copies --out gentoo.csv
 
