@@ -377,20 +377,19 @@ def test_two_conditions_name_the_rarer_category_and_reject_among_its_draws(fitte
     sample = synth._sample
 
     def recording(k, rng, condition=None):
-        named.append(condition)
+        named.extend(np.unique(condition).tolist() if condition is not None else [None])
         return sample(k, rng, condition=condition)
 
     monkeypatch.setattr(synth, "_sample", recording)
     out = synth.sample(40, conditions={"kind": "c", "other": 40.0}, random_state=3)
     assert (out["kind"] == "c").all() and (out["other"] == 40.0).all()
     layout, _ = synth.modes_.condition_layout()
-    kind = [i for i, (j, *_rest) in enumerate(layout) if synth.encoder_.columns_[j].name == "kind"][0]
-    assert set(named) == {(kind, 2)}  # every draw names kind 'c' (10 % of rows), the rarer of 'c' and 'other' present
+    start = {synth.encoder_.columns_[j].name: offset for j, _start, offset, _w in layout}
+    assert set(named) == {start["kind"] + 2}  # every draw names kind 'c' (10 % of rows), rarer than 'other' present
     named.clear()
     out = synth.sample(40, conditions={"kind": "a", "other": np.nan}, random_state=3)
     assert (out["kind"] == "a").all() and out["other"].isna().all()
-    (missing,) = [i for i, (j, *_rest) in enumerate(layout) if synth.encoder_.columns_[j].name == "other#missing"]
-    assert set(named) == {(missing, 1)}  # 'other' missing (10 %) is rarer than kind 'a' (60 %)
+    assert set(named) == {start["other#missing"] + 1}  # 'other' missing (10 %) is rarer than kind 'a' (60 %)
 
 
 def test_cart_weighs_a_later_condition_within_the_draw_as_rejection_would(fitted):
@@ -509,14 +508,44 @@ def test_neural_rejection_for_a_dataframe_of_numbers_runs_all_groups_together(fi
     finally:
         del synth._sample
     assert (out["size"] == wanted["size"]).all() and len(calls) <= 12  # rounds for all 101 groups, not per group
-    alone = synth.sample(300, conditions={"size": 10.0}, random_state=1)  # one group: rejection_sample
+    alone = synth.sample(300, conditions={"size": 10.0}, random_state=1)  # one group
     assert stats.ks_2samp(out["other"][:300].dropna(), alone["other"].dropna()).pvalue > 0.01
     assert abs(out["kind"][:300].eq("b").mean() - alone["kind"].eq("b").mean()) < 0.1
     far = synth.encoder_.transform(table.iloc[[0]].assign(size=-3.0))  # a model that only makes this row
     synth._sample = lambda k, rng, condition=None: np.repeat(far, k, axis=0)
     try:
-        with pytest.raises(ConditionError, match=r"only 0 of 2,0\d\d sampled rows met the condition \(size=10\)"):
+        # the 4 rows of size 10 are out of reach once 6 / 1,201 (the optimistic rate) times 2,000 falls under 4
+        with pytest.raises(ConditionError, match=r"only 0 of 1,201 sampled rows met the condition \(size=10\)"):
             synth._reject_together([({1: -3.0}, np.arange(5), None, {}), ({1: 10.0}, np.arange(5, 9), None, {})],
                                    np.empty((9, far.shape[1])), np.random.default_rng(0), max_draws=2000)
+    finally:
+        del synth._sample
+
+
+@pytest.mark.parametrize("name", ["cart-later", "vae", "gan"])
+def test_the_rejection_budget_grows_with_the_rows_asked(fitted, name, monkeypatch):
+    """A condition met by rejection may draw 100 candidates a row asked when that is more than the fixed budget
+    (here shrunk to 50 candidates): 3,000,000 rows a quarter of the model's rows meet are not 'too rare'."""
+    import synthlearn.synth.conditions as conditions
+
+    condition = {"other": 20.0} if name.startswith("cart") else {"size": 10.0}  # CART: weighed after size
+    monkeypatch.setattr(conditions, "MAX_DRAWS", 50)
+    out = fitted[name].sample(200, conditions=condition, random_state=0)
+    assert len(out) == 200 and (out[next(iter(condition))] == next(iter(condition.values()))).all()
+    monkeypatch.setattr(conditions, "DRAWS_PER_ROW", 0)
+    with pytest.raises(ConditionError, match=r"only \d+ of \d+ sampled rows met the condition"):
+        fitted[name].sample(200, conditions=condition, random_state=0)
+
+
+@pytest.mark.parametrize("name", ["vae", "gan"])
+def test_a_neural_condition_no_row_meets_stops_early(fitted, table, name):
+    """One condition (a dict, not a DataFrame) by rejection stops where even an optimistic rate leaves its rows
+    out of reach: 4 rows, none met, at 6 / tried x (2,000,000 - tried) < 4, not after the whole budget."""
+    synth = fitted[name]
+    far = synth.encoder_.transform(table.iloc[[0]].assign(size=-3.0))  # a model that only makes this row
+    synth._sample = lambda k, rng, condition=None: np.repeat(far, k, axis=0)
+    try:
+        with pytest.raises(ConditionError, match=r"only 0 of 1,200,001 sampled rows met the condition \(size=10\)"):
+            synth.sample(4, conditions={"size": 10.0}, random_state=0)
     finally:
         del synth._sample

@@ -235,15 +235,13 @@ def test_models_saved_without_the_given_column_draw_as_before(states, tmp_path):
 
 @pytest.mark.parametrize("method", sorted(MODELS))
 def test_a_condition_on_a_pooled_level_draws_its_given_column_from_the_level_rows(method, states, monkeypatch):
-    import synthlearn.synth.conditions as conditions
-
     synth = MODELS[method]().fit(states)
     counts = states["city"].value_counts()
     rare = counts.index[-1]  # seen twice, in one state
     (state,) = set(states["state"][states["city"] == rare])
-    rejection = conditions.rejection_sample
+    rejection = synth._reject_together
     used = []
-    monkeypatch.setattr(conditions, "rejection_sample", lambda *a, **k: used.append(1) or rejection(*a, **k))
+    monkeypatch.setattr(synth, "_reject_together", lambda *a, **k: used.append(1) or rejection(*a, **k))
     out = synth.sample(200, conditions={"city": rare}, random_state=2)
     assert (out["city"] == rare).all() and (out["state"] == state).all()  # the other slot's mixture: ~1 / 20
     out = synth.sample(50, conditions={"city": rare, "state": state}, random_state=2)

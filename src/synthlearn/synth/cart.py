@@ -213,12 +213,12 @@ class CARTSynthesizer(Synthesizer):
         self._leaf_bw.append(bw)
 
     # --------------------------------------------------------------- sample
-    def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator, *, max_draws: int = 2_000_000):
+    def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator, *, max_draws=None):
         """Native for every condition (:meth:`_sample_given`)."""
         return self._sample_given({j: np.full(n, float(v)) for j, v in fixed.items()}, rng, max_draws=max_draws)
 
     def _sample_given(self, values: dict[int, np.ndarray], rng: np.random.Generator, *,
-                      max_draws: int = 2_000_000) -> np.ndarray:
+                      max_draws=None) -> np.ndarray:
         """Rows meeting per-row conditions: ``values`` maps model columns to one value per output row.
 
         A fixed column whose earlier columns (in the visit order) are all fixed too is set, and every later
@@ -232,9 +232,10 @@ class CARTSynthesizer(Synthesizer):
 
         Output rows of the same values share candidates: each round draws, for every such condition still
         short of rows, the candidates its acceptance so far (at first, the training rows' shares) says it
-        needs, for all conditions at once; up to ``max_draws`` candidates per condition (then it is too rare,
-        as in :func:`~synthlearn.synth.conditions.rejection_sample`)."""
-        from synthlearn.synth.conditions import round_sizes, too_rare_error
+        needs, for all conditions at once; up to ``max_draws`` candidates per condition (None: its
+        :func:`~synthlearn.synth.conditions.draw_budget`; then it is too rare, and sooner where the acceptance
+        so far puts the rest out of reach: :func:`~synthlearn.synth.conditions.out_of_reach`)."""
+        from synthlearn.synth.conditions import draw_budget, out_of_reach, round_sizes, too_rare_error
 
         n = len(next(iter(values.values())))
         fixed = {k: values[int(j)] for k, j in enumerate(self.order_) if int(j) in values}
@@ -249,10 +250,11 @@ class CARTSynthesizer(Synthesizer):
         out = np.empty((n, len(self.order_)))
         waiting = np.argsort(group, kind="stable")  # output rows still without a row, grouped by condition
         tried, kept = np.zeros(n_groups), np.zeros(n_groups)
+        budget = draw_budget(np.bincount(group, minlength=n_groups)) if max_draws is None else max_draws
         expected = np.prod([w.estimate for w in weighers.values()], axis=0)  # acceptance, per the training rows
         while waiting.size:
             short = np.bincount(group[waiting], minlength=n_groups)
-            count = round_sizes(short, kept, tried, expected, max_draws)
+            count = round_sizes(short, kept, tried, expected, budget)
             tried += count
             owner = np.repeat(np.arange(n_groups), count)
             S, owner = self._draw_candidates(owner, by_group, weighers, rng)
@@ -265,7 +267,8 @@ class CARTSynthesizer(Synthesizer):
             filled = waiting[wait_start[owner[used]] + rank[used]]
             out[filled] = S[used]
             waiting = np.setdiff1d(waiting, filled, assume_unique=True)  # keeps the grouped order
-            failed = np.flatnonzero((np.bincount(group[waiting], minlength=n_groups) > 0) & (tried >= max_draws))
+            left = np.bincount(group[waiting], minlength=n_groups)
+            failed = np.flatnonzero(((left > 0) & (tried >= budget)) | out_of_reach(left, kept, tried, budget))
             if failed.size:
                 g = int(failed[0])
                 raise too_rare_error(int(kept[g]), int(tried[g]),

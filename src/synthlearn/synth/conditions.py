@@ -259,17 +259,48 @@ def matches(X: np.ndarray, fixed: dict[int, float], encoder: TableEncoder) -> np
 #: Candidate rows of one round of shared rejection (:func:`round_sizes`), for all conditions together.
 CANDIDATES_PER_ROUND = 500_000
 
+#: Candidates a condition may draw by rejection: this many, or :data:`DRAWS_PER_ROW` per row asked of it if
+#: more (:func:`draw_budget`).
+MAX_DRAWS = 2_000_000
+DRAWS_PER_ROW = 100
+
+
+def draw_budget(rows):
+    """The candidates a condition asked for ``rows`` rows may draw before it is too rare: :data:`MAX_DRAWS`, or
+    :data:`DRAWS_PER_ROW` a row if more (3,000,000 rows of a condition a quarter of the rows meet need some
+    12,000,000). Elementwise on arrays."""
+    return np.maximum(MAX_DRAWS, DRAWS_PER_ROW * np.asarray(rows, dtype=np.int64))
+
+
+def _optimistic(kept):
+    """A generous upper bound on the count behind ``kept`` matches: about four standard deviations above it
+    (6 while none matched)."""
+    return kept + 6 + 4 * np.sqrt(kept)
+
+
+def out_of_reach(short, kept, tried, max_draws):
+    """Whether conditions still ``short`` of rows, ``kept`` of ``tried`` candidates so far, cannot get them
+    within ``max_draws`` candidates each: even an optimistic acceptance rate (:func:`_optimistic` ``(kept)``
+    / ``tried``) leaves the rest out of the budget's reach. Elementwise on arrays; every rejection loop stops
+    on it, so a condition no row meets fails after a fraction of its budget."""
+    return (short > 0) & (short * tried > _optimistic(kept) * (max_draws - tried))
+
 
 def round_sizes(short: np.ndarray, kept: np.ndarray, tried: np.ndarray, expected: np.ndarray,
-                max_draws: int) -> np.ndarray:
-    """How many candidates to draw this round for each condition of a shared rejection (CART's weighted draw,
-    the neural synthesizers' DataFrame of conditions), ``short`` of that many rows: 1.25 times what its
-    acceptance so far says is needed (``kept`` of ``tried``; before any, ``expected``; none kept yet, a
-    quarter of the lesser of ``expected`` and 1 / ``tried``), plus 8; at most ``max_draws`` per condition in
-    all and :data:`CANDIDATES_PER_ROUND` in the round (shared in proportion, at least one each). int64."""
+                max_draws) -> np.ndarray:
+    """How many candidates to draw this round for each condition of a rejection (one condition or many at
+    once: CART's weighted draw, the neural synthesizers' conditions), ``short`` of that many rows: 1.25 times
+    what its acceptance so far says is needed (``kept`` of ``tried``; before any, ``expected``; none kept
+    yet, a quarter of the lesser of ``expected`` and 1 / ``tried``), plus 8; at most ``max_draws`` per
+    condition in all, no further than where :func:`out_of_reach` would stop it if this round kept nothing
+    (so an impossible condition is refused at that point, not a large round later), and
+    :data:`CANDIDATES_PER_ROUND` in the round (shared in proportion, at least one each). int64."""
     rate = np.where(kept > 0, kept / np.maximum(tried, 1),
                     np.where(tried > 0, np.minimum(expected, 1 / np.maximum(tried, 1)) / 4, expected))
     count = np.where(short > 0, np.ceil(1.25 * short / np.maximum(rate, 1e-9)) + 8, 0)
+    bound = _optimistic(kept)
+    reach = np.floor(bound * max_draws / np.maximum(short + bound, 1)) + 1  # the tried at which it would stop
+    count = np.minimum(count, np.maximum(reach - tried, 1))
     count = np.minimum(count, max_draws - tried)
     if count.sum() > CANDIDATES_PER_ROUND:
         count = np.where(short > 0, np.maximum(1.0, np.floor(count * CANDIDATES_PER_ROUND / count.sum())), 0)
@@ -277,30 +308,33 @@ def round_sizes(short: np.ndarray, kept: np.ndarray, tried: np.ndarray, expected
 
 
 def too_rare_error(got: int, drawn: int, fixed: dict[int, float], encoder: TableEncoder) -> ConditionError:
-    """The error of a condition met by ``got`` of ``drawn`` sampled rows, fewer than asked for."""
-    shown = [j for j in fixed if not (encoder.columns_[j].is_indicator and fixed[j] < 0.5)]  # implied by a value
+    """The error of a condition met by ``got`` of ``drawn`` sampled rows, fewer than asked for; the columns in
+    the table's order, whichever order the synthesizer fixed them in."""
+    # an indicator saying "not missing" is implied by the value beside it
+    shown = [j for j in sorted(fixed) if not (encoder.columns_[j].is_indicator and fixed[j] < 0.5)]
     desc = ", ".join(describe(encoder, j, fixed[j]) for j in shown)
     return ConditionError(f"only {got} of {drawn:,} sampled rows met the condition ({desc}); it is too rare "
                           f"for this synthesizer to sample; relax the condition")
 
 
-def rejection_sample(draw, n: int, fixed: dict[int, float], encoder: TableEncoder, rng, *, max_draws: int = 2_000_000):
-    """Draw from ``draw(k, rng)`` until ``n`` rows satisfy ``fixed``; bounded by ``max_draws`` rows."""
-    kept, got, drawn = [], 0, 0
-    while got < n and drawn < max_draws:
-        k = int(min(max_draws - drawn, max(1000, 4 * (n - got))))
+def rejection_sample(draw, n: int, fixed: dict[int, float], encoder: TableEncoder, rng, *, max_draws=None):
+    """Draw from ``draw(k, rng)`` until ``n`` rows satisfy ``fixed``, in rounds of :func:`round_sizes`; at most
+    ``max_draws`` rows (None: :func:`draw_budget` ``(n)``), and stopped sooner when the acceptance so far puts
+    the rest out of its reach (:func:`out_of_reach`)."""
+    budget = draw_budget(n) if max_draws is None else max_draws
+    kept, got, drawn, accepted = [], 0, 0, 0
+    while got < n:
+        k = int(round_sizes(np.array([n - got]), np.array([accepted]), np.array([drawn]), np.array([0.25]),
+                            budget)[0])
         X = draw(k, rng)
         drawn += k
         ok = X[matches(X, fixed, encoder)]
+        accepted += len(ok)
         kept.append(ok[: n - got])
         got += len(kept[-1])
-        # stop early only when even a generous upper bound on the acceptance rate (about four standard
-        # deviations above the count so far; 6 / drawn while none matched) leaves the rest out of max_draws' reach
-        if got < n and (n - got) * drawn > (got + 6 + 4 * np.sqrt(got)) * (max_draws - drawn):
-            break
-    if got < n:
-        raise too_rare_error(got, drawn, fixed, encoder)
-    X = np.concatenate(kept)[:n]
+        if got < n and (drawn >= budget or out_of_reach(n - got, accepted, drawn, budget)):
+            raise too_rare_error(got, drawn, fixed, encoder)
+    X = np.concatenate(kept)[:n] if kept else np.empty((0, len(encoder.columns_)))
     for j, value in fixed.items():
         X[:, j] = value
     return X

@@ -139,18 +139,9 @@ class ConditionVectorMixin:
         return codes
 
     def _sample_conditional(self, n: int, fixed: dict, rng: np.random.Generator):
-        """Native where a discrete column is fixed (:meth:`_plan`); ``None`` (rejection among unconditional
-        draws) when none is."""
-        plan = self._plan(n, fixed, rng)
-        if plan is None:
-            return None
-        if len(plan) == 1:
-            (_rows, index, slot, named), = plan
-            return self._draw_named(n, fixed, rng, index, slot, named)
-        X = np.empty((n, len(self.modes_.columns_)))
-        for rows, index, slot, named in plan:
-            X[rows] = self._draw_named(rows.size, fixed, rng, index, slot, named)
-        return X
+        """``n`` rows meeting ``fixed``, as one group of a DataFrame of conditions (:meth:`_draw_groups`):
+        native where a discrete column is fixed (:meth:`_plan`), the rest by rejection."""
+        return self._draw_groups([(fixed, np.arange(n))], n, rng)
 
     def _plan(self, n: int, fixed: dict, rng: np.random.Generator):
         """How ``n`` rows meeting ``fixed`` are drawn: ``[(rows, layout index, slot, named)]``, the
@@ -233,24 +224,25 @@ class ConditionVectorMixin:
             self._reject_together(rejecting, X, rng)
         return X
 
-    def _reject_together(self, parts: list, X: np.ndarray, rng: np.random.Generator, *,
-                         max_draws: int = 2_000_000) -> None:
+    def _reject_together(self, parts: list, X: np.ndarray, rng: np.random.Generator, *, max_draws=None) -> None:
         """Fill the rows of ``parts`` ``[(fixed, rows, position, named)]`` in ``X`` by rejection, all parts in
         one pass of the network per round: each part's candidates come from conditional vectors naming its
         ``position`` in the vector (None: unconditional ones) with its ``named`` values set, and those meeting
         its ``fixed`` go to its rows in order. A candidate is drawn for one part and tested against that part
         only, so each part keeps exactly what its own rejection would. Each round draws, per part still short,
         the candidates its acceptance so far says it needs (:func:`~synthlearn.synth.conditions.round_sizes`);
-        up to ``max_draws`` per part (then the condition is too rare, as in
-        :func:`~synthlearn.synth.conditions.rejection_sample`)."""
-        from synthlearn.synth.conditions import matches, round_sizes, too_rare_error
+        up to ``max_draws`` per part (None: its :func:`~synthlearn.synth.conditions.draw_budget`; then the
+        condition is too rare, and sooner where the acceptance so far puts the rest out of reach:
+        :func:`~synthlearn.synth.conditions.out_of_reach`)."""
+        from synthlearn.synth.conditions import draw_budget, matches, out_of_reach, round_sizes, too_rare_error
 
         short = np.array([rows.size for _fixed, rows, _p, _n in parts])
+        budget = draw_budget(short) if max_draws is None else max_draws
         filled = np.zeros(len(parts), dtype=np.int64)
         tried, kept = np.zeros(len(parts)), np.zeros(len(parts))
         expected = np.full(len(parts), 0.25)  # before any draw: a guess, corrected by the first round
         while short.any():
-            count = round_sizes(short, kept, tried, expected, max_draws)
+            count = round_sizes(short, kept, tried, expected, budget)
             tried += count
             for unconditional in (True, False):
                 chosen = [i for i, (_f, _r, position, _n) in enumerate(parts)
@@ -278,7 +270,7 @@ class ConditionVectorMixin:
                     X[rows[filled[i]:filled[i] + len(take)]] = take
                     filled[i] += len(take)
                     short[i] -= len(take)
-            failed = np.flatnonzero((short > 0) & (tried >= max_draws))
+            failed = np.flatnonzero(((short > 0) & (tried >= budget)) | out_of_reach(short, kept, tried, budget))
             if failed.size:
                 i = int(failed[0])
                 raise too_rare_error(int(kept[i]), int(tried[i]), parts[i][0], self.encoder_)
@@ -287,23 +279,6 @@ class ConditionVectorMixin:
         """The category of a kept slot of discrete model column ``j`` (the slot itself if ``j`` is not pooled)."""
         pool = self.modes_.pools_.get(j)
         return slot if pool is None else int(np.flatnonzero(pool.slot == slot)[0])
-
-    def _draw_named(self, n: int, fixed: dict, rng, index: int, slot: int, named: dict) -> np.ndarray:
-        """``n`` rows meeting ``fixed`` from conditional vectors naming ``slot`` of the discrete column at
-        ``index`` of the condition layout. The model columns of ``named`` take its values (the named category
-        itself, where the model does not honour its vector; a pooled level); the rest of ``fixed`` is met by
-        rejection among the draws."""
-        from synthlearn.synth import conditions
-
-        def draw(k, rng):
-            X = self._sample(k, rng, condition=(index, slot))
-            for c, v in named.items():
-                X[:, c] = v
-            return X
-
-        if all(c in named for c in fixed):
-            return draw(n, rng)
-        return conditions.rejection_sample(draw, n, fixed, self.encoder_, rng)
 
     def _condition_state(self, arrays: dict) -> dict:
         """The state both models save beside their own: the categories' frequencies (into ``arrays``)
