@@ -102,6 +102,9 @@ def main(argv=None):
                          f"{os.cpu_count()} = a user's default torch on this machine)")
     ap.add_argument("--sampling-precision", default="auto", choices=SAMPLING_PRECISIONS,
                     help="the synthesizers' sampling_precision (auto: that of their training)")
+    ap.add_argument("--amp", choices=["default", "auto", "on", "off"], default="default",
+                    help="the synthesizers' amp (default: each one's own, the GAN's 'auto' and the VAE's off; auto: "
+                         "bfloat16 where the CPU multiplies it in hardware and the table fills 10 batches)")
     ap.add_argument("--sampling-only", action="store_true",
                     help="time sampling alone (speed depends on the networks' sizes, not on training: "
                          "use with --epochs 1 on an otherwise idle machine)")
@@ -126,8 +129,9 @@ def main(argv=None):
         for label in args.models.split(","):
             cls = {"vae": VAESynthesizer, "gan": GANSynthesizer}[label]
             t = time.perf_counter()
+            amp = {} if args.amp == "default" else {"amp": {"auto": "auto", "on": True, "off": False}[args.amp]}
             synth = cls(epochs=args.epochs, device=args.device, sampling_precision=args.sampling_precision,
-                        random_state=0).fit(train, schema)
+                        random_state=0, **amp).fit(train, schema)
             fit_s = time.perf_counter() - t
             epochs = len(synth.history_)
             per_epoch = float(np.mean([h["seconds"] for h in synth.history_]))
@@ -159,7 +163,7 @@ def main(argv=None):
                 "detect_auc": detection_auc(train, fake, schema),
                 "rare_recall_balanced": rare_recall(balanced, holdout, schema, target, rare),
                 "rare_recall_real": real_rare,
-                "fit_s": fit_s, "epochs": epochs, "s_per_epoch": per_epoch,
+                "trained_in": synth.training_precision_, "fit_s": fit_s, "epochs": epochs, "s_per_epoch": per_epoch,
                 "train_rows_s": int(rows_per_epoch / per_epoch), "sample_rows_s": int(sample_rate),
                 f"sample_rows_s_{os.cpu_count()}t": int(sample_rate_all),
                 "ok": "yes" if shapes >= 0.88 and pairs >= 0.80 and rf["synthetic"] >= rf["real"] - 0.08 else "NO",

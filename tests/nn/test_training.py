@@ -268,7 +268,19 @@ def test_bf16_matmul_native_is_a_bool_and_survives_a_torch_without_the_probe(mon
 
     assert isinstance(bf16_matmul_native(), bool)
     monkeypatch.delattr(torch.cpu, "_is_amx_tile_supported", raising=False)
+    monkeypatch.delattr(torch.cpu, "_is_avx512_bf16_supported", raising=False)
     assert bf16_matmul_native() is False
+
+
+@pytest.mark.parametrize("amx, avx512_bf16", [(True, False), (False, True), (False, False)])
+def test_either_amx_or_avx512_bf16_multiplies_bfloat16_in_hardware(monkeypatch, amx, avx512_bf16):
+    """AMX (Sapphire Rapids on) and the AVX-512 BF16 dot products (Cooper Lake, AMD Zen 4 on) both run
+    bfloat16 products several times as fast as float32 ones."""
+    from synthlearn.nn.device import bf16_matmul_native
+
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16, raising=False)
+    assert bf16_matmul_native() is (amx or avx512_bf16)
 
 
 @pytest.mark.parametrize("native", [True, False])

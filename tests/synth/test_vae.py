@@ -114,12 +114,13 @@ def test_vae_bad_parameters(kw, word, bimodal):
 
 
 @pytest.mark.parametrize("native", [True, False])
-def test_mixed_precision_off_by_default_and_auto_as_the_gan(monkeypatch, native):
+def test_mixed_precision_auto_by_default_as_the_gan(monkeypatch, native):
     import synthlearn.nn.device
 
     monkeypatch.setattr(synthlearn.nn.device, "bf16_matmul_native", lambda: native)
     rng = np.random.default_rng(0)
-    assert VAESynthesizer(device="cpu")._config(rng, 14000).amp is False  # the default: float32
+    assert VAESynthesizer(device="cpu")._config(rng, 14000).amp is native  # the default: "auto"
+    assert VAESynthesizer(device="cpu", amp=False)._config(rng, 14000).amp is False
     assert VAESynthesizer(device="cpu", amp="auto")._config(rng, 5000).amp is native  # 10 batches of 500
     assert VAESynthesizer(device="cpu", amp="auto")._config(rng, 4999).amp is False  # too small to pay
     assert VAESynthesizer(device="cpu", amp="auto", validation_fraction=0.5)._config(rng, 9000).amp is False

@@ -57,8 +57,8 @@ def _folded_forward(generator, bfloat16: bool = False):
 
     ``bfloat16``: products of bfloat16 numbers with float32 sums, as the generator computed them when
     it trained under bfloat16 autocast (:func:`~synthlearn.nn.device.bf16_rounding`): each layer makes
-    a single product, rounded once, on its input concatenated as in the module; where the CPU has
-    AMX, 1.5 times as fast again. The inputs stay whole tensors: torch 2.13's bfloat16 products read
+    a single product, rounded once, on its input concatenated as in the module; where the CPU
+    multiplies bfloat16 in hardware, 1.5 (AMX) to 2 (AVX-512 BF16 on an AMD EPYC) times as fast again. The inputs stay whole tensors: torch 2.13's bfloat16 products read
     a little past the columns of a strided view (a slice of a wider buffer), so NaNs there spoil them."""
     import torch
 
@@ -280,19 +280,21 @@ class GANSynthesizer(ConditionVectorMixin, Synthesizer):
     amp : {"auto", True, False}, default="auto"
         Mixed precision in training (``TrainingConfig.amp``: bfloat16 autocast on the CPU, float16
         on CUDA). ``"auto"`` turns it on where the CPU multiplies bfloat16 in hardware (Intel AMX,
-        :func:`~synthlearn.nn.device.bf16_matmul_native`) and the table fills at least
-        10 batches, and off elsewhere. On a 2-core Sapphire Rapids machine it fits diamonds'
+        or AVX-512 BF16: :func:`~synthlearn.nn.device.bf16_matmul_native`) and the table fills at
+        least 10 batches, and off elsewhere. On a 2-core Sapphire Rapids machine it fits diamonds'
         14,000 rows in 0.68 times the time, at the same quality over three seeds (random-forest
-        gap −0.129 against −0.128); on tables of a few hundred rows, where an epoch is one step
-        and the fixed costs of the epoch weigh as much as the products, it saved nothing. On an
+        gap −0.129 against −0.128), on a 2-core AMD EPYC in 0.72 times (92.9 against 129.3 s, gap
+        −0.074 against −0.081); on tables of a few hundred rows, where an epoch is one step and the
+        fixed costs of the epoch weigh as much as the products, it saved nothing on the Sapphire
+        Rapids and 0.65-0.73 times the time on the EPYC (one seed), so they stay float32. On an
         H200 float16 cost 1.21 times the time (benchmarks/RESULTS.md).
     sampling_precision : {"auto", "float32", "bfloat16"}, default="auto"
         The generator's products when sampling. ``"auto"``: those of its training, so bfloat16
         after a bfloat16 fit on the CPU (``training_precision_``), float32 otherwise; on diamonds
         bfloat16 samples 1.46-1.50 times as fast as float32 from the same generator, at the same
-        quality (three seeds; benchmarks/RESULTS.md). On a CPU without AMX bfloat16 comes from
-        float32 products of bfloat16-rounded numbers, which give the same rows to the order of
-        summation (:func:`~synthlearn.nn.device.bf16_rounding`). Read when sampling, so it may be
+        quality (three seeds; benchmarks/RESULTS.md). On a CPU that does not multiply bfloat16 in
+        hardware it comes from float32 products of bfloat16-rounded numbers, which give the same rows
+        to the order of summation (:func:`~synthlearn.nn.device.bf16_rounding`). Read when sampling, so it may be
         changed after ``fit``.
     device : str, default="auto"
     verbose : bool, default=False

@@ -139,21 +139,25 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
         Rows held out for early stopping (0: monitor the training loss).
     patience : int, default=300
         Epochs without improvement of the monitored loss before stopping.
-    amp : {False, "auto", True}, default=False
+    amp : {"auto", True, False}, default="auto"
         Mixed precision in training (``TrainingConfig.amp``: bfloat16 autocast on the CPU, float16
-        on CUDA). ``"auto"`` decides as ``GANSynthesizer``'s does: bfloat16 where
-        the CPU multiplies it in hardware and the table fills at least 10 batches. Off by default:
-        on diamonds' 14,000 training rows (2-core Sapphire Rapids, six seeds) bfloat16 fitted in
-        about the same time and lost a little synthetic-trained random-forest accuracy (gap
-        −0.082 against −0.078 on average; benchmarks/RESULTS.md), the VAE's products being small.
+        on CUDA). ``"auto"``, as ``GANSynthesizer``'s: bfloat16 where the CPU multiplies it in
+        hardware (:func:`~synthlearn.nn.device.bf16_matmul_native`) and the table fills at least 10
+        batches, float32 elsewhere. On diamonds' 14,000 training rows (three seeds) a 2-core AMD EPYC
+        with AVX-512 BF16 fitted in 0.67 times the time (12.7-16.1 against 20.5-26.2 s) at the same
+        random-forest gap (−0.080 against −0.083 on average), column shapes 0.007 lower (0.948 against
+        0.955), and sampled 1.4 times as fast; a 2-core Sapphire Rapids (AMX, six seeds) fitted in
+        about the same time at a gap of −0.082 against −0.078 (benchmarks/RESULTS.md). On tables of a
+        few hundred rows bfloat16 saved nothing on either machine.
     sampling_precision : {"auto", "float32", "bfloat16"}, default="auto"
         The decoder's products when sampling (the first layer, folded with the latent Gaussians,
-        stays float32). ``"auto"``: those of its training, so float32 unless fitted with bfloat16
-        on the CPU (``training_precision_``). ``"bfloat16"`` samples a float32 model faster where
-        the CPU has AMX: on diamonds (2-core Sapphire Rapids, six seeds) 1.15-1.29 times as fast,
-        at the same quality, but the rows are no longer the float32 model's (values move by
-        bfloat16 steps, about 0.4 %). Without AMX it is float32 products of bfloat16-rounded
-        numbers: the same rows, not faster. Read when sampling, so it may be changed after ``fit``.
+        stays float32). ``"auto"``: those of its training, so bfloat16 after a bfloat16 fit on the CPU
+        (``training_precision_``), float32 otherwise. ``"bfloat16"`` samples a float32 model faster
+        where the CPU multiplies bfloat16 in hardware, at the same quality, but the rows are no longer
+        the float32 model's (values move by bfloat16 steps, about 0.4 %): on diamonds 1.15-1.29 times as
+        fast on a Sapphire Rapids (six seeds), 1.5 times on an AMD EPYC (450,232 against 688,193 rows/s,
+        two threads). Elsewhere it is float32 products of bfloat16-rounded numbers: the same rows, not
+        faster. Read when sampling, so it may be changed after ``fit``.
     device : str, default="auto"
     verbose : bool, default=False
         Progress bar on stderr while training.
@@ -187,7 +191,7 @@ class VAESynthesizer(ConditionVectorMixin, Synthesizer):
                  decoder_layer_sizes=(256, 256), epochs="auto", batch_size=500,
                  learning_rate=1e-3, weight_decay=1e-5, loss_factor=2.0, conditional=True,
                  latent_sampling="posterior", mode_assignment="argmax", validation_fraction=0.0, patience=300,
-                 amp=False, sampling_precision="auto", device="auto", verbose=False, random_state=None):
+                 amp="auto", sampling_precision="auto", device="auto", verbose=False, random_state=None):
         self.embedding_dim = embedding_dim
         self.hidden_layer_sizes = hidden_layer_sizes
         self.decoder_layer_sizes = decoder_layer_sizes
