@@ -56,10 +56,13 @@ def _folded_forward(generator, bfloat16: bool = False):
     instead. Agrees with ``generator(x)`` to float32 rounding.
 
     ``bfloat16``: products of bfloat16 numbers with float32 sums, as the generator computed them when
-    it trained under bfloat16 autocast (:func:`~synthlearn.nn.device.bf16_rounding`): each layer makes
-    a single product, rounded once, on its input concatenated as in the module; where the CPU
-    multiplies bfloat16 in hardware, 1.5 (AMX) to 2 (AVX-512 BF16 on an AMD EPYC) times as fast again. The inputs stay whole tensors: torch 2.13's bfloat16 products read
-    a little past the columns of a strided view (a slice of a wider buffer), so NaNs there spoil them."""
+    it trained under bfloat16 autocast (:func:`~synthlearn.nn.device.bf16_rounding`), split by input
+    piece as in float32: a layer's output is rounded to bfloat16 once per piece it reads (autocast rounds
+    its one product once), which moves a value by at most a bfloat16 step or so. Concatenating the
+    pieces for one product cost more than the products on an AMD EPYC with AVX-512 BF16 (a forward pass
+    2.2 times as slow). Where the CPU multiplies bfloat16 in hardware, this is several times as fast
+    as float32. Operands and weight pieces are whole tensors: torch 2.13's bfloat16 products read a
+    little past the columns of a strided view (a slice of a wider buffer), so NaNs there spoil them."""
     import torch
 
     *blocks, last = list(generator)
@@ -75,14 +78,21 @@ def _folded_forward(generator, bfloat16: bool = False):
         from synthlearn.nn.device import bf16_rounding
 
         round_ = bf16_rounding()
-        rounded = [(round_(weight).T, round_(bias)) for weight, bias in layers]
+        x_width = layers[0][0].shape[1]
+        pieces_of = []  # per layer, its weight's columns per input piece (newest first), each a whole tensor
+        for i, (weight, bias) in enumerate(layers):
+            widths = [layers[k][0].shape[0] for k in range(i - 1, -1, -1)] + [x_width]
+            pieces_of.append(([round_(w).contiguous().T for w in torch.split(weight, widths, dim=1)], round_(bias)))
 
         def forward_bf16(x):
-            h = round_(x)
-            for weight, bias in rounded[:-1]:
-                h = torch.cat([round_(torch.addmm(bias, h, weight)).relu_(), h], dim=1)
-            weight, bias = rounded[-1]
-            return round_(torch.addmm(bias, h, weight)).float()
+            pieces = [round_(x)]
+            for i, (weights, bias) in enumerate(pieces_of):
+                out = round_(torch.addmm(bias, pieces[0], weights[0]))
+                for piece, weight in zip(pieces[1:], weights[1:]):
+                    out = round_(out.addmm_(piece, weight))
+                if i == len(blocks):
+                    return out.float()
+                pieces.insert(0, out.relu_())
 
         return forward_bf16
 
