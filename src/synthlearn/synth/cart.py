@@ -268,7 +268,7 @@ class CARTSynthesizer(Synthesizer):
             out[filled] = S[used]
             waiting = np.setdiff1d(waiting, filled, assume_unique=True)  # keeps the grouped order
             left = np.bincount(group[waiting], minlength=n_groups)
-            failed = np.flatnonzero(((left > 0) & (tried >= budget)) | out_of_reach(left, kept, tried, budget))
+            failed = np.flatnonzero(out_of_reach(left, kept, tried, budget))
             if failed.size:
                 g = int(failed[0])
                 raise too_rare_error(int(kept[g]), int(tried[g]),

@@ -281,8 +281,9 @@ def _optimistic(kept):
 def out_of_reach(short, kept, tried, max_draws):
     """Whether conditions still ``short`` of rows, ``kept`` of ``tried`` candidates so far, cannot get them
     within ``max_draws`` candidates each: even an optimistic acceptance rate (:func:`_optimistic` ``(kept)``
-    / ``tried``) leaves the rest out of the budget's reach. Elementwise on arrays; every rejection loop stops
-    on it, so a condition no row meets fails after a fraction of its budget."""
+    / ``tried``) leaves the rest out of the budget's reach, as it always does once the budget is spent.
+    Elementwise on arrays; every rejection loop stops on it, so a condition no row meets fails after a
+    fraction of its budget."""
     return (short > 0) & (short * tried > _optimistic(kept) * (max_draws - tried))
 
 
@@ -332,7 +333,7 @@ def rejection_sample(draw, n: int, fixed: dict[int, float], encoder: TableEncode
         accepted += len(ok)
         kept.append(ok[: n - got])
         got += len(kept[-1])
-        if got < n and (drawn >= budget or out_of_reach(n - got, accepted, drawn, budget)):
+        if out_of_reach(n - got, accepted, drawn, budget):
             raise too_rare_error(got, drawn, fixed, encoder)
     X = np.concatenate(kept)[:n] if kept else np.empty((0, len(encoder.columns_)))
     for j, value in fixed.items():

@@ -270,7 +270,7 @@ class ConditionVectorMixin:
                     X[rows[filled[i]:filled[i] + len(take)]] = take
                     filled[i] += len(take)
                     short[i] -= len(take)
-            failed = np.flatnonzero(((short > 0) & (tried >= budget)) | out_of_reach(short, kept, tried, budget))
+            failed = np.flatnonzero(out_of_reach(short, kept, tried, budget))
             if failed.size:
                 i = int(failed[0])
                 raise too_rare_error(int(kept[i]), int(tried[i]), parts[i][0], self.encoder_)
