@@ -430,6 +430,31 @@ def test_sample_bad_options(model_copy, tmp_path, args, fragments):
     assert not any((tmp_path / "folder.csv").iterdir())
 
 
+def test_conditioned_sampling_streams_partition_by_partition(model_copy, tmp_path, monkeypatch):
+    """--where, --balance, --conditions and --no-copies stream as plain sampling does (here partitions of 7
+    rows): every row meets its own condition, --balance stays exact across partitions, the replaced copies are
+    summed over them, and the rows depend on the seed alone."""
+    import synthlearn.cli.synth as cli_synth
+
+    monkeypatch.setattr(cli_synth, "PARTITION_ROWS", 7)
+    result = invoke("sample", model_copy, "--rows", 30, "--where", "t=pos", "--no-copies", "--seed", 3,
+                    "--out", tmp_path / "w.csv")
+    assert result.exit_code == 0, result.stderr
+    assert "wrote" in result.stderr and "copies of training rows replaced" in result.stderr
+    out = pd.read_csv(tmp_path / "w.csv")
+    assert len(out) == 30 and (out["t"] == "pos").all()
+    invoke("sample", model_copy, "--rows", 30, "--where", "t=pos", "--no-copies", "--seed", 3, "--out", tmp_path / "v.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "v.csv"), out)
+    result = invoke("sample", model_copy, "--rows", 15, "--balance", "t", "--seed", 3, "--out", tmp_path / "b.csv")
+    assert result.exit_code == 0, result.stderr
+    assert list(pd.read_csv(tmp_path / "b.csv")["t"]) == ["neg", "pos"] * 7 + ["neg"]  # in turn, across partitions
+    wanted = pd.DataFrame({"k": np.arange(20) % 4})
+    wanted.to_csv(tmp_path / "c.csv", index=False)
+    result = invoke("sample", model_copy, "--conditions", tmp_path / "c.csv", "--seed", 3, "--out", tmp_path / "c.parquet")
+    assert result.exit_code == 0, result.stderr
+    assert list(pd.read_parquet(tmp_path / "c.parquet")["k"]) == list(wanted["k"])
+
+
 def test_sample_with_a_table_of_conditions_one_row_each(model_copy, tmp_path):
     pd.DataFrame({"t": ["pos", "neg", None, "pos"], "k": [0, None, 2, 3]}).to_csv(tmp_path / "c.csv", index=False)
     result = invoke("sample", model_copy, "--conditions", tmp_path / "c.csv", "--seed", 1, "--out", tmp_path / "x.csv")
@@ -518,7 +543,9 @@ def test_a_full_disk_is_one_line_and_leaves_nothing_new(real_csv, tmp_path, monk
     assert [p.name for p in (tmp_path / "old").iterdir()] == ["notes.txt"]
     monkeypatch.undo()
     assert invoke("synthesize", real_csv, "--target", "t", "--out", tmp_path / "ok", "-q").exit_code == 0
-    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    import synthlearn.generate.partitioned as partitioned
+
+    monkeypatch.setattr(partitioned, "_open_writer", full)  # sample streams, conditioned or not
     result = invoke("sample", tmp_path / "ok" / "model", "--rows", "20", "--no-copies", "--out", tmp_path / "s.csv")
     assert result.exit_code == 1 and "no space left on device writing" in result.stderr
     assert not (tmp_path / "s.csv").exists() and not list(tmp_path.glob(".s.csv*"))

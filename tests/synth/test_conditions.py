@@ -477,13 +477,13 @@ def test_balance_with_where_shares_the_rows_among_the_categories_seen_with_it(tm
     df = pd.DataFrame({"species": species, "island": island, "size": rng.normal(size=150).round(2)})
     synth = CARTSynthesizer(random_state=0).fit(df)
     warned = []
-    table = _balanced(synth, "species", 6, {"island": "Dream"}, warned.append)
+    table = _balanced(synth, "species", 6, {"island": "Dream"}, warned.append)(0, 6)
     assert list(table["species"]) == ["Adelie", "Chinstrap"] * 3 and (table["island"] == "Dream").all()
     assert warned == ["--balance 'species': Gentoo never occurs with island=Dream in the training rows; the rows "
                       "are shared among Adelie, Chinstrap"]
     out = synth.sample(6, conditions=table, random_state=0)
     assert list(out["species"]) == list(table["species"]) and (out["island"] == "Dream").all()
-    assert list(_balanced(synth, "species", 3, {"island": "Biscoe"}, warned.append)["species"]) == [
+    assert list(_balanced(synth, "species", 3, {"island": "Biscoe"}, warned.append)(0, 3)["species"]) == [
         "Adelie", "Chinstrap", "Gentoo"] and len(warned) == 1
     with pytest.raises(ConditionError, match="names a category not seen in training"):
         _balanced(synth, "species", 6, {"island": "Atlantis"})

@@ -129,7 +129,8 @@ def test_balance_refuses_a_pooled_column_and_takes_a_kept_one(many):
     synth = MODELS["vae"]().fit(many)
     with pytest.raises(InvalidParameterError, match="--balance 'city'.*300 levels.*--where city="):
         _balanced(synth, "city", 10, {})
-    assert list(_balanced(synth, "sex", 4, {})["sex"]) == ["F", "M", "F", "M"]
+    assert list(_balanced(synth, "sex", 4, {})(0, 4)["sex"]) == ["F", "M", "F", "M"]
+    assert list(_balanced(synth, "sex", 4, {})(3, 3)["sex"]) == ["M", "F", "M"]  # a partition from row 3 on
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import typer
 from synthlearn.cli.console import Progress, user_errors
 
 NEURAL = ("vae", "gan")
-IN_MEMORY_ROWS = 10_000_000  # conditional / copy-guarded sampling holds the rows in memory
+IN_MEMORY_ROWS = 10_000_000  # synthesize holds its synthetic table in memory (sample streams)
 PARTITION_ROWS = 1_000_000  # plain sampling streams partitions of this many rows
 SAMPLE_OPTIONS = {"reject_copies": "--no-copies", "min_distance": "--min-distance"}  # Synthesizer.sample's, in CLI
 FIT_OPTIONS = {"epochs": "--epochs", "batch_size": "--batch-size", "device": "--device"}  # the neural ones
@@ -163,8 +163,8 @@ def sample(
 ) -> None:
     """Sample rows from a saved synthesizer, optionally conditioned.
 
-    Plain sampling streams to the file in partitions of 1,000,000 rows, so memory stays bounded
-    for any --rows (partition i uses child i of numpy's SeedSequence(--seed)).
+    Rows stream to the file in partitions of 1,000,000 rows, so memory stays bounded for any
+    --rows, conditioned or not (partition i uses child i of numpy's SeedSequence(--seed)).
 
     Example: synthlearn sample out/model --rows 1000 --where species=Gentoo --no-copies --out gentoo.csv
 
@@ -175,7 +175,7 @@ def sample(
     import numpy as np
 
     from synthlearn.cli.options import with_option_names, writable_file
-    from synthlearn.data import table_format, write_table
+    from synthlearn.data import table_format
     from synthlearn.errors import InvalidParameterError
     from synthlearn.synth import Synthesizer
     from synthlearn.data import check_n_rows
@@ -195,9 +195,9 @@ def sample(
     from synthlearn.data.io import same_file
     from synthlearn.errors import FileFormatError
 
-    for source in (conditions_file, reference):
-        if source is not None and same_file(out, source):
-            raise FileFormatError(f"refusing to overwrite the input file '{source}' with --out; choose another --out")
+    for given in (conditions_file, reference):
+        if given is not None and same_file(out, given):
+            raise FileFormatError(f"refusing to overwrite the input file '{given}' with --out; choose another --out")
     table = None
     if conditions_file is not None:
         table = _conditions_table(conditions_file, rows, condition)
@@ -210,38 +210,32 @@ def sample(
         synth = Synthesizer.load(model)
         n = rows if rows is not None else synth.n_rows_
         progress.step(f"sampling {n:,} rows")
-        if condition or balance or table is not None or no_copies or min_distance is not None:
-            if n > IN_MEMORY_ROWS:
-                raise InvalidParameterError(
-                    f"--rows {n:,} with --where/--conditions/--balance/--no-copies/--min-distance is sampled in "
-                    f"memory (at most "
-                    f"{IN_MEMORY_ROWS:,}); ask for fewer rows or drop those options to stream")
-            conditions = (table if table is not None else _balanced(synth, balance, n, condition, progress.warn)
-                          if balance else (condition or None))
-            train = None
-            if reference is not None:
-                from synthlearn.data import read_table
+        # streamed partition by partition (bounded memory for any --rows); rows depend on the seed only
+        from synthlearn.generate import SynthesizerSource, write_generated
 
-                progress.step(f"reading {reference}")
-                train = read_table(reference)
-            try:
-                df = synth.sample(n, conditions=conditions, random_state=seed, reject_copies=no_copies,
-                                  min_distance=min_distance, reference=train)
-            except InvalidParameterError as exc:
-                raise with_option_names(exc, SAMPLE_OPTIONS) from None
-            write_table(df, out)
-        else:
-            # streamed partition by partition (bounded memory for any --rows); rows depend on the seed only
-            from synthlearn.generate import SynthesizerSource, write_generated
+        conditions = (table if table is not None else _balanced(synth, balance, n, condition, progress.warn)
+                      if balance else (condition or None))
+        train = None
+        if reference is not None:
+            from synthlearn.data import read_table
 
-            stream_seed = seed if seed is not None else synth.random_state
-            if stream_seed is None:
-                stream_seed = int(np.random.SeedSequence().entropy % (2**32))
-            write_generated(SynthesizerSource(synth), n, out, seed=stream_seed, partition_rows=PARTITION_ROWS)
-    if not quiet:
-        extra = f"; {synth.last_sample_info_['copies_replaced']} copies of training rows replaced" if no_copies else ""
+            progress.step(f"reading {reference}")
+            train = read_table(reference)
+        options = {"reject_copies": no_copies} if no_copies else {}
         if min_distance is not None:
-            extra += (f"; {synth.last_sample_info_['too_close_replaced']} rows closer than {min_distance} to a "
+            options.update(min_distance=min_distance, reference=train)
+        source = SynthesizerSource(synth, conditions, **options)
+        stream_seed = seed if seed is not None else synth.random_state
+        if stream_seed is None:
+            stream_seed = int(np.random.SeedSequence().entropy % (2**32))
+        try:
+            write_generated(source, n, out, seed=stream_seed, partition_rows=PARTITION_ROWS)
+        except InvalidParameterError as exc:
+            raise with_option_names(exc, SAMPLE_OPTIONS) from None
+    if not quiet:
+        extra = f"; {source.replaced['copies_replaced']} copies of training rows replaced" if no_copies else ""
+        if min_distance is not None:
+            extra += (f"; {source.replaced['too_close_replaced']} rows closer than {min_distance} to a "
                       f"training row replaced")
         progress.done(f"wrote {out} ({n:,} rows{extra})")
 
@@ -280,8 +274,10 @@ def _parse_where(items: list[str]) -> dict:
 
 
 def _balanced(synth, column: str, n: int, condition: dict, warn=None):
-    """A conditions table giving every category of ``column`` an equal share of ``n`` rows: every category
-    that occurs with the ``condition`` (``--where``) in the training rows, the others named to ``warn``."""
+    """Conditions giving every category of ``column`` an equal share of ``n`` rows: every category that
+    occurs with the ``condition`` (``--where``) in the training rows, the others named to ``warn``. Returns
+    ``rows(start, k)``, the conditions table of output rows ``start`` to ``start + k`` (the categories in
+    turn), so a partition of a streamed sample builds only its own."""
     import numpy as np
     import pandas as pd
 
@@ -329,7 +325,12 @@ def _balanced(synth, column: str, n: int, condition: dict, warn=None):
         raise InvalidParameterError(f"--balance '{column}': the column has {len(cats):,} categories, more than the "
                                     f"{n:,} rows asked for, so they cannot all appear equally often; ask for at least "
                                     f"--rows {len(cats)} or balance a column of fewer categories")
-    table = pd.DataFrame({column: pd.Series(np.resize(np.array(cats, dtype=object), n), dtype=object)})
-    for key, value in condition.items():
-        table[key] = value
-    return table
+    cats = np.array(cats, dtype=object)
+
+    def rows(start: int, k: int):
+        table = pd.DataFrame({column: pd.Series(cats[(start + np.arange(k)) % len(cats)], dtype=object)})
+        for key, value in condition.items():
+            table[key] = value
+        return table
+
+    return rows

@@ -231,9 +231,16 @@ def to_dask_dataframe(source, n_rows: int, *, seed=None, partition_rows: int = P
 # ----------------------------------------------------------- synthesizers
 class SynthesizerSource:
     """Partitions of samples from a fitted synthesizer: partition *i* is
-    ``synth.sample(k, random_state=child_i)``, identifiers numbered from the partition's first row."""
+    ``synth.sample(k, conditions=..., random_state=child_i, **options)``, identifiers numbered from the
+    partition's first row.
 
-    def __init__(self, synthesizer):
+    ``conditions``: None, one dict for every row, a DataFrame of one condition row per output row (partition
+    *i* takes its rows), or ``conditions(start, k)`` giving a partition's. ``options``: the rest of
+    :meth:`~synthlearn.synth.Synthesizer.sample`'s keywords (``reject_copies``, ``min_distance``,
+    ``reference``). ``replaced`` sums each partition's ``last_sample_info_`` counts of replaced rows, for the
+    partitions drawn in this process."""
+
+    def __init__(self, synthesizer, conditions=None, **options):
         from sklearn.exceptions import NotFittedError as SklearnNotFitted
         from sklearn.utils.validation import check_is_fitted
 
@@ -244,10 +251,23 @@ class SynthesizerSource:
         except SklearnNotFitted:
             raise NotFittedError(f"{type(synthesizer).__name__} is not fitted; call fit(df) before sampling") from None
         self.synthesizer = synthesizer
+        self.conditions = conditions
+        self.options = options
+        self.replaced = {"copies_replaced": 0, "too_close_replaced": 0}
 
     def partition(self, seed, n, start=0):
+        conditions = self.conditions
+        if isinstance(conditions, pd.DataFrame):
+            conditions = conditions.iloc[start:start + n].reset_index(drop=True)
+        elif callable(conditions):
+            conditions = conditions(start, n)
         # identifiers are numbered from the partition's first row
-        return self.synthesizer.sample(n, random_state=np.random.default_rng(seed), id_start=start)
+        out = self.synthesizer.sample(n, conditions=conditions, random_state=np.random.default_rng(seed),
+                                      id_start=start, **self.options)
+        info = getattr(self.synthesizer, "last_sample_info_", {})
+        for key in self.replaced:
+            self.replaced[key] += int(info.get(key, 0))
+        return out
 
 
 def sample_partitioned(synth, n: int, seed, partition_rows: int = PARTITION_ROWS, client=None) -> pd.DataFrame:
