@@ -229,7 +229,8 @@ def sample(
         if stream_seed is None:
             stream_seed = int(np.random.SeedSequence().entropy % (2**32))
         try:
-            write_generated(source, n, out, seed=stream_seed, partition_rows=PARTITION_ROWS)
+            shown = (lambda done: progress.step(f"sampling {n:,} rows: {done:,} written")) if n > PARTITION_ROWS else None
+            write_generated(source, n, out, seed=stream_seed, partition_rows=PARTITION_ROWS, progress=shown)
         except InvalidParameterError as exc:
             raise with_option_names(exc, SAMPLE_OPTIONS) from None
     if not quiet:
