@@ -118,6 +118,23 @@ def test_sample_partitioned_is_reproducible_and_numbers_ids_by_row(fitted):
     pd.testing.assert_series_equal(a["x"].iloc[:300], first["x"])
 
 
+def test_sample_partitioned_takes_conditions_per_partition(fitted):
+    """A dict holds for every row; a DataFrame gives each partition its own rows; the first partition is the
+    synthesizer's own conditional sample from that partition's seed."""
+    b = sample_partitioned(fitted, 700, seed=3, partition_rows=300, conditions={"k": "b"}, reject_copies=True)
+    assert len(b) == 700 and (b["k"] == "b").all() and b["id"].is_unique
+    wanted = pd.DataFrame({"k": np.resize(["a", "b"], 700)})
+    rows = sample_partitioned(fitted, 700, seed=3, partition_rows=300, conditions=wanted)
+    assert list(rows["k"]) == list(wanted["k"])
+    first = fitted.sample(300, conditions=wanted.iloc[:300],
+                          random_state=np.random.default_rng(np.random.SeedSequence(3).spawn(1)[0]))
+    pd.testing.assert_series_equal(rows["x"].iloc[:300], first["x"])
+    from synthlearn.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="conditions has 10 rows but n is 700"):
+        sample_partitioned(fitted, 700, seed=3, conditions=wanted.iloc[:10])
+
+
 def test_object_columns_stream_to_parquet(tmp_path):
     # text or dates held as Python objects made the streamed Parquet fail: "Unsupported cast from string to null"
     import datetime
@@ -165,6 +182,10 @@ def test_dask_sampling_from_a_synthesizer_matches_one_process(cluster, fitted):
     _, client = cluster
     pd.testing.assert_frame_equal(sample_partitioned(fitted, 900, seed=5, partition_rows=200, client=client),
                                   sample_partitioned(fitted, 900, seed=5, partition_rows=200))
+    wanted = pd.DataFrame({"k": np.resize(["b", "a", "a"], 900)})
+    pd.testing.assert_frame_equal(
+        sample_partitioned(fitted, 900, seed=5, partition_rows=200, client=client, conditions=wanted),
+        sample_partitioned(fitted, 900, seed=5, partition_rows=200, conditions=wanted))
 
 
 class DiesOnce:

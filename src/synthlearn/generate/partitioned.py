@@ -270,8 +270,11 @@ class SynthesizerSource:
         return out
 
 
-def sample_partitioned(synth, n: int, seed, partition_rows: int = PARTITION_ROWS, client=None) -> pd.DataFrame:
-    """``n`` rows from a fitted synthesizer, drawn partition by partition (optionally on Dask).
+def sample_partitioned(synth, n: int, seed, partition_rows: int = PARTITION_ROWS, client=None, *, conditions=None,
+                       **options) -> pd.DataFrame:
+    """``n`` rows from a fitted synthesizer, drawn partition by partition (optionally on Dask); ``conditions``
+    and ``options`` (``reject_copies``, ``min_distance``, ``reference``) as :class:`SynthesizerSource` takes
+    them: one dict for every row, or a DataFrame of one condition row per output row.
 
     The rows depend only on ``(seed, partition_rows)``, not on ``client``.
 
@@ -279,9 +282,14 @@ def sample_partitioned(synth, n: int, seed, partition_rows: int = PARTITION_ROWS
     --------
     >>> from synthlearn.generate import sample_partitioned  # doctest: +SKIP
     >>> df = sample_partitioned(fitted, 10_000, seed=0, partition_rows=2_500)  # doctest: +SKIP
+    >>> gentoo = sample_partitioned(fitted, 10_000, seed=0, conditions={"species": "Gentoo"})  # doctest: +SKIP
     """
     n = check_n_rows(n, "n")
     partition_rows = check_partition_rows(partition_rows)
     if seed is None:
         raise InvalidParameterError("seed must be an integer for partitioned sampling (it defines every partition)")
-    return generate_frame(SynthesizerSource(synth), n, seed=seed, partition_rows=partition_rows, client=client)
+    if isinstance(conditions, pd.DataFrame) and len(conditions) != n:
+        raise InvalidParameterError(f"conditions has {len(conditions):,} rows but n is {n:,}; give one condition row "
+                                    f"per output row")
+    source = SynthesizerSource(synth, conditions, **options)
+    return generate_frame(source, n, seed=seed, partition_rows=partition_rows, client=client)
