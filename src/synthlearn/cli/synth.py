@@ -11,7 +11,7 @@ from synthlearn.cli.console import Progress, user_errors
 
 NEURAL = ("vae", "gan")
 IN_MEMORY_ROWS = 10_000_000  # synthesize holds its synthetic table in memory (sample streams)
-PARTITION_ROWS = 1_000_000  # plain sampling streams partitions of this many rows
+PARTITION_ROWS = 1_000_000  # sample streams partitions of this many rows, conditioned or not
 SAMPLE_OPTIONS = {"reject_copies": "--no-copies", "min_distance": "--min-distance"}  # Synthesizer.sample's, in CLI
 FIT_OPTIONS = {"epochs": "--epochs", "batch_size": "--batch-size", "device": "--device"}  # the neural ones
 
