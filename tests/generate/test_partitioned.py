@@ -135,6 +135,19 @@ def test_sample_partitioned_takes_conditions_per_partition(fitted):
         sample_partitioned(fitted, 700, seed=3, conditions=wanted.iloc[:10])
 
 
+def test_min_distance_indexes_the_reference_once_for_every_partition(fitted, monkeypatch):
+    import synthlearn.evaluate.privacy as privacy
+
+    built = []
+    init = privacy.ClosestRecord.__init__
+    monkeypatch.setattr(privacy.ClosestRecord, "__init__", lambda self, *a, **k: built.append(1) or init(self, *a, **k))
+    rows = sample_partitioned(fitted, 700, seed=3, partition_rows=200, min_distance=0.001)
+    assert len(rows) == 700 and len(built) == 1  # four partitions, one index
+    index = fitted.reference_index()
+    pd.testing.assert_frame_equal(fitted.sample(50, random_state=1, min_distance=0.001, reference=index, id_start=0),
+                                  fitted.sample(50, random_state=1, min_distance=0.001, id_start=0))
+
+
 def test_object_columns_stream_to_parquet(tmp_path):
     # text or dates held as Python objects made the streamed Parquet fail: "Unsupported cast from string to null"
     import datetime

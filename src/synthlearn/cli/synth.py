@@ -224,11 +224,11 @@ def sample(
         options = {"reject_copies": no_copies} if no_copies else {}
         if min_distance is not None:
             options.update(min_distance=min_distance, reference=train)
-        source = SynthesizerSource(synth, conditions, **options)
         stream_seed = seed if seed is not None else synth.random_state
         if stream_seed is None:
             stream_seed = int(np.random.SeedSequence().entropy % (2**32))
         try:
+            source = SynthesizerSource(synth, conditions, **options)
             shown = (lambda done: progress.step(f"sampling {n:,} rows: {done:,} written")) if n > PARTITION_ROWS else None
             write_generated(source, n, out, seed=stream_seed, partition_rows=PARTITION_ROWS, progress=shown)
         except InvalidParameterError as exc:

@@ -237,7 +237,8 @@ class SynthesizerSource:
     ``conditions``: None, one dict for every row, a DataFrame of one condition row per output row (partition
     *i* takes its rows), or ``conditions(start, k)`` giving a partition's. ``options``: the rest of
     :meth:`~synthlearn.synth.Synthesizer.sample`'s keywords (``reject_copies``, ``min_distance``,
-    ``reference``). ``replaced`` sums each partition's ``last_sample_info_`` counts of replaced rows, for the
+    ``reference``; with ``min_distance`` the reference rows are indexed once, here, for every partition:
+    :meth:`~synthlearn.synth.Synthesizer.reference_index`). ``replaced`` sums each partition's ``last_sample_info_`` counts of replaced rows, for the
     partitions drawn in this process."""
 
     def __init__(self, synthesizer, conditions=None, **options):
@@ -252,6 +253,8 @@ class SynthesizerSource:
             raise NotFittedError(f"{type(synthesizer).__name__} is not fitted; call fit(df) before sampling") from None
         self.synthesizer = synthesizer
         self.conditions = conditions
+        if options.get("min_distance") is not None:  # the training rows indexed once, not once per partition
+            options = {**options, "reference": synthesizer.reference_index(options.get("reference"))}
         self.options = options
         self.replaced = {"copies_replaced": 0, "too_close_replaced": 0}
 

@@ -136,7 +136,8 @@ class Synthesizer(BaseEstimator):
         reference : DataFrame, optional
             The training rows for ``min_distance``. Default: the table given to
             ``fit`` in this session; a loaded model keeps no training rows, so
-            pass them here.
+            pass them here. Or their index from :meth:`reference_index`, built
+            once for many calls.
         id_start : int, optional
             Offset of the first regenerated identifier. Default: continue
             after the rows this synthesizer already sampled, so identifiers
@@ -211,6 +212,23 @@ class Synthesizer(BaseEstimator):
         if isinstance(min_distance, bool) or not isinstance(min_distance, numbers.Real) \
                 or not 0 < min_distance <= 1:
             raise InvalidParameterError(f"min_distance must be a Gower distance in (0, 1], got {min_distance!r}")
+        from synthlearn.evaluate.privacy import ClosestRecord
+
+        closest = reference if isinstance(reference, ClosestRecord) else self.reference_index(reference)
+
+        def too_close(X):
+            if len(X) == 0:
+                return np.zeros(0, dtype=bool)
+            return closest.distances(self.encoder_.inverse_transform(X, id_offset=0)) < min_distance
+
+        return too_close
+
+    def reference_index(self, reference: pd.DataFrame | None = None):
+        """The training rows ``reference`` (default: the table given to ``fit`` in this session) indexed for
+        ``sample(min_distance=...)``'s nearest-row search: a
+        :class:`~synthlearn.evaluate.privacy.ClosestRecord`. Pass it as ``sample``'s ``reference`` to build the
+        index once for many calls (a streamed sample's partitions)."""
+        self._check_fitted()
         if reference is None:
             reference = getattr(self, "_train_frame", None)
         if reference is None:
@@ -223,14 +241,7 @@ class Synthesizer(BaseEstimator):
             raise DataError(f"reference lacks the column(s) {missing} of the fitted table")
         from synthlearn.evaluate.privacy import ClosestRecord  # the privacy report's own distance
 
-        closest = ClosestRecord(reference, self.schema_)
-
-        def too_close(X):
-            if len(X) == 0:
-                return np.zeros(0, dtype=bool)
-            return closest.distances(self.encoder_.inverse_transform(X, id_offset=0)) < min_distance
-
-        return too_close
+        return ClosestRecord(reference, self.schema_)
 
     def _draw_groups(self, groups: list, n: int, rng) -> np.ndarray:
         """The ``n`` encoded rows of a DataFrame of conditions, split into ``groups`` of ``(fixed, rows)``.
